@@ -1,0 +1,98 @@
+"""Persona fixtures shared by every app's tests.
+
+A small union: 县总工会 → 第一中学工会 (分工会 A and B) and 人民医院工会 (内科分工会). Each persona is
+a logged-in user with the roles of DESIGN.md §1; `outsider` belongs to the hospital and has no
+business with the school.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from members.models import OrgUnit, Role
+from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
+
+
+@pytest.fixture
+def org(db):
+    county = OrgUnitFactory(name="县总工会", kind=OrgUnit.Kind.UPPER)
+    school = OrgUnitFactory(name="第一中学工会", kind=OrgUnit.Kind.BASE, parent=county)
+    branch_a = OrgUnitFactory(name="高一年级分工会", kind=OrgUnit.Kind.BRANCH, parent=school)
+    branch_b = OrgUnitFactory(name="高二年级分工会", kind=OrgUnit.Kind.BRANCH, parent=school)
+    group_a = OrgUnitFactory(name="语文组工会小组", kind=OrgUnit.Kind.GROUP, parent=branch_a)
+    hospital = OrgUnitFactory(name="人民医院工会", kind=OrgUnit.Kind.BASE, parent=county)
+    ward = OrgUnitFactory(name="内科分工会", kind=OrgUnit.Kind.BRANCH, parent=hospital)
+    return SimpleNamespace(
+        county=county,
+        school=school,
+        branch_a=branch_a,
+        branch_b=branch_b,
+        group_a=group_a,
+        hospital=hospital,
+        ward=ward,
+        school_office=DepartmentFactory(name="办公室", org_unit=school),
+        hospital_office=DepartmentFactory(name="院办", org_unit=hospital),
+    )
+
+
+def _persona(username, unit, *roles, department=None):
+    user = UserFactory(username=username, first_name=username)
+    MemberFactory(name=username, org_unit=unit, user=user)
+    for role in roles:
+        RoleGrantFactory(user=user, org_unit=unit, role=role, department=department)
+    return user
+
+
+@pytest.fixture
+def chair(org):
+    return _persona("chair", org.school, Role.CHAIR)
+
+
+@pytest.fixture
+def committee(org):
+    """Committee member of 分工会 A: sees A (and its 小组), not B."""
+    return _persona("committee", org.branch_a, Role.COMMITTEE)
+
+
+@pytest.fixture
+def other_committee(org):
+    """Committee member of another 基层工会 (the hospital)."""
+    return _persona("other_committee", org.ward, Role.COMMITTEE)
+
+
+@pytest.fixture
+def treasurer(org):
+    return _persona("treasurer", org.school, Role.TREASURER)
+
+
+@pytest.fixture
+def auditor(org):
+    return _persona("auditor", org.school, Role.AUDITOR)
+
+
+@pytest.fixture
+def member(org):
+    """A plain member of 分工会 B, no grants."""
+    return _persona("member", org.branch_b)
+
+
+@pytest.fixture
+def outsider(org):
+    """A hospital member: logged in, but nothing at the school is theirs to see."""
+    return _persona("outsider", org.ward)
+
+
+@pytest.fixture
+def member_in_a(org):
+    return MemberFactory(name="张三", org_unit=org.group_a)
+
+
+@pytest.fixture
+def member_in_b(org):
+    return MemberFactory(name="李四", org_unit=org.branch_b)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness buys nothing in tests and costs seconds per persona.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

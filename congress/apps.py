@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CongressConfig(AppConfig):
+    name = "congress"
+    verbose_name = _("职代会与提案")
+
+    def ready(self) -> None:
+        from members.modules import Module, register_module
+
+        register_module(
+            Module(
+                app_label="congress",
+                title=_("提案"),
+                icon="megaphone",
+                order=20,
+                view_perm="congress.view_motions",
+                perms=(
+                    "congress.view_motions",
+                    "congress.submit_motion",
+                    "congress.review_motions",
+                    "congress.reply_motions",
+                ),
+                description=_(
+                    "职工代表大会（教代会）的届次、代表、意见建议和提案：网上附议、审查立案、交办答复、满意度评价和表决。"
+                ),
+                features=(
+                    _("网上提交提案，代表在线附议"),
+                    _("审查立案、合并、交办承办部门"),
+                    _("到期自动催办，提案人评价答复"),
+                    _("代表表决与民主评议，统计法定人数"),
+                    _("提案汇编 PDF 与办理情况一览表 Excel"),
+                ),
+            )
+        )

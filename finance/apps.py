@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FinanceConfig(AppConfig):
+    name = "finance"
+    verbose_name = _("经费管理")
+
+    def ready(self) -> None:
+        from members.modules import Module, register_module
+
+        register_module(
+            Module(
+                app_label="finance",
+                title=_("经费"),
+                icon="cash-coin",
+                order=50,
+                view_perm="finance.view_ledger",
+                perms=(
+                    "finance.view_ledger",
+                    "finance.change_ledger",
+                ),
+                description=_(
+                    "按《工会会计制度》记账：科目、年度预算、记账凭证、月结，以及经费收支表、预算执行情况表等报表导出。"
+                ),
+                features=(
+                    _("收入 401–408、支出 501–508 科目及明细科目"),
+                    _("年度预算：上年决算、本年预算、调整、批复"),
+                    _("记账凭证按年连续编号，已结账月份只能红字冲销"),
+                    _("会费按工资基数 0.5% 按月计算"),
+                    _("经费收支表、预算执行情况表、明细账导出 Excel 与 PDF"),
+                ),
+            )
+        )

@@ -1,0 +1,202 @@
+"""The one access policy every app uses: who may see or do what, where.
+
+A role granted at an org unit holds for that unit's whole subtree (a 基层工会 chair sees its
+分工会 and 小组; a 分工会 committee member sees only their 分工会). A user linked to a Member
+record holds the `member` role at the member's own unit without a grant row. Permissions are
+codes mapped to the roles that carry them; views ask:
+
+- `visible(user, perm, queryset)`: the objects they may see (filter by the object's unit);
+- `get_visible_or_404(...)`: one object, 404 if it is outside their scope (not 403: we do not
+  confirm that a record exists to someone who may not see it);
+- `require(user, perm, unit)`: PermissionDenied (403) for someone who may read but not write.
+
+See docs/access.md for the table and the reasoning.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from .models import Member, OrgUnit, Role
+
+ALL_ROLES = frozenset(Role)
+OFFICERS = frozenset(Role) - {Role.MEMBER, Role.HANDLER}
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    label: str
+    roles: frozenset[Role]
+    # Member-facing reads reach up as well: a member of a 分工会 reads the plan and the calendar of
+    # their 基层工会 and of the 县总工会 above it, not only of their own small unit.
+    reaches_up: bool = False
+
+
+def _perm(code: str, label: str, *roles: Role, reaches_up: bool = False) -> Permission:
+    return Permission(code, label, frozenset(roles), reaches_up)
+
+
+PERMISSIONS: dict[str, Permission] = {
+    p.code: p
+    for p in [
+        _perm(
+            "members.view_member",
+            _("查看会员花名册"),
+            Role.CHAIR,
+            Role.COMMITTEE,
+            Role.WOMEN,
+            Role.TREASURER,
+            Role.AUDITOR,
+        ),
+        _perm("members.change_member", _("维护会员花名册"), Role.CHAIR, Role.COMMITTEE),
+        _perm("members.view_full_id_number", _("查看完整身份证号"), Role.CHAIR, Role.COMMITTEE),
+        _perm("members.manage_roles", _("授予角色"), Role.CHAIR),
+        _perm("finance.view_ledger", _("查看经费账目"), Role.CHAIR, Role.TREASURER, Role.AUDITOR),
+        _perm("finance.change_ledger", _("记账"), Role.TREASURER),
+        _perm("welfare.view_aid", _("查看帮扶档案与申请"), Role.CHAIR, Role.COMMITTEE),
+        _perm("welfare.review_aid", _("审核帮扶申请"), Role.CHAIR, Role.COMMITTEE),
+        _perm("welfare.apply", _("提交帮扶/助学申请"), *ALL_ROLES),
+        _perm("congress.view_motions", _("查看提案"), *ALL_ROLES, reaches_up=True),
+        _perm("congress.submit_motion", _("提交提案与建议"), *ALL_ROLES),
+        _perm("congress.review_motions", _("审查与交办提案"), Role.CHAIR, Role.MOTIONS),
+        _perm("congress.reply_motions", _("答复提案"), Role.HANDLER),
+        _perm("activities.view_events", _("查看活动与日历"), *ALL_ROLES, reaches_up=True),
+        _perm("activities.manage_events", _("组织活动"), Role.CHAIR, Role.COMMITTEE, Role.WOMEN),
+        _perm("plans.view_plan", _("查看工作计划"), *ALL_ROLES, reaches_up=True),
+        _perm("plans.edit_plan", _("起草工作计划"), Role.CHAIR, Role.COMMITTEE),
+        _perm("plans.approve_plan", _("审批工作计划"), Role.CHAIR),
+        _perm("audit.view_log", _("查看审计日志"), Role.CHAIR, Role.AUDITOR),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    path: str
+    unit_id: int
+    department_id: int | None = None
+
+
+def grants_for(user: Any) -> list[Grant]:
+    """The user's grants, including the implicit `member` grant; cached on the user object.
+
+    The request's user object lives for one request, so the cache never outlives a change of roles
+    by more than that.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_union_grants", None)
+    if cached is not None:
+        return cached
+    grants = [
+        Grant(Role(role), path, unit_id, department_id)
+        for role, path, unit_id, department_id in user.role_grants.values_list(
+            "role", "org_unit__path", "org_unit_id", "department_id"
+        )
+    ]
+    own = (
+        Member.objects.filter(user=user, status=Member.Status.ACTIVE)
+        .values_list("org_unit__path", "org_unit_id")
+        .first()
+    )
+    if own:
+        grants.append(Grant(Role.MEMBER, own[0], own[1]))
+    user._union_grants = grants
+    return grants
+
+
+def _permission(perm: str) -> Permission:
+    try:
+        return PERMISSIONS[perm]
+    except KeyError:
+        raise ValueError(f"unknown permission {perm!r}; add it to members.access.PERMISSIONS") from None
+
+
+def _minimal(paths: Iterable[str]) -> list[str]:
+    """Drop paths that lie inside another one: one LIKE per disjoint subtree."""
+    result: list[str] = []
+    for path in sorted(set(paths)):
+        if not result or not path.startswith(result[-1]):
+            result.append(path)
+    return result
+
+
+def scope_paths(user: Any, perm: str) -> list[str]:
+    """The roots of the subtrees where the user holds `perm`."""
+    permission = _permission(perm)
+    return _minimal(g.path for g in grants_for(user) if g.role in permission.roles)
+
+
+def ancestor_paths(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["".join(f"{p}/" for p in parts[:i]) for i in range(1, len(parts))]
+
+
+def unit_q(user: Any, perm: str, field: str = "org_unit") -> Q:
+    """A Q over `field` (a ForeignKey to OrgUnit; "" for OrgUnit itself) matching the user's scope."""
+    prefix = f"{field}__" if field else ""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return Q()
+    paths = scope_paths(user, perm)
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{prefix}path__startswith": path})
+    if _permission(perm).reaches_up:
+        above = {a for path in paths for a in ancestor_paths(path)}
+        if above:
+            q |= Q(**{f"{prefix}path__in": sorted(above)})
+    return q
+
+
+def visible(user: Any, perm: str, queryset: QuerySet, unit_field: str = "org_unit") -> QuerySet:
+    """The part of `queryset` the user may see with `perm`."""
+    return queryset.filter(unit_q(user, perm, unit_field))
+
+
+def units(user: Any, perm: str) -> QuerySet[OrgUnit]:
+    return visible(user, perm, OrgUnit.objects.all(), unit_field="")
+
+
+def can(user: Any, perm: str, unit: OrgUnit) -> bool:
+    """Does the user hold `perm` at `unit`?"""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    if any(unit.path.startswith(root) for root in scope_paths(user, perm)):
+        return True
+    if _permission(perm).reaches_up:
+        return any(root.startswith(unit.path) for root in scope_paths(user, perm))
+    return False
+
+
+def has_anywhere(user: Any, perm: str) -> bool:
+    """Does the user hold `perm` at any unit? (navigation, dashboard cards)"""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return bool(scope_paths(user, perm))
+
+
+def roles_of(user: Any) -> set[Role]:
+    return {g.role for g in grants_for(user)}
+
+
+def get_visible_or_404(user: Any, perm: str, queryset: QuerySet, unit_field: str = "org_unit", **lookup: Any) -> Model:
+    """One object the user may see, or 404 whether it exists or not."""
+    try:
+        return visible(user, perm, queryset, unit_field).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404(_("没有找到该记录，或您无权查看。")) from None
+
+
+def require(user: Any, perm: str, unit: OrgUnit) -> None:
+    """403 for someone who may see the object but not do this to it."""
+    if not can(user, perm, unit):
+        raise PermissionDenied(
+            _("您的角色没有在“%(unit)s”%(action)s的权限。") % {"unit": unit, "action": PERMISSIONS[perm].label}
+        )

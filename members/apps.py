@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    name = "members"
+    verbose_name = _("会员管理")
+
+    def ready(self) -> None:
+        from union_office.registry import DashboardCard, NavItem, register_card, register_nav
+
+        from . import access, dashboard
+
+        register_nav(
+            NavItem(
+                key="members",
+                label=_("会员"),
+                url_name="members:member_list",
+                icon="people",
+                order=10,
+                is_visible=lambda user: access.has_anywhere(user, "members.view_member"),
+            )
+        )
+        register_card(DashboardCard("my_account", "members/dashboard/my_account.html", 0, dashboard.my_account_card))
+        register_card(
+            DashboardCard("roster_overview", "members/dashboard/roster.html", 10, dashboard.roster_overview_card)
+        )

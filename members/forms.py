@@ -1,0 +1,63 @@
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .idcard import parse_id_number
+from .models import Department, Member, MemberStatus, OrgUnit
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "member_no",
+            "id_number",
+            "gender",
+            "birth_date",
+            "phone",
+            "org_unit",
+            "department",
+            "joined_on",
+            "employment_type",
+            "frontline",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "joined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {"id_number": _("18位，最后一位可为X；出生日期和性别将据此核对。")}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only units where this user may keep the roster, and the departments of those units.
+        units = access.units(user, "members.change_member")
+        self.fields["org_unit"].queryset = units
+        # Departments belong to the 基层工会, usually above a 分工会 clerk's own unit.
+        in_reach = Q(pk__in=[])
+        for root in access.scope_paths(user, "members.change_member"):
+            in_reach |= Q(org_unit__path__startswith=root) | Q(org_unit__path__in=access.ancestor_paths(root))
+        if user.is_superuser:
+            in_reach = Q()
+        self.fields["department"].queryset = Department.objects.filter(in_reach)
+        self.fields["gender"].required = False
+        self.fields["birth_date"].required = False
+
+    def clean_id_number(self) -> str:
+        return parse_id_number(self.cleaned_data["id_number"]).number
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=50)
+    unit = forms.ModelChoiceField(label=_("单位"), queryset=OrgUnit.objects.none(), required=False)
+    status = forms.ChoiceField(
+        label=_("会籍状态"), choices=[("", _("全部"))] + list(MemberStatus.choices), required=False
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["q"].widget.attrs["placeholder"] = _("姓名、会员编号或手机尾号")

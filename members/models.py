@@ -1,0 +1,280 @@
+"""The organisation tree, the employer's departments, members and role grants."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Length, Substr
+from django.utils.translation import gettext_lazy as _
+
+from union_office.models import TimeStampedModel
+
+from .idcard import mask_id_number, parse_id_number
+
+# Materialised path: each unit's path is its ancestors' primary keys, fixed width, e.g.
+# "0000001/0000004/". A subtree is `path LIKE '0000001/%'`, one indexed range scan at any depth.
+PATH_SEGMENT_WIDTH = 7
+
+
+class OrgUnitKind(models.TextChoices):
+    UPPER = "upper", _("上级工会")
+    BASE = "base", _("基层工会")
+    BRANCH = "branch", _("分工会")
+    GROUP = "group", _("工会小组")
+
+
+class OrgUnit(TimeStampedModel):
+    Kind = OrgUnitKind
+
+    # Which kind of unit may sit under which: a 县总工会 may itself sit under a 市总工会.
+    ALLOWED_PARENTS = {
+        Kind.UPPER: {None, Kind.UPPER},
+        Kind.BASE: {None, Kind.UPPER},
+        Kind.BRANCH: {Kind.BASE},
+        Kind.GROUP: {Kind.BASE, Kind.BRANCH},
+    }
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("层级"), max_length=10, choices=Kind)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(_("路径"), max_length=255, unique=True, editable=False, null=True)
+    depth = models.PositiveSmallIntegerField(_("层深"), default=0, editable=False)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("组织单位")
+        verbose_name_plural = _("组织单位")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=OrgUnitKind.values), name="orgunit_kind_valid"),
+            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_name_per_parent"),
+        ]
+        indexes = [
+            # Subtree queries: path LIKE 'prefix%' needs the pattern opclass on PostgreSQL.
+            models.Index(fields=["path"], name="orgunit_path_like_idx", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        parent_kind = self.parent.kind if self.parent_id else None
+        if parent_kind not in self.ALLOWED_PARENTS[self.kind]:
+            raise ValidationError(
+                {
+                    "parent": _("%(kind)s不能设在%(parent)s之下。")
+                    % {
+                        "kind": self.get_kind_display(),
+                        "parent": self.parent.get_kind_display() if self.parent_id else _("顶层"),
+                    }
+                }
+            )
+        if self.pk and self.parent_id and self.parent.path and self.path and self.parent.path.startswith(self.path):
+            raise ValidationError({"parent": _("不能把单位移到它自己的下级单位之下。")})
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            old_path = self.path
+            super().save(*args, **kwargs)
+            new_path = (self.parent.path if self.parent_id else "") + f"{self.pk:0{PATH_SEGMENT_WIDTH}d}/"
+            if new_path == old_path:
+                return
+            self.path, self.depth = new_path, new_path.count("/") - 1
+            type(self).objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            if old_path:
+                # Moved: re-root the whole subtree in one UPDATE.
+                type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+                    depth=F("depth") + (self.depth - old_path.count("/") + 1),
+                )
+
+    def subtree(self) -> models.QuerySet["OrgUnit"]:
+        """This unit and every unit below it."""
+        return OrgUnit.objects.filter(path__startswith=self.path)
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of this unit and of every unit above it, top first."""
+        parts = self.path.split("/")[:-1]
+        return ["".join(f"{part}/" for part in parts[: i + 1]) for i in range(len(parts))]
+
+    def ancestors(self) -> models.QuerySet["OrgUnit"]:
+        """Units above this one (not itself), top first."""
+        return OrgUnit.objects.filter(path__in=self.ancestor_paths()[:-1]).order_by(Length("path"))
+
+
+class Department(TimeStampedModel):
+    """A department (科室/部门) of the employer behind a 基层工会; members work in one."""
+
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属基层工会"), on_delete=models.PROTECT, related_name="departments"
+    )
+    name = models.CharField(_("部门名称"), max_length=100)
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["org_unit", "name"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "name"], name="department_unique_name_per_unit")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("在册")
+    TRANSFERRED_OUT = "transferred_out", _("已转出")
+    WITHDRAWN = "withdrawn", _("已退会")
+    RETIRED = "retired", _("已退休")
+    DECEASED = "deceased", _("已故")
+
+
+class EmploymentType(models.TextChoices):
+    PERMANENT = "permanent", _("在编")
+    CONTRACT = "contract", _("合同制")
+    DISPATCHED = "dispatched", _("劳务派遣")
+    TEMPORARY = "temporary", _("临时聘用")
+    REHIRED = "rehired", _("退休返聘")
+
+
+class Member(TimeStampedModel):
+    Gender = Gender
+    Status = MemberStatus
+    EmploymentType = EmploymentType
+
+    member_no = models.CharField(_("会员编号"), max_length=32, blank=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    # Derived from the 身份证号 when left blank, and checked against it when given.
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    birth_date = models.DateField(_("出生日期"), blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属工会"), on_delete=models.PROTECT, related_name="members")
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    joined_on = models.DateField(_("入会日期"), null=True, blank=True)
+    status = models.CharField(_("会籍状态"), max_length=20, choices=Status, default=Status.ACTIVE)
+    employment_type = models.CharField(
+        _("用工形式"), max_length=20, choices=EmploymentType, default=EmploymentType.PERMANENT
+    )
+    frontline = models.BooleanField(_("一线职工"), default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+
+    class Meta:
+        verbose_name = _("会员")
+        verbose_name_plural = _("会员")
+        ordering = ["org_unit__path", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(gender__in=Gender.values), name="member_gender_valid"),
+            models.CheckConstraint(condition=Q(status__in=MemberStatus.values), name="member_status_valid"),
+            models.CheckConstraint(
+                condition=Q(employment_type__in=EmploymentType.values), name="member_employment_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(joined_on__isnull=True) | Q(joined_on__gte=F("birth_date")),
+                name="member_joined_after_birth",
+            ),
+        ]
+        indexes = [
+            # Roster lists: one unit's members by status, ordered by name.
+            models.Index(fields=["org_unit", "status", "name"], name="member_unit_status_name_idx"),
+            # Search by name across the subtree.
+            models.Index(fields=["name"], name="member_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.id_number:
+            try:
+                info = parse_id_number(self.id_number)
+            except ValidationError as exc:
+                errors["id_number"] = exc.messages
+            else:
+                self.id_number = info.number
+                if self.gender and self.gender != info.gender:
+                    errors["gender"] = _("性别与身份证号不符：身份证号第17位表示%(gender)s。") % {
+                        "gender": self.Gender(info.gender).label
+                    }
+                if self.birth_date and self.birth_date != info.birth_date:
+                    errors["birth_date"] = _("出生日期与身份证号不符：身份证号中的出生日期是 %(date)s。") % {
+                        "date": info.birth_date.isoformat()
+                    }
+                self.gender = self.gender or info.gender
+                self.birth_date = self.birth_date or info.birth_date
+        if (
+            self.department_id
+            and self.org_unit_id
+            and not self.org_unit.path.startswith(self.department.org_unit.path)
+        ):
+            errors["department"] = _("所选部门不属于该会员所在的基层工会。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Role(models.TextChoices):
+    """The roles of DESIGN.md §1. A grant at a unit holds for that unit's whole subtree."""
+
+    CHAIR = "chair", _("工会主席")
+    COMMITTEE = "committee", _("工会委员/干事")
+    TREASURER = "treasurer", _("财务/会计")
+    AUDITOR = "auditor", _("经审委员")
+    WOMEN = "women", _("女工委员")
+    MOTIONS = "motions", _("提案工作委员会")
+    HANDLER = "handler", _("承办部门负责人")
+    MEMBER = "member", _("会员")
+
+
+class RoleGrant(TimeStampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="role_grants"
+    )
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="role_grants")
+    role = models.CharField(_("角色"), max_length=20, choices=Role)
+    # Only for 承办部门负责人: the department whose motion replies they write.
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="rolegrant_role_valid"),
+            models.CheckConstraint(
+                condition=~Q(role="handler") | Q(department__isnull=False), name="rolegrant_handler_has_department"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "org_unit", "role"],
+                condition=Q(department__isnull=True),
+                name="rolegrant_unique_without_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "org_unit", "role", "department"],
+                condition=Q(department__isnull=False),
+                name="rolegrant_unique_with_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.org_unit} · {self.get_role_display()}"

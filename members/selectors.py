@@ -1,0 +1,54 @@
+"""Reads of the roster that check access and keep the query count flat."""
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from . import access
+from .models import Member, MemberStatus, OrgUnit
+
+
+def member_list(user: Any, *, unit: OrgUnit | None = None, status: str = "", search: str = "") -> QuerySet[Member]:
+    """Members the user may see in the roster, optionally narrowed to one unit's subtree."""
+    qs = access.visible(user, "members.view_member", Member.objects.all())
+    if unit is not None:
+        qs = qs.filter(org_unit__path__startswith=unit.path)
+    if status:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(Q(name__contains=search) | Q(member_no__iexact=search) | Q(phone__endswith=search))
+    return qs.select_related("org_unit", "department")
+
+
+def member_get(user: Any, pk: int) -> Member:
+    """One member's record: roster readers of that unit, or the member themself; else 404."""
+    qs = Member.objects.select_related("org_unit", "department", "user")
+    member = qs.filter(pk=pk).filter(access.unit_q(user, "members.view_member") | Q(user_id=user.pk)).first()
+    if member is None:
+        raise Http404(_("没有找到该会员，或您无权查看。"))
+    return member
+
+
+def unit_get(user: Any, pk: int) -> OrgUnit:
+    return access.get_visible_or_404(user, "members.view_member", OrgUnit.objects.select_related("parent"), "", pk=pk)
+
+
+def roster_units(user: Any) -> QuerySet[OrgUnit]:
+    """The units the user can pick in roster filters, with active-member counts of each unit itself."""
+    return access.units(user, "members.view_member").annotate(
+        active_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
+    )
+
+
+def roster_overview(user: Any) -> dict[str, int]:
+    """Head counts over the user's whole roster scope (dashboard)."""
+    active = Q(status=MemberStatus.ACTIVE)
+    return access.visible(user, "members.view_member", Member.objects.all()).aggregate(
+        active=Count("pk", filter=active),
+        women=Count("pk", filter=active & Q(gender="F")),
+        frontline=Count("pk", filter=active & Q(frontline=True)),
+        retired=Count("pk", filter=Q(status=MemberStatus.RETIRED)),
+        total=Count("pk"),
+    )

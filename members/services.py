@@ -1,0 +1,55 @@
+"""Writes to the roster that carry a rule: validation, locking, audit in the same transaction."""
+
+from typing import Any
+
+from django.db import transaction
+
+from union_office.audit import audit_record, changed_fields, snapshot
+
+from . import access
+from .models import Member
+
+EDITABLE_FIELDS = [
+    "member_no",
+    "name",
+    "gender",
+    "id_number",
+    "birth_date",
+    "phone",
+    "org_unit",
+    "department",
+    "joined_on",
+    "employment_type",
+    "frontline",
+]
+
+
+def member_update(*, actor: Any, member_id: int, data: dict[str, Any]) -> Member:
+    """Change a member's record fields (not status: membership changes are their own workflow).
+
+    The row is locked so two clerks saving at once are applied one after the other, each audited
+    with what it changed. The actor needs `members.change_member` at the old and the new unit.
+    """
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member_id)
+        access.require(actor, "members.change_member", member.org_unit)
+        before = snapshot(member, EDITABLE_FIELDS)
+        for name, value in data.items():
+            if name not in EDITABLE_FIELDS:
+                raise ValueError(f"{name} is not editable through member_update")
+            setattr(member, name, value)
+        access.require(actor, "members.change_member", member.org_unit)
+        member.full_clean()
+        member.save()
+        changes = changed_fields(before, snapshot(member, EDITABLE_FIELDS))
+        if changes:
+            audit_record(actor=actor, action="member.update", obj=member, changes=changes)
+    return member
+
+
+def member_reveal_id_number(*, actor: Any, member: Member) -> str:
+    """The full 身份证号, for roles that need it; every reveal is written to the audit log."""
+    access.require(actor, "members.view_full_id_number", member.org_unit)
+    with transaction.atomic():
+        audit_record(actor=actor, action="member.reveal_id_number", obj=member)
+    return member.id_number

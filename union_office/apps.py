@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UnionOfficeConfig(AppConfig):
+    name = "union_office"
+    verbose_name = _("系统内核")

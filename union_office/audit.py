@@ -1,0 +1,63 @@
+"""The audit log API used by every service: `audit_record(...)` inside the change's transaction."""
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditEntry
+
+# Field names whose values never reach the audit log in clear. Apps extend this set when they add
+# a sensitive field (ID numbers, bank accounts, household income).
+SENSITIVE_FIELDS: set[str] = {"id_number", "password", "bank_account"}
+
+
+def mask_value(value: Any) -> str:
+    """Keep the first 6 and the last 4 characters (110105********1234); shorter values vanish."""
+    text = "" if value is None else str(value)
+    if len(text) <= 10:
+        return "*" * len(text)
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
+    """The values of `fields` now, to compare with after a change."""
+    return {name: _plain(getattr(instance, name)) for name in fields}
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for every field whose value differs."""
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one audit entry. Call it inside the transaction of the change it records."""
+    masked: dict[str, Any] = {}
+    for name, value in (changes or {}).items():
+        if name in SENSITIVE_FIELDS:
+            value = [mask_value(v) for v in value] if isinstance(value, list) else mask_value(value)
+        masked[name] = value
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        actor=actor if is_user else None,
+        actor_repr=(actor.get_full_name() or actor.get_username()) if is_user else "系统",
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=masked,
+    )

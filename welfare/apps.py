@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WelfareConfig(AppConfig):
+    name = "welfare"
+    verbose_name = _("帮扶救助")
+
+    def ready(self) -> None:
+        from members.modules import Module, register_module
+
+        register_module(
+            Module(
+                app_label="welfare",
+                title=_("帮扶"),
+                icon="heart",
+                order=30,
+                view_perm="welfare.apply",
+                perms=(
+                    "welfare.apply",
+                    "welfare.view_aid",
+                    "welfare.review_aid",
+                ),
+                description=_(
+                    "困难职工档案、帮扶救助申请的初审—入户核实—审定—公示—发放，五必访慰问，以及金秋助学活动。"
+                ),
+                features=(
+                    _("困难职工档案（一户一档）与年度复核提醒"),
+                    _("帮扶申请全流程，公示期内可提出异议"),
+                    _("慰问标准按单位设定，超标准时明确提示"),
+                    _("金秋助学：名额不超、同一学生不重复资助"),
+                    _("申请材料仅申请人和审核人可见"),
+                ),
+            )
+        )
