@@ -22,11 +22,9 @@ def roster_overview_card(request: HttpRequest) -> dict[str, Any] | None:
         return None
     overview = selectors.roster_overview(request.user)
     active = overview["active"] or 1
-    roots = access.scope_paths(request.user, "members.view_member")
-    top_units = selectors.roster_units(request.user).filter(path__in=roots) if roots else []
     return {
         "overview": overview,
         "women_share": overview["women"] / active,
         "frontline_share": overview["frontline"] / active,
-        "top_units": top_units,
+        "breakdown": selectors.roster_breakdown(request.user),
     }

@@ -222,11 +222,7 @@ class Member(TimeStampedModel):
                     }
                 self.gender = self.gender or info.gender
                 self.birth_date = self.birth_date or info.birth_date
-        if (
-            self.department_id
-            and self.org_unit_id
-            and not self.org_unit.path.startswith(self.department.org_unit.path)
-        ):
+        if self.department_id and self.org_unit_id and not self.org_unit.path.startswith(self.department.org_unit.path):
             errors["department"] = _("所选部门不属于该会员所在的基层工会。")
         if errors:
             raise ValidationError(errors)

@@ -42,6 +42,32 @@ def roster_units(user: Any) -> QuerySet[OrgUnit]:
     )
 
 
+def roster_breakdown(user: Any) -> list[tuple[OrgUnit, int]]:
+    """The top units of the user's scope and the units right below them, each with the active
+    members of its whole subtree. Two queries however many units: counts per unit are summed up
+    the tree in Python (a union has at most a few thousand units)."""
+    roots = access.scope_paths(user, "members.view_member")
+    if not roots and not user.is_superuser:
+        return []
+    scope = access.units(user, "members.view_member")
+    if user.is_superuser:
+        top_depth = scope.order_by("depth").values_list("depth", flat=True).first() or 0
+        shown = list(scope.filter(depth__lte=top_depth + 1))
+    else:
+        shown = [u for u in scope if u.path in roots or u.parent_id and u.path.rsplit("/", 2)[0] + "/" in roots]
+    per_unit = (
+        access.visible(user, "members.view_member", Member.objects.filter(status=MemberStatus.ACTIVE))
+        .values_list("org_unit__path")
+        .annotate(n=Count("pk"))
+    )
+    totals = {unit.path: 0 for unit in shown}
+    for path, n in per_unit:
+        for unit_path in totals:
+            if path.startswith(unit_path):
+                totals[unit_path] += n
+    return [(unit, totals[unit.path]) for unit in shown]
+
+
 def roster_overview(user: Any) -> dict[str, int]:
     """Head counts over the user's whole roster scope (dashboard)."""
     active = Q(status=MemberStatus.ACTIVE)

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,139 +15,325 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=100, verbose_name='部门名称')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("name", models.CharField(max_length=100, verbose_name="部门名称")),
             ],
             options={
-                'verbose_name': '部门',
-                'verbose_name_plural': '部门',
-                'ordering': ['org_unit', 'name'],
+                "verbose_name": "部门",
+                "verbose_name_plural": "部门",
+                "ordering": ["org_unit", "name"],
             },
         ),
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('upper', '上级工会'), ('base', '基层工会'), ('branch', '分工会'), ('group', '工会小组')], max_length=10, verbose_name='层级')),
-                ('path', models.CharField(editable=False, max_length=255, null=True, unique=True, verbose_name='路径')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='层深')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='members.orgunit', verbose_name='上级单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("upper", "上级工会"),
+                            ("base", "基层工会"),
+                            ("branch", "分工会"),
+                            ("group", "工会小组"),
+                        ],
+                        max_length=10,
+                        verbose_name="层级",
+                    ),
+                ),
+                ("path", models.CharField(editable=False, max_length=255, null=True, unique=True, verbose_name="路径")),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="层深")),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="members.orgunit",
+                        verbose_name="上级单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织单位',
-                'verbose_name_plural': '组织单位',
-                'ordering': ['path'],
+                "verbose_name": "组织单位",
+                "verbose_name_plural": "组织单位",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('member_no', models.CharField(blank=True, max_length=32, verbose_name='会员编号')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('gender', models.CharField(blank=True, choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('id_number', models.CharField(max_length=18, unique=True, verbose_name='身份证号')),
-                ('birth_date', models.DateField(blank=True, verbose_name='出生日期')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='入会日期')),
-                ('status', models.CharField(choices=[('active', '在册'), ('transferred_out', '已转出'), ('withdrawn', '已退会'), ('retired', '已退休'), ('deceased', '已故')], default='active', max_length=20, verbose_name='会籍状态')),
-                ('employment_type', models.CharField(choices=[('permanent', '在编'), ('contract', '合同制'), ('dispatched', '劳务派遣'), ('temporary', '临时聘用'), ('rehired', '退休返聘')], default='permanent', max_length=20, verbose_name='用工形式')),
-                ('frontline', models.BooleanField(default=False, verbose_name='一线职工')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='members.department', verbose_name='部门')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='member', to=settings.AUTH_USER_MODEL, verbose_name='登录账号')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='members.orgunit', verbose_name='所属工会')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("member_no", models.CharField(blank=True, max_length=32, verbose_name="会员编号")),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                (
+                    "gender",
+                    models.CharField(blank=True, choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性别"),
+                ),
+                ("id_number", models.CharField(max_length=18, unique=True, verbose_name="身份证号")),
+                ("birth_date", models.DateField(blank=True, verbose_name="出生日期")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="手机号")),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="入会日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "在册"),
+                            ("transferred_out", "已转出"),
+                            ("withdrawn", "已退会"),
+                            ("retired", "已退休"),
+                            ("deceased", "已故"),
+                        ],
+                        default="active",
+                        max_length=20,
+                        verbose_name="会籍状态",
+                    ),
+                ),
+                (
+                    "employment_type",
+                    models.CharField(
+                        choices=[
+                            ("permanent", "在编"),
+                            ("contract", "合同制"),
+                            ("dispatched", "劳务派遣"),
+                            ("temporary", "临时聘用"),
+                            ("rehired", "退休返聘"),
+                        ],
+                        default="permanent",
+                        max_length=20,
+                        verbose_name="用工形式",
+                    ),
+                ),
+                ("frontline", models.BooleanField(default=False, verbose_name="一线职工")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="members.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="member",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登录账号",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="members.orgunit",
+                        verbose_name="所属工会",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '会员',
-                'verbose_name_plural': '会员',
-                'ordering': ['org_unit__path', 'name', 'pk'],
+                "verbose_name": "会员",
+                "verbose_name_plural": "会员",
+                "ordering": ["org_unit__path", "name", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='department',
-            name='org_unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='members.orgunit', verbose_name='所属基层工会'),
+            model_name="department",
+            name="org_unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="departments",
+                to="members.orgunit",
+                verbose_name="所属基层工会",
+            ),
         ),
         migrations.CreateModel(
-            name='RoleGrant',
+            name="RoleGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('role', models.CharField(choices=[('chair', '工会主席'), ('committee', '工会委员/干事'), ('treasurer', '财务/会计'), ('auditor', '经审委员'), ('women', '女工委员'), ('motions', '提案工作委员会'), ('handler', '承办部门负责人'), ('member', '会员')], max_length=20, verbose_name='角色')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.department', verbose_name='部门')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='role_grants', to='members.orgunit', verbose_name='单位')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_grants', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("chair", "工会主席"),
+                            ("committee", "工会委员/干事"),
+                            ("treasurer", "财务/会计"),
+                            ("auditor", "经审委员"),
+                            ("women", "女工委员"),
+                            ("motions", "提案工作委员会"),
+                            ("handler", "承办部门负责人"),
+                            ("member", "会员"),
+                        ],
+                        max_length=20,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role_grants",
+                        to="members.orgunit",
+                        verbose_name="单位",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_grants",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色授权',
-                'verbose_name_plural': '角色授权',
+                "verbose_name": "角色授权",
+                "verbose_name_plural": "角色授权",
             },
         ),
         migrations.AddIndex(
-            model_name='orgunit',
-            index=models.Index(fields=['path'], name='orgunit_path_like_idx', opclasses=['varchar_pattern_ops']),
+            model_name="orgunit",
+            index=models.Index(fields=["path"], name="orgunit_path_like_idx", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.AddConstraint(
-            model_name='orgunit',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['upper', 'base', 'branch', 'group'])), name='orgunit_kind_valid'),
+            model_name="orgunit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["upper", "base", "branch", "group"])), name="orgunit_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orgunit',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='orgunit_unique_name_per_parent'),
+            model_name="orgunit",
+            constraint=models.UniqueConstraint(fields=("parent", "name"), name="orgunit_unique_name_per_parent"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['org_unit', 'status', 'name'], name='member_unit_status_name_idx'),
+            model_name="member",
+            index=models.Index(fields=["org_unit", "status", "name"], name="member_unit_status_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['name'], name='member_name_idx'),
+            model_name="member",
+            index=models.Index(fields=["name"], name="member_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('gender__in', ['M', 'F'])), name='member_gender_valid'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("gender__in", ["M", "F"])), name="member_gender_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'transferred_out', 'withdrawn', 'retired', 'deceased'])), name='member_status_valid'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "transferred_out", "withdrawn", "retired", "deceased"])),
+                name="member_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('employment_type__in', ['permanent', 'contract', 'dispatched', 'temporary', 'rehired'])), name='member_employment_valid'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("employment_type__in", ["permanent", "contract", "dispatched", "temporary", "rehired"])
+                ),
+                name="member_employment_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('joined_on__isnull', True), ('joined_on__gte', models.F('birth_date')), _connector='OR'), name='member_joined_after_birth'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("joined_on__isnull", True), ("joined_on__gte", models.F("birth_date")), _connector="OR"
+                ),
+                name="member_joined_after_birth",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('org_unit', 'name'), name='department_unique_name_per_unit'),
+            model_name="department",
+            constraint=models.UniqueConstraint(fields=("org_unit", "name"), name="department_unique_name_per_unit"),
         ),
         migrations.AddConstraint(
-            model_name='rolegrant',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['chair', 'committee', 'treasurer', 'auditor', 'women', 'motions', 'handler', 'member'])), name='rolegrant_role_valid'),
+            model_name="rolegrant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        ["chair", "committee", "treasurer", "auditor", "women", "motions", "handler", "member"],
+                    )
+                ),
+                name="rolegrant_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rolegrant',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'handler'), _negated=True), ('department__isnull', False), _connector='OR'), name='rolegrant_handler_has_department'),
+            model_name="rolegrant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "handler"), _negated=True), ("department__isnull", False), _connector="OR"
+                ),
+                name="rolegrant_handler_has_department",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rolegrant',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', True)), fields=('user', 'org_unit', 'role'), name='rolegrant_unique_without_department'),
+            model_name="rolegrant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("department__isnull", True)),
+                fields=("user", "org_unit", "role"),
+                name="rolegrant_unique_without_department",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rolegrant',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', False)), fields=('user', 'org_unit', 'role', 'department'), name='rolegrant_unique_with_department'),
+            model_name="rolegrant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("department__isnull", False)),
+                fields=("user", "org_unit", "role", "department"),
+                name="rolegrant_unique_with_department",
+            ),
         ),
     ]

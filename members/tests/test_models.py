@@ -52,9 +52,7 @@ def test_member_gender_must_match_the_id_number(org):
 
 
 def test_member_department_must_belong_to_their_base_union(org):
-    member = Member(
-        name="王五", id_number="11010519491231002X", org_unit=org.branch_a, department=org.hospital_office
-    )
+    member = Member(name="王五", id_number="11010519491231002X", org_unit=org.branch_a, department=org.hospital_office)
     with pytest.raises(ValidationError) as exc:
         member.full_clean()
     assert "部门" in str(exc.value)

@@ -92,7 +92,12 @@ def test_edit_with_wrong_check_digit_shows_chinese_error_and_saves_nothing(login
     before = member_in_b.id_number
     response = login(chair).post(
         reverse("members:member_edit", args=[member_in_b.pk]),
-        {"name": "李四", "id_number": "110105194912310021", "org_unit": org.branch_b.pk, "employment_type": "permanent"},
+        {
+            "name": "李四",
+            "id_number": "110105194912310021",
+            "org_unit": org.branch_b.pk,
+            "employment_type": "permanent",
+        },
     )
     assert response.status_code == 200
     assert "校验位错误" in response.content.decode()

@@ -1,0 +1,219 @@
+"""Tests for union_office.xlsx: layout, number formats, print setup, and formula-injection safety."""
+
+import datetime as dt
+import gc
+import zipfile
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from union_office.xlsx import XLSX_CONTENT_TYPE, Column, safe_cell, write_report, xlsx_response
+
+COLUMNS = [
+    Column("序号", width=6, kind="int"),
+    Column("姓名", width=12),
+    Column("应缴", width=12, kind="money", group="会费"),
+    Column("实缴", width=12, kind="money", group="会费"),
+    Column("缴费率", width=10, kind="percent"),
+    Column("缴费日期", width=12, kind="date"),
+    Column("备注", width=24),
+]
+ROWS = [
+    [1, "张三", Decimal("120.50"), Decimal("120.50"), 1, dt.date(2026, 1, 5), "按时缴纳"],
+    [2, "李四", Decimal("98.00"), Decimal("-20.00"), Decimal("0.125"), dt.date(2026, 2, 1), "退回多缴"],
+    [3, "=1+1", Decimal("10.00"), Decimal("0"), 0, None, "+1"],
+    [4, "-1", Decimal("0.01"), Decimal("0.01"), 1, dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC), "@SUM(A1)"],
+    [5, "\tx", Decimal("0"), Decimal("0"), 0, None, "\r=cmd|' /C calc'!A0"],
+]
+
+
+def totals_for(rows: list[list]) -> list:
+    return [None, None, sum(r[2] for r in rows), sum(r[3] for r in rows), None, None, None]
+
+
+def report(columns: list[Column] = COLUMNS, rows=None, totals=None, **kwargs) -> bytes:
+    rows = ROWS if rows is None else rows
+    return write_report(
+        title="2026年会费收缴情况表",
+        unit="某某公司工会",
+        period="2026年1月—12月",
+        columns=columns,
+        rows=rows,
+        totals=totals,
+        **kwargs,
+    )
+
+
+def load(data: bytes) -> Worksheet:
+    return load_workbook(BytesIO(data)).active
+
+
+def merges(ws: Worksheet) -> set[str]:
+    return {str(cell_range) for cell_range in ws.merged_cells.ranges}
+
+
+def test_title_and_meta_rows():
+    ws = load(report(sheet_title="会费"))
+
+    assert ws.title == "会费"
+    assert ws["A1"].value == "2026年会费收缴情况表"
+    assert ws["A1"].font.b and ws["A1"].font.sz == 16
+    assert ws["A1"].alignment.horizontal == "center"
+    assert ws.row_dimensions[1].height == 30
+    assert "A1:G1" in merges(ws)
+    assert ws["A2"].value == "单位：某某公司工会"
+    assert ws["A2"].alignment.horizontal == "left"
+    assert ws["E2"].value == "期间：2026年1月—12月"
+    assert ws["E2"].alignment.horizontal == "right"
+    assert {"A2:D2", "E2:G2"} <= merges(ws)
+
+
+def test_two_level_header_merges_groups_and_spans_ungrouped_columns():
+    ws = load(report())
+
+    assert ws["C3"].value == "会费"
+    assert (ws["C4"].value, ws["D4"].value) == ("应缴", "实缴")
+    assert ws["A3"].value == "序号"
+    assert {"C3:D3", "A3:A4", "B3:B4", "E3:E4", "F3:F4", "G3:G4"} <= merges(ws)
+    assert ws["C3"].font.b
+    assert ws.freeze_panes == "A5"
+    assert ws.print_title_rows == "$3:$4"
+    assert ws["A5"].value == 1  # data starts right below the header
+
+
+def test_single_level_header_without_groups():
+    columns = [Column("姓名"), Column("金额", kind="money")]
+    ws = load(report(columns, rows=[["张三", Decimal("1.00")]]))
+
+    assert (ws["A3"].value, ws["B3"].value) == ("姓名", "金额")
+    assert ws.freeze_panes == "A4"
+    assert ws.print_title_rows == "$3:$3"
+    assert merges(ws) == {"A1:B1"}  # 单位 and 期间 each fill one cell; nothing to merge
+
+
+def test_number_formats_and_numeric_values():
+    ws = load(report())
+    row = ws[6]  # 李四
+
+    amount, refund, rate, paid_on = row[2], row[3], row[4], row[5]
+    assert amount.number_format == "#,##0.00" and amount.alignment.horizontal == "right"
+    assert amount.data_type == "n" and amount.value == pytest.approx(98)
+    assert refund.data_type == "n" and refund.value == pytest.approx(-20)  # negative Decimal stays a number
+    assert row[0].number_format == "#,##0" and row[0].value == 2
+    assert rate.number_format == "0.00%" and rate.value == pytest.approx(0.125)
+    assert paid_on.number_format == "yyyy-mm-dd" and paid_on.value == dt.datetime(2026, 2, 1)
+    assert row[1].border.left.style == "thin" and row[1].border.bottom.style == "thin"
+
+
+def test_aware_datetimes_are_written_in_local_time():
+    ws = load(report())
+
+    assert ws["F8"].value == dt.datetime(2026, 3, 1, 9, 30)  # 01:30 UTC is 09:30 in Asia/Shanghai
+
+
+def test_totals_row_holds_the_given_numbers_with_a_label():
+    totals = totals_for(ROWS)
+    ws = load(report(totals=totals))
+    last = ws[ws.max_row]
+
+    assert last[1].value == "合计"  # the first text column; column A is the int 序号
+    assert last[1].font.b
+    assert last[2].value == pytest.approx(float(sum(r[2] for r in ROWS)))
+    assert last[3].value == pytest.approx(float(Decimal("100.51")))
+    assert last[2].data_type == "n" and last[2].number_format == "#,##0.00"
+
+
+def test_totals_must_match_the_columns():
+    with pytest.raises(ValueError, match="totals"):
+        report(totals=[1, 2])
+
+
+def test_rows_must_match_the_columns_and_a_failed_report_is_cleaned_up():
+    def rows():
+        yield ROWS[0]
+        yield [1, "张三"]
+
+    with pytest.raises(ValueError, match="Row 6 has 2 values"):
+        report(rows=rows())
+    # A write-only sheet left half-written would complain when collected (an error under our warning filter).
+    gc.collect()
+
+
+def test_print_setup():
+    ws = load(report())
+
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert int(ws.page_setup.fitToWidth) == 1
+    assert int(ws.page_setup.fitToHeight) == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert [ws.column_dimensions[letter].width for letter in "ABCDEFG"] == [c.width for c in COLUMNS]
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\r=cmd"])
+def test_safe_cell_escapes_formula_triggers(text):
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", [Decimal("-12.50"), -3, -0.5, None, dt.date(2026, 1, 1), "张三", "a=b"])
+def test_safe_cell_passes_numbers_dates_and_plain_text(value):
+    assert safe_cell(value) == value
+
+
+def test_safe_cell_drops_characters_xml_cannot_carry():
+    assert safe_cell("张\x00三\x07") == "张三"
+
+
+def test_injected_strings_come_back_as_text_and_no_formula_is_written():
+    data = report(totals=totals_for(ROWS))
+    ws = load(data)
+
+    texts = {
+        ws["B7"].value,
+        ws["G7"].value,
+        ws["B8"].value,
+        ws["G8"].value,
+        ws["B9"].value,
+        ws["G9"].value,
+    }
+    # XML turns a stored CR into LF when the file is read back; the escaping quote is what matters.
+    assert texts == {"'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\n=cmd|' /C calc'!A0"}
+    assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+
+
+def test_rows_may_be_a_generator():
+    def rows():
+        for number in range(1, 1001):
+            yield [number, f"会员{number}", Decimal("1.10"), Decimal("1.10"), 1, dt.date(2026, 1, 1), ""]
+
+    ws = load(report(rows=rows(), totals=[None, None, Decimal("1100.00"), Decimal("1100.00"), None, None, None]))
+
+    assert ws.max_row == 4 + 1000 + 1
+    assert ws.cell(row=1004, column=1).value == 1000
+
+
+def test_single_column_report():
+    ws = load(report([Column("姓名", width=20)], rows=[["张三"]], totals=[None]))
+
+    assert ws["A2"].value == "单位：某某公司工会  期间：2026年1月—12月"
+    assert ws["A4"].value == "张三"
+    assert ws["A5"].value == "合计"
+
+
+def test_xlsx_response_handles_a_chinese_filename():
+    response = xlsx_response(b"PK...", "会费收缴情况表")
+
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=utf-8''" in disposition.lower()  # RFC 5987: the charset name is case-insensitive
+    assert "%E4%BC%9A%E8%B4%B9" in disposition  # 会费, percent-encoded UTF-8
+    assert disposition.endswith(".xlsx")
+    assert "no-store" in response["Cache-Control"]
+    assert response.content == b"PK..."
