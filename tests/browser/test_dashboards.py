@@ -65,6 +65,8 @@ def test_every_demo_role_logs_in_and_sees_its_dashboard(browser, live_server, de
         page.on("console", lambda msg, who=username: msg.type == "error" and errors.append(f"{who}: {msg.text}"))
         page.goto(f"{live_server.url}/")
         assert "/login/" in page.url
+        if username == "chair":
+            page.screenshot(path=str(ARTIFACTS / "login.png"))
         page.fill("#id_username", username)
         page.fill("#id_password", DEMO_PASSWORD)
         page.click("button[type=submit]")
@@ -75,6 +77,11 @@ def test_every_demo_role_logs_in_and_sees_its_dashboard(browser, live_server, de
         # Bootstrap's CSS really loaded from our own server (the navbar is styled, not a bare list).
         assert page.eval_on_selector("nav.navbar", "el => getComputedStyle(el).display") == "flex"
         page.screenshot(path=str(ARTIFACTS / f"dashboard-{username}.png"), full_page=True)
+        if username == "chair":
+            page.click("nav >> text=会员")
+            page.wait_for_url(f"{live_server.url}/members/")
+            assert page.locator("table tbody tr").count() == 50  # one full page of the roster
+            page.screenshot(path=str(ARTIFACTS / "roster-chair.png"), full_page=False)
         context.close()
     # CSP violations and missing files show up as console errors.
     assert errors == []

@@ -1,0 +1,54 @@
+# 工会办公管理系统: the two commands a new engineer needs are `make run` and `make test`.
+# Both build everything they need first (Python 3.12 venv, npm assets, Debian packages).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# .python-version pins 3.12 for pyenv; elsewhere use whatever python3.12+ is on the PATH.
+PYTHON ?= $(shell for p in python3 python3.12 python3.13; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint format check-deploy messages clean
+
+run: setup  ## the app with demo data on SQLite at http://127.0.0.1:8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup  ## the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+	./scripts/install-system-packages --with-browser
+	$(PY) -m pytest
+
+setup: $(VENV)/.installed node_modules/.installed
+	./scripts/install-system-packages
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (pyenv install 3.12)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-deploy: setup  ## the production settings pass Django's deployment checks
+	DJANGO_ENV=production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) DJANGO_ALLOWED_HOSTS=union.example.org \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+messages: setup  ## refresh the translation catalogues after changing strings
+	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf $(VENV) node_modules var test-artifacts
