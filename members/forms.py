@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .idcard import parse_id_number
-from .models import Department, Member, MemberStatus, OrgUnit
+from .models import Department, Member
 
 
 class MemberForm(forms.ModelForm):
@@ -48,16 +48,3 @@ class MemberForm(forms.ModelForm):
 
     def clean_id_number(self) -> str:
         return parse_id_number(self.cleaned_data["id_number"]).number
-
-
-class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=50)
-    unit = forms.ModelChoiceField(label=_("单位"), queryset=OrgUnit.objects.none(), required=False)
-    status = forms.ChoiceField(
-        label=_("会籍状态"), choices=[("", _("全部"))] + list(MemberStatus.choices), required=False
-    )
-
-    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["q"].widget.attrs["placeholder"] = _("姓名、会员编号或手机尾号")

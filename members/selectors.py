@@ -10,15 +10,13 @@ from . import access
 from .models import Member, MemberStatus, OrgUnit
 
 
-def member_list(user: Any, *, unit: OrgUnit | None = None, status: str = "", search: str = "") -> QuerySet[Member]:
+def member_list(user: Any, *, unit: OrgUnit | None = None, status: str = "") -> QuerySet[Member]:
     """Members the user may see in the roster, optionally narrowed to one unit's subtree."""
     qs = access.visible(user, "members.view_member", Member.objects.all())
     if unit is not None:
         qs = qs.filter(org_unit__path__startswith=unit.path)
     if status:
         qs = qs.filter(status=status)
-    if search:
-        qs = qs.filter(Q(name__contains=search) | Q(member_no__iexact=search) | Q(phone__endswith=search))
     return qs.select_related("org_unit", "department")
 
 

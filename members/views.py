@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from union_office.models import AuditEntry
 
 from . import access, selectors, services
-from .forms import MemberFilterForm, MemberForm
+from .filters import MemberFilter
+from .forms import MemberForm
 from .models import Member, RoleGrant
 
 PAGE_SIZE = 50
@@ -22,14 +23,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if not access.has_anywhere(request.user, "members.view_member"):
         # A plain member has no roster; their own record is one click away on the dashboard.
         return redirect("dashboard")
-    units = selectors.roster_units(request.user)
-    form = MemberFilterForm(request.GET or None, units=units)
-    filters = form.cleaned_data if form.is_valid() else {}
-    members = selectors.member_list(
-        request.user, unit=filters.get("unit"), status=filters.get("status", ""), search=filters.get("q", "")
-    )
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "members/member_list.html", {"form": form, "page": page})
+    member_filter = MemberFilter(request.GET, queryset=selectors.member_list(request.user), request=request)
+    page = Paginator(member_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "members/member_list.html", {"form": member_filter.form, "page": page})
 
 
 @require_GET

@@ -126,8 +126,9 @@ def test_roster_list_query_count_is_flat(login, chair, org, rows, django_assert_
     MemberFactory.create_batch(rows, org_unit=org.branch_b, department=org.school_office)
     client = login(chair)
     client.get(reverse("members:member_list"))  # warm the session
-    # session, user, grants, own member record, filter units, count, page: the same for 1 or 30 rows
-    with django_assert_num_queries(7):
+    # session, user, grants, own member record, filter units (count + rows), row count, page:
+    # the same for 1 or 30 rows
+    with django_assert_num_queries(8):
         client.get(reverse("members:member_list"))
 
 
@@ -137,3 +138,16 @@ def test_unit_list_and_detail(login, chair, org, member_in_b):
     assert "高一年级分工会" in body and "人民医院工会" not in body
     body = client.get(reverse("members:unit_detail", args=[org.branch_b.pk])).content.decode()
     assert "李四" in body
+
+
+def test_roster_filters_by_unit_status_and_search(login, chair, org, member_in_a, member_in_b):
+    client = login(chair)
+    url = reverse("members:member_list")
+    body = client.get(url, {"unit": org.branch_a.pk}).content.decode()
+    assert "张三" in body and "李四" not in body
+    assert "李四" in client.get(url, {"q": "李"}).content.decode()
+    assert "张三" not in client.get(url, {"q": "李"}).content.decode()
+    assert "张三" not in client.get(url, {"status": "retired"}).content.decode()
+    # A unit outside the scope is not a valid choice: the filter refuses it, nothing leaks.
+    body = client.get(url, {"unit": org.hospital.pk}).content.decode()
+    assert "人民医院" not in body

@@ -139,3 +139,20 @@ def test_audit_masks_sensitive_fields(chair, member_in_a):
     assert entry.actor_repr == "chair"
     assert AuditEntry.objects.count() == 1
     assert mask_value("1234") == "****"
+
+
+def test_password_change_is_chinese_and_enforces_the_validators(client, chair):
+    client.force_login(chair)
+    url = reverse("password_change")
+    assert "修改密码" in client.get(url).content.decode()
+    weak = {"old_password": "test-password-123", "new_password1": "12345678", "new_password2": "12345678"}
+    body = client.post(url, weak).content.decode()
+    assert "密码长度太短" in body or "至少" in body
+    good = {
+        "old_password": "test-password-123",
+        "new_password1": "Gonghui-Plan-2027",
+        "new_password2": "Gonghui-Plan-2027",
+    }
+    assert client.post(url, good)["Location"] == reverse("password_change_done")
+    chair.refresh_from_db()
+    assert chair.check_password("Gonghui-Plan-2027")
