@@ -7,7 +7,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("会员管理")
 
     def ready(self) -> None:
-        from union_office.registry import DashboardCard, NavItem, register_card, register_nav
+        from union_office.registry import DashboardCard, NavItem, register_audit_actions, register_card, register_nav
 
         from . import access, dashboard
 
@@ -21,6 +21,7 @@ class MembersConfig(AppConfig):
                 is_visible=lambda user: access.has_anywhere(user, "members.view_member"),
             )
         )
+        register_audit_actions({"member.update": _("修改会员信息"), "member.reveal_id_number": _("查看完整身份证号")})
         register_card(DashboardCard("my_account", "members/dashboard/my_account.html", 0, dashboard.my_account_card))
         register_card(
             DashboardCard("roster_overview", "members/dashboard/roster.html", 10, dashboard.roster_overview_card)

@@ -36,9 +36,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member": member,
         "can_edit": access.can(request.user, "members.change_member", member.org_unit),
         "can_reveal": access.can(request.user, "members.view_full_id_number", member.org_unit),
-        "history": AuditEntry.objects.filter(content_type__model="member", object_id=str(member.pk)).select_related(
-            "actor"
-        )[:20],
+        "history": [
+            (entry, entry.changed_field_labels(Member))
+            for entry in AuditEntry.objects.filter(content_type__model="member", object_id=str(member.pk))[:20]
+        ],
     }
     return render(request, "members/member_detail.html", context)
 

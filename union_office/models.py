@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +53,19 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        from .registry import AUDIT_ACTION_LABELS
+
+        return str(AUDIT_ACTION_LABELS.get(self.action, self.action))
+
+    def changed_field_labels(self, model: type[models.Model]) -> list[str]:
+        """The verbose names of the changed fields of `model` (unknown names as they are)."""
+        labels = []
+        for name in self.changes:
+            try:
+                labels.append(str(model._meta.get_field(name).verbose_name))
+            except FieldDoesNotExist:
+                labels.append(name)
+        return labels

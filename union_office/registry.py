@@ -32,11 +32,17 @@ class DashboardCard:
 
 
 NAV_ITEMS: dict[str, NavItem] = {}
+# Audit action code → what a person reads in a history list ("member.update" → 修改会员信息).
+AUDIT_ACTION_LABELS: dict[str, Any] = {}
 DASHBOARD_CARDS: dict[str, DashboardCard] = {}
 
 
 def register_nav(item: NavItem) -> None:
     NAV_ITEMS[item.key] = item
+
+
+def register_audit_actions(labels: dict[str, Any]) -> None:
+    AUDIT_ACTION_LABELS.update(labels)
 
 
 def register_card(card: DashboardCard) -> None:

@@ -151,3 +151,11 @@ def test_roster_filters_by_unit_status_and_search(login, chair, org, member_in_a
     # A unit outside the scope is not a valid choice: the filter refuses it, nothing leaks.
     body = client.get(url, {"unit": org.hospital.pk}).content.decode()
     assert "人民医院" not in body
+
+
+def test_detail_history_reads_as_words(login, chair, member_in_b):
+    client = login(chair)
+    client.post(reverse("members:member_reveal_id_number", args=[member_in_b.pk]))
+    body = client.get(reverse("members:member_detail", args=[member_in_b.pk])).content.decode()
+    assert "查看完整身份证号" in body
+    assert "member.reveal_id_number" not in body
