@@ -7,24 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from . import access
 from .idcard import parse_id_number
 from .models import Department, Member
+from .services import EDITABLE_FIELDS
 
 
 class MemberForm(forms.ModelForm):
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "member_no",
-            "id_number",
-            "gender",
-            "birth_date",
-            "phone",
-            "org_unit",
-            "department",
-            "joined_on",
-            "employment_type",
-            "frontline",
-        ]
+        fields = EDITABLE_FIELDS
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "joined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

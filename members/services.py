@@ -9,11 +9,12 @@ from union_office.audit import audit_record, changed_fields, snapshot
 from . import access
 from .models import Member
 
+# The record fields a clerk edits, in form order (status changes go through their own workflow).
 EDITABLE_FIELDS = [
-    "member_no",
     "name",
-    "gender",
+    "member_no",
     "id_number",
+    "gender",
     "birth_date",
     "phone",
     "org_unit",
