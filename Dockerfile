@@ -43,6 +43,7 @@ COPY --from=assets /assets/node_modules /app/node_modules
 RUN set -eu; \
     export DJANGO_ENV=production \
         DJANGO_SECRET_KEY=build-only-throwaway-key-not-used-at-run-time-0123456789abcdef \
+        FIELD_ENCRYPTION_KEY=build-only-throwaway-field-key-0123456789abcdef \
         DJANGO_ALLOWED_HOSTS=build.invalid; \
     if [ -n "$(find . -path ./node_modules -prune -o -type d -name locale -print -quit)" ]; then \
         python manage.py compilemessages --ignore=node_modules; \

@@ -43,7 +43,8 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 check-deploy: setup  ## the production settings pass Django's deployment checks
-	DJANGO_ENV=production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) DJANGO_ALLOWED_HOSTS=union.example.org \
+	DJANGO_ENV=production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) FIELD_ENCRYPTION_KEY=$$(openssl rand -hex 32) \
+		DJANGO_ALLOWED_HOSTS=union.example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 messages: setup  ## refresh the translation catalogues after changing strings

@@ -11,14 +11,19 @@ from .services import EDITABLE_FIELDS
 
 
 class MemberForm(forms.ModelForm):
+    # Not a model field: the number is stored encrypted (Member.id_number is a property).
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=30, help_text=_("18位，最后一位可为X；出生日期和性别将据此核对。")
+    )
+    field_order = EDITABLE_FIELDS
+
     class Meta:
         model = Member
-        fields = EDITABLE_FIELDS
+        fields = [name for name in EDITABLE_FIELDS if name != "id_number"]
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "joined_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
-        help_texts = {"id_number": _("18位，最后一位可为X；出生日期和性别将据此核对。")}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,7 +38,17 @@ class MemberForm(forms.ModelForm):
             in_reach = Q()
         self.fields["department"].queryset = Department.objects.filter(in_reach)
         self.fields["gender"].required = False
+        if self.instance.pk and not self.is_bound:
+            self.initial["id_number"] = self.instance.id_number
         self.fields["birth_date"].required = False
 
     def clean_id_number(self) -> str:
         return parse_id_number(self.cleaned_data["id_number"]).number
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Before the model's own clean(), which checks the number against gender, birth date and
+        # the rest of the roster.
+        if cleaned.get("id_number"):
+            self.instance.id_number = cleaned["id_number"]
+        return cleaned

@@ -7,9 +7,10 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext_lazy as _
 
+from union_office import crypto
 from union_office.models import TimeStampedModel
 
-from .idcard import mask_id_number, parse_id_number
+from .idcard import mask_id_number, normalize_id_number, parse_id_number
 
 # Materialised path: each unit's path is its ancestors' primary keys, fixed width, e.g.
 # "0000001/0000004/". A subtree is `path LIKE '0000001/%'`, one indexed range scan at any depth.
@@ -128,6 +129,7 @@ class Gender(models.TextChoices):
 
 
 class MemberStatus(models.TextChoices):
+    APPLYING = "applying", _("入会申请中")
     ACTIVE = "active", _("在册")
     TRANSFERRED_OUT = "transferred_out", _("已转出")
     WITHDRAWN = "withdrawn", _("已退会")
@@ -143,6 +145,11 @@ class EmploymentType(models.TextChoices):
     REHIRED = "rehired", _("退休返聘")
 
 
+class MemberQuerySet(models.QuerySet):
+    def with_id_number(self, number: str) -> "MemberQuerySet":
+        return self.filter(id_number_hash=crypto.keyed_hash(normalize_id_number(number)))
+
+
 class Member(TimeStampedModel):
     Gender = Gender
     Status = MemberStatus
@@ -152,7 +159,12 @@ class Member(TimeStampedModel):
     name = models.CharField(_("姓名"), max_length=50)
     # Derived from the 身份证号 when left blank, and checked against it when given.
     gender = models.CharField(_("性别"), max_length=1, choices=Gender, blank=True)
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    # 身份证号, never stored in clear (union_office/crypto.py): read and write it through the
+    # `id_number` property; find a member by number with Member.objects.with_id_number().
+    id_number_cipher = models.TextField(_("身份证号（密文）"), editable=False)
+    id_number_hash = models.CharField(_("身份证号（索引）"), max_length=64, editable=False)
+    # What every list and export shows (110105********1234); also serves "search by last digits".
+    id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
     birth_date = models.DateField(_("出生日期"), blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属工会"), on_delete=models.PROTECT, related_name="members")
@@ -165,6 +177,8 @@ class Member(TimeStampedModel):
         _("用工形式"), max_length=20, choices=EmploymentType, default=EmploymentType.PERMANENT
     )
     frontline = models.BooleanField(_("一线职工"), default=False)
+    # Monthly wage base for 会费 (0.5% of it, finance computes the dues); blank until known.
+    wage_base = models.DecimalField(_("会费工资基数（月）"), max_digits=14, decimal_places=2, null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登录账号"),
@@ -173,6 +187,8 @@ class Member(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="member",
     )
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("会员")
@@ -188,6 +204,9 @@ class Member(TimeStampedModel):
                 condition=Q(joined_on__isnull=True) | Q(joined_on__gte=F("birth_date")),
                 name="member_joined_after_birth",
             ),
+            models.CheckConstraint(condition=Q(wage_base__gte=0), name="member_wage_base_not_negative"),
+            # One member record per person: 转出 and 转入 move the record, never copy it.
+            models.UniqueConstraint(fields=["id_number_hash"], name="member_id_number_unique"),
         ]
         indexes = [
             # Roster lists: one unit's members by status, ordered by name.
@@ -200,8 +219,32 @@ class Member(TimeStampedModel):
         return self.name
 
     @property
-    def id_number_masked(self) -> str:
-        return mask_id_number(self.id_number)
+    def id_number(self) -> str:
+        """The full number, decrypted on first use (views must audit any reveal)."""
+        if not hasattr(self, "_id_number_plain"):
+            self._id_number_plain = crypto.decrypt(self.id_number_cipher) if self.id_number_cipher else ""
+        return self._id_number_plain
+
+    @id_number.setter
+    def id_number(self, value: str) -> None:
+        number = normalize_id_number(value)
+        self._id_number_plain = number
+        self.id_number_cipher = crypto.encrypt(number) if number else ""
+        self.id_number_hash = crypto.keyed_hash(number) if number else ""
+        self.id_number_masked = mask_id_number(number) if number else ""
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.__dict__.pop("_id_number_plain", None)
+        super().refresh_from_db(*args, **kwargs)
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True) -> None:
+        # clean() checks the number's uniqueness itself, with a message a clerk understands; the
+        # unique constraint on the hash still guards concurrent inserts.
+        super().full_clean(
+            exclude=set(exclude or ()) | {"id_number_hash"},
+            validate_unique=validate_unique,
+            validate_constraints=validate_constraints,
+        )
 
     def clean(self) -> None:
         errors = {}
@@ -212,6 +255,12 @@ class Member(TimeStampedModel):
                 errors["id_number"] = exc.messages
             else:
                 self.id_number = info.number
+                duplicate = Member.objects.with_id_number(info.number).exclude(pk=self.pk).first()
+                if duplicate is not None:
+                    errors["id_number"] = _("该身份证号已在花名册中：%(name)s（%(unit)s）。") % {
+                        "name": duplicate.name,
+                        "unit": duplicate.org_unit,
+                    }
                 if self.gender and self.gender != info.gender:
                     errors["gender"] = _("性别与身份证号不符：身份证号第17位表示%(gender)s。") % {
                         "gender": self.Gender(info.gender).label

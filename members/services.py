@@ -22,6 +22,7 @@ EDITABLE_FIELDS = [
     "joined_on",
     "employment_type",
     "frontline",
+    "wage_base",
 ]
 
 

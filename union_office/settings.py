@@ -74,6 +74,16 @@ if SECRET_KEY is None:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required in production")
     SECRET_KEY = "dev-only-not-secret-union-office-key-do-not-use-in-production-0123456789"
 
+# Encrypts personal data at rest (身份证号): see union_office/crypto.py. Losing it loses the ID numbers;
+# keep it in the secret store beside the database backups, never in the same dump.
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
+if FIELD_ENCRYPTION_KEY is None:
+    if PRODUCTION:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY (or FIELD_ENCRYPTION_KEY_FILE) is required in production")
+    FIELD_ENCRYPTION_KEY = "dev-only-field-key:" + SECRET_KEY
+elif len(FIELD_ENCRYPTION_KEY) < 32:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be at least 32 characters of random text")
+
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
 )

@@ -42,7 +42,7 @@ def snapshot() -> dict[str, object]:
     return {
         "units": list(OrgUnit.objects.values_list("pk", "name", "kind", "path", "updated_at").order_by("pk")),
         "departments": list(Department.objects.values_list("pk", "org_unit", "name").order_by("pk")),
-        "members": list(Member.objects.values_list("pk", "id_number", "name", "updated_at").order_by("pk")),
+        "members": list(Member.objects.values_list("pk", "id_number_hash", "name", "updated_at").order_by("pk")),
         "users": list(user_model.objects.values_list("pk", "username", "password").order_by("pk")),
         "grants": list(RoleGrant.objects.values_list("pk", "user", "org_unit", "role", "department").order_by("pk")),
     }

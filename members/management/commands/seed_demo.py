@@ -34,6 +34,7 @@ from members.models import (
     Role,
     RoleGrant,
 )
+from union_office.crypto import keyed_hash
 
 # --- Data tables -----------------------------------------------------------------------------------
 
@@ -404,7 +405,8 @@ def sync_members(
 ) -> None:
     """Create missing members (validated, in bulk) and correct changed ones; look-up by 身份证号."""
     base_of = _base_units()
-    existing = Member.objects.in_bulk([p.id_number for p in people], field_name="id_number")
+    hash_of = {p.id_number: keyed_hash(p.id_number) for p in people}
+    existing = Member.objects.in_bulk(list(hash_of.values()), field_name="id_number_hash")
     new: list[Member] = []
     for person in people:
         values = {
@@ -421,7 +423,7 @@ def sync_members(
             "frontline": person.frontline,
             "user": users[person.username] if person.username else None,
         }
-        member = existing.get(person.id_number)
+        member = existing.get(hash_of[person.id_number])
         if member is None:
             member = Member(id_number=person.id_number, **values)
             new.append(member)
