@@ -323,3 +323,163 @@ class RoleGrant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.org_unit} · {self.get_role_display()}"
+
+
+class MembershipChangeKind(models.TextChoices):
+    JOIN = "join", _("入会")
+    TRANSFER = "transfer", _("转会（系统内）")
+    TRANSFER_OUT = "transfer_out", _("转出（系统外）")
+    TRANSFER_IN = "transfer_in", _("转入（系统外）")
+    WITHDRAW = "withdraw", _("退会")
+    RETIRE = "retire", _("退休")
+    DECEASE = "decease", _("去世")
+
+
+class MembershipChangeState(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class MembershipChange(TimeStampedModel):
+    """One step of a member's membership history (入会, 转会, 退会 …), requested and then decided.
+
+    A transfer between two units of this installation is one row with both units: the member's
+    record moves, so their history continues and nothing is duplicated. The allowed kinds per
+    member status live in members/membership.py.
+    """
+
+    Kind = MembershipChangeKind
+    State = MembershipChangeState
+
+    member = models.ForeignKey(Member, verbose_name=_("会员"), on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(_("变动类型"), max_length=20, choices=Kind)
+    state = models.CharField(_("状态"), max_length=10, choices=State, default=State.PENDING)
+    from_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("原单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("新单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The union outside this installation a member leaves for (转出) or comes from (转入).
+    external_unit = models.CharField(_("系统外工会名称"), max_length=100, blank=True)
+    effective_on = models.DateField(_("生效日期"))
+    reason = models.TextField(_("原因"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("会籍变动")
+        verbose_name_plural = _("会籍变动")
+        ordering = ["-effective_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=MembershipChangeKind.values), name="change_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=MembershipChangeState.values), name="change_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind="transfer") | Q(from_unit__isnull=False, to_unit__isnull=False),
+                name="change_transfer_has_both_units",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(decided_at__isnull=False), name="change_decided_has_time"
+            ),
+            # At most one open request per member: two clerks cannot file conflicting changes.
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(state="pending"), name="change_one_pending_per_member"
+            ),
+        ]
+        indexes = [
+            # The approval inbox of a unit: pending requests, oldest first.
+            models.Index(fields=["state", "created_at"], name="change_state_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_kind_display()} · {self.get_state_display()}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("处理中")
+    PREVIEW = "preview", _("待确认")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class RosterImport(TimeStampedModel):
+    """An uploaded 花名册 file: validated into a preview, then committed all-or-nothing.
+
+    The row-level work runs in Celery for large files; progress lives here so the user can leave
+    the page and come back.
+    """
+
+    Status = JobStatus
+
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("导入到"), on_delete=models.PROTECT, related_name="roster_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus, default=JobStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    new_count = models.PositiveIntegerField(_("新增"), default=0)
+    changed_count = models.PositiveIntegerField(_("变更"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("无变化"), default=0)
+    invalid_count = models.PositiveIntegerField(_("错误"), default=0)
+    # [{"row": 12, "field": "身份证号", "message": "…"}, …], capped so a bad file cannot bloat the row.
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("花名册导入")
+        verbose_name_plural = _("花名册导入")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="rosterimport_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RosterExport(TimeStampedModel):
+    """A roster export too large for one request: written by Celery, downloaded when done."""
+
+    Status = JobStatus
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The list's filter query string, re-applied (with the access policy) by the task.
+    query = models.CharField(_("筛选条件"), max_length=1000, blank=True)
+    full_id_numbers = models.BooleanField(_("含完整身份证号"), default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus, default=JobStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
+    message = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("花名册导出")
+        verbose_name_plural = _("花名册导出")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="rosterexport_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_by} {self.created_at:%Y-%m-%d %H:%M}"

@@ -7,12 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from members import access, selectors, services
+from members.filters import MemberFilter
+from members.forms import MemberForm
+from members.models import Member, RoleGrant
 from union_office.models import AuditEntry
-
-from . import access, selectors, services
-from .filters import MemberFilter
-from .forms import MemberForm
-from .models import Member, RoleGrant
 
 PAGE_SIZE = 50
 
