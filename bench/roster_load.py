@@ -1,0 +1,110 @@
+"""Roster list page under load, against reference views on the same gunicorn server.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/union_bench .venv/bin/python bench/roster_load.py
+
+Needs the 100,000-member database built by bench/roster_scope.py (run that first) and `wrk`
+(Debian package). Starts gunicorn on 127.0.0.1 (loopback only), runs wrk with 12 connections for
+each URL, prints a Markdown table with throughput, p50/p95/p99 and the ratio to the trivial view.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/union_bench")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "12"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+
+
+def session_cookie(username: str) -> str:
+    user = get_user_model().objects.get(username=username)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"gunicorn did not answer on {url}")
+
+
+def wrk(url: str, cookie: str | None) -> dict:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "-s", str(ROOT / "bench" / "wrk_report.lua")]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    county, branch = session_cookie("bench_county"), session_cookie("bench_branch")
+    targets = [
+        ("trivial view (no template, no database)", "/bench/trivial/", None),
+        ("50-row template, no database", "/bench/template50/", None),
+        ("roster list, county chair (100,000 members)", "/members/", county),
+        ("roster list, 分工会 committee (1,000 members)", "/members/", branch),
+        ("roster list, county chair, search 会员123", "/members/?q=%E4%BC%9A%E5%91%98123", county),
+    ]
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "union_office.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+    )
+    try:
+        base = f"http://127.0.0.1:{PORT}"
+        wait_until_up(base + "/bench/trivial/")
+        print(f"gunicorn {WORKERS} sync workers, wrk {CONNECTIONS} connections for {DURATION} each\n")
+        print("| page | req/s | p50 | p95 | p99 | non-2xx | p95 vs trivial |\n|---|---|---|---|---|---|---|")
+        trivial_p95 = None
+        for label, path, cookie in targets:
+            wrk(base + path, cookie)  # warm-up pass, not reported (connections, caches)
+            result = wrk(base + path, cookie)
+            trivial_p95 = trivial_p95 or result["p95_ms"]
+            print(
+                f"| {label} | {result['rps']:.0f} | {result['p50_ms']:.1f} ms | {result['p95_ms']:.1f} ms "
+                f"| {result['p99_ms']:.1f} ms | {result['non2xx']} | {result['p95_ms'] / trivial_p95:.1f}× |"
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
