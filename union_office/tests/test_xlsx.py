@@ -2,6 +2,8 @@
 
 import datetime as dt
 import gc
+import re
+import tracemalloc
 import zipfile
 from decimal import Decimal
 from io import BytesIO
@@ -217,3 +219,122 @@ def test_xlsx_response_handles_a_chinese_filename():
     assert disposition.endswith(".xlsx")
     assert "no-store" in response["Cache-Control"]
     assert response.content == b"PK..."
+
+
+# --- The package written by hand (no openpyxl on the writing side) ---------------------------------
+
+
+def test_read_only_mode_reads_the_same_values():
+    data = report(totals=totals_for(ROWS))
+    normal = list(load(data).iter_rows(values_only=True))
+    read_only = load_workbook(BytesIO(data), read_only=True)
+    try:
+        streamed = list(read_only.active.iter_rows(values_only=True))
+        numbers = [cell.number_format for cell in next(read_only.active.iter_rows(min_row=5, max_row=5))]
+    finally:
+        read_only.close()
+
+    # The cells hidden by a merge read as None in normal mode only (D3 holds the group title too).
+    assert streamed[:2] + streamed[3:] == normal[:2] + normal[3:]
+    assert streamed[2] == ("序号", "姓名", "会费", "会费", "缴费率", "缴费日期", "备注")
+    assert streamed[4][:3] == (1, "张三", pytest.approx(120.5))
+    assert numbers == ["#,##0", "@", "#,##0.00", "#,##0.00", "0.00%", "yyyy-mm-dd", "@"]
+
+
+def test_footer_centering_and_header_fill():
+    ws = load(report())
+
+    assert ws.oddFooter.center.text == "第 &P 页 / 共 &N 页"
+    assert ws.print_options.horizontalCentered
+    assert ws["A3"].fill.fgColor.rgb == "FFD9D9D9" and ws["A3"].alignment.wrap_text
+    assert ws["A5"].fill.fill_type is None
+    assert ws["B5"].alignment.wrap_text and ws["B5"].alignment.horizontal == "left"
+
+
+def test_only_strings_numbers_and_booleans_are_written():
+    rows = [[1, "a", Decimal("1"), Decimal("1"), True, dt.date(2026, 1, 1), '=HYPERLINK("http://x")']]
+    with zipfile.ZipFile(BytesIO(report(rows=rows, totals=totals_for(rows)))) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+
+    assert set(re.findall(r'<c [^>]*?t="([^"]+)"', sheet_xml)) == {"inlineStr", "b"}
+    assert "<f" not in sheet_xml
+    assert '\'=HYPERLINK("http://x")' in sheet_xml
+
+
+def test_xml_special_and_illegal_characters():
+    rows = [
+        [1, 'A&B <c> "d"', None, None, None, None, "张\ud800三\ufffe\x0b"],
+        [2, " 前后空格 ", 0, 0, 0, None, "_x0041_"],
+    ]
+    data = report(rows=rows, sheet_title="张's & <会费>")
+    ws = load(data)
+
+    assert ws.title == "张's & <会费>"
+    assert ws.print_title_rows == "$3:$4"
+    assert (ws["B5"].value, ws["G5"].value) == ('A&B <c> "d"', "张三")
+    assert ws["B6"].value == " 前后空格 "
+    # Excel would read _x0041_ as "A"; it is escaped so that Excel shows what was typed.
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        assert "_x005F_x0041_" in archive.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_safe_cell_drops_surrogates_and_non_characters():
+    assert safe_cell("张\ud800三\ufffe\uffff") == "张三"
+    assert safe_cell("a\tb\nc\rd") == "a\tb\nc\rd"
+
+
+def test_values_of_other_types():
+    columns = [Column("文本"), Column("金额", kind="money"), Column("日期", kind="date")]
+    rows = [
+        [dt.date(2026, 1, 2), float("nan"), dt.datetime(2026, 1, 2, 3, 4)],
+        [True, Decimal("Infinity"), None],
+        [dt.datetime(2026, 1, 2, 3, 4, 5), 3.25, dt.date(1900, 1, 1)],
+    ]
+    ws = load(report(columns, rows=rows))
+
+    assert ws["A4"].value == dt.datetime(2026, 1, 2) and ws["A4"].number_format == "yyyy-mm-dd"
+    assert ws["A6"].number_format == "yyyy-mm-dd h:mm:ss"  # a date in a text column still shows as one
+    assert ws["C4"].value == dt.datetime(2026, 1, 2, 3, 4) and ws["C4"].number_format == "yyyy-mm-dd"
+    assert ws["C6"].value == dt.datetime(1900, 1, 1)  # Excel's 1900 leap-year bug is accounted for
+    assert ws["B4"].value is None and ws["B5"].value is None  # NaN and infinity: Excel has no such number
+    assert ws["A5"].value is True
+    assert ws["B6"].value == 3.25
+
+
+def test_many_columns_get_letters_past_z():
+    columns = [Column(f"列{number}", kind="int") for number in range(1, 31)]
+    ws = load(report(columns, rows=[list(range(1, 31))]))
+
+    assert "A1:AD1" in merges(ws)
+    assert ws["AD4"].value == 30
+    assert ws.column_dimensions["AD"].width == 14
+
+
+def test_sheet_titles_follow_excel_rules():
+    with pytest.raises(ValueError, match="Invalid character /"):
+        report(sheet_title="1/2")
+    with pytest.warns(UserWarning, match="more than 31 characters"):
+        report(sheet_title="报" * 32)
+
+
+def test_memory_follows_the_zipped_output_not_the_rows():
+    def rows(count):
+        for number in range(1, count + 1):
+            yield [number, f"会员{number}", Decimal("1.10"), Decimal(number) / 100, 1, dt.date(2026, 1, 1), "备注"]
+
+    def measure(count):
+        tracemalloc.start()
+        try:
+            data = report(rows=rows(count))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            xml_size = archive.getinfo("xl/worksheets/sheet1.xml").file_size
+        return peak, len(data), xml_size
+
+    small_peak, small_size, small_xml = measure(2_000)
+    big_peak, big_size, big_xml = measure(10_000)
+
+    assert big_peak - small_peak < 3 * (big_size - small_size)
+    assert big_peak - small_peak < (big_xml - small_xml) / 3
