@@ -143,7 +143,9 @@ def unit_q(user: Any, perm: str, field: str = "org_unit") -> Q:
     """A Q over `field` (a ForeignKey to OrgUnit; "" for OrgUnit itself) matching the user's scope."""
     prefix = f"{field}__" if field else ""
     if getattr(user, "is_superuser", False) and user.is_active:
-        return Q()
+        # Not Q(): an empty Q vanishes when OR-ed with another (Q() | Q(x) == Q(x)), which would
+        # turn "everything, or my own record" into "my own record".
+        return ~Q(pk__in=[])
     paths = scope_paths(user, perm)
     q = Q(pk__in=[])
     for path in paths:

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from members import access
@@ -91,3 +92,9 @@ def test_scope_query_does_not_grow_with_the_number_of_units(org, chair, django_a
     chair.__dict__.pop("_union_grants", None)
     with django_assert_num_queries(3):  # grants, own member record, the filtered list
         list(access.visible(chair, "members.view_member", Member.objects.all()))
+
+
+def test_superuser_scope_survives_being_or_ed(org, django_user_model, member_in_b):
+    admin = django_user_model.objects.create_superuser("root2", password="x-very-long-pass")
+    q = access.unit_q(admin, "members.view_member") | Q(user_id=admin.pk)
+    assert Member.objects.filter(q).filter(pk=member_in_b.pk).exists()
