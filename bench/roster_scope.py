@@ -5,8 +5,13 @@
 Builds the data once in that database (a separate one: it is filled with synthetic members), then
 times each query several times and prints the median. Without BENCH_DATABASE_URL it uses
 var/bench.sqlite3.
+
+The roster list (issue 3) is timed three times on PostgreSQL: with the indexes the models have,
+then with each index tried for it (BENCH_INDEXES: created here, dropped at the end; they are
+not part of the models until a migration adds them). `--runs=models` times the first run only.
 """
 
+import argparse
 import datetime
 import os
 import statistics
@@ -18,24 +23,50 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union_office.settings")
+os.environ.setdefault("DJANGO_DEBUG", "false")  # time the page as served, not with debug templates
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
+from django.db.models import CharField, DateField, ExpressionWrapper, F, Value  # noqa: E402
+from django.db.models.functions import Cast, Concat, Least, LPad, Mod  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from members import selectors  # noqa: E402
 from members.idcard import make_id_number  # noqa: E402
-from members.models import Member, OrgUnit, Role, RoleGrant  # noqa: E402
+from members.models import Department, Member, MemberStatus, OrgUnit, Role, RoleGrant  # noqa: E402
+from members.stats import roster_stats  # noqa: E402
 
 BASES, BRANCHES, GROUPS = 10, 10, 9  # 1 + 10 + 100 + 900 = 1,011 units
 MEMBERS = 100_000
+DEPARTMENTS_PER_BASE = 20
 REGIONS = ["130534", "130533", "130535", "110105", "320102", "440106", "510107", "610113"]
+CAP = 10_000
+PAGE = 50
+# Indexes tried for the roster (docs/performance.md), created by the bench only for its runs and
+# dropped at the end: they are not in the models until a migration adds them.
+BENCH_INDEXES = {
+    # The list's order, name then pk. (Measured: not needed, member_name_idx plus an incremental
+    # sort on pk is as fast.)
+    "bench_member_name_id_idx": "(name, id)",
+    # member_unit_status_name_idx with every column the statistics count: they read a 6 MB index
+    # instead of the 110 MB table (an index-only scan).
+    "bench_member_unit_status_name_incl_idx": "(org_unit_id, status, name) INCLUDE (gender, frontline, birth_date)",
+}
+BENCH_RUNS = [
+    ("with the indexes of the models as they stand", []),
+    ("+ an index on (name, id)", ["bench_member_name_id_idx"]),
+    ("+ (org_unit, status, name) INCLUDE (gender, frontline, birth_date)", ["bench_member_unit_status_name_incl_idx"]),
+]
 
 
 def build() -> None:
@@ -68,6 +99,37 @@ def build() -> None:
     print(f"built {OrgUnit.objects.count()} units, {Member.objects.count()} members in {elapsed:.1f}s")
 
 
+def enrich() -> None:
+    """Fill what the roster filters and statistics read (added after the first build, so an older
+    bench database is upgraded in place): join dates, departments, 一线, phone, member number and
+    a few members who left. Runs once: it stops when every member has a join date."""
+    if not Member.objects.filter(joined_on__isnull=True).exists():
+        return
+    started = time.perf_counter()
+    members = Member.objects.all()
+    for k in range(10):
+        # Joined at 18 to 24 years of age, never after the bench's reference day.
+        joined = ExpressionWrapper(F("birth_date") + datetime.timedelta(days=6570 + k * 240), output_field=DateField())
+        members.annotate(m=Mod("id", 10)).filter(m=k).update(
+            joined_on=Least(joined, Value(datetime.date(2026, 1, 1)), output_field=DateField())
+        )
+    members.annotate(m=Mod("id", 3)).filter(m=0).update(frontline=True)
+    members.annotate(m=Mod("id", 20)).filter(m=0).update(status=MemberStatus.RETIRED)
+    members.annotate(m=Mod("id", 50)).filter(m=1).update(status=MemberStatus.WITHDRAWN)
+    members.annotate(m=Mod("id", 97)).filter(m=2).update(status=MemberStatus.TRANSFERRED_OUT)
+    digits = Cast("id", CharField())
+    Member.objects.update(
+        phone=Concat(Value("139"), LPad(digits, 8, Value("0"))),
+        member_no=Concat(Value("BM"), LPad(digits, 6, Value("0"))),
+    )
+    for base in OrgUnit.objects.filter(kind="base"):
+        for d in range(DEPARTMENTS_PER_BASE):
+            department, _ = Department.objects.get_or_create(org_unit=base, name=f"部门{d:02d}")
+            in_base = Member.objects.filter(org_unit__path__startswith=base.path)
+            in_base.annotate(m=Mod("id", DEPARTMENTS_PER_BASE)).filter(m=d).update(department=department)
+    print(f"enriched the members (join dates, departments, 一线, phones) in {time.perf_counter() - started:.1f}s")
+
+
 def timed(label: str, fn, runs: int = 7) -> None:
     samples = []
     for _ in range(runs):
@@ -79,23 +141,110 @@ def timed(label: str, fn, runs: int = 7) -> None:
     print(f"| {label} | {statistics.median(samples):.1f} ms | {len(ctx.captured_queries)} | {result} |")
 
 
-def main() -> None:
-    call_command("migrate", verbosity=0)
-    build()
-    print(f"database: {connection.vendor}\n")
-    print("| query | median | queries | result |\n|---|---|---|---|")
+def fresh_user(name: str):
+    # A new user object each run: its grants are looked up again, as in a new request.
+    return get_user_model().objects.get(username=name)
+
+
+def table_header(title: str) -> None:
+    print(f"\n{title}\n\n| query | median | queries | result |\n|---|---|---|---|")
+
+
+def access_queries() -> None:
+    """The original bench (docs/performance.md, first section)."""
+    table_header("Access-scoped queries")
+    for username in ["bench_county", "bench_branch"]:
+        timed(f"{username}: roster count", lambda u=username: selectors.member_list(fresh_user(u)).count())
+        timed(
+            f"{username}: first roster page (50 rows), unit-path order",
+            lambda u=username: len(
+                Paginator(selectors.member_list(fresh_user(u)).order_by("org_unit__path", "name", "pk"), PAGE)
+                .get_page(1)
+                .object_list
+            ),
+        )
+        timed(
+            f"{username}: dashboard head counts", lambda u=username: selectors.roster_overview(fresh_user(u))["active"]
+        )
+        timed(
+            f"{username}: dashboard unit breakdown", lambda u=username: len(selectors.roster_breakdown(fresh_user(u)))
+        )
+
+
+def roster_list_queries(clients: dict[str, Client]) -> None:
+    """The roster list page (members/views/roster.py) and its parts."""
+    url = reverse("members:member_list")
     for username in ["bench_county", "bench_branch"]:
 
-        def fresh_user(name=username):
-            return get_user_model().objects.get(username=name)
+        def members(u=username, **filters):
+            return selectors.member_list(fresh_user(u)).filter(**filters)
 
-        timed(f"{username}: roster count", lambda u=fresh_user: selectors.member_list(u()).count())
-        timed(
-            f"{username}: first roster page (50 rows)",
-            lambda u=fresh_user: len(Paginator(selectors.member_list(u()), 50).get_page(1).object_list),
-        )
-        timed(f"{username}: dashboard head counts", lambda u=fresh_user: selectors.roster_overview(u())["active"])
-        timed(f"{username}: dashboard unit breakdown", lambda u=fresh_user: len(selectors.roster_breakdown(u())))
+        timed(f"{username}: capped count (≤ {CAP + 1:,})", lambda m=members: selectors.roster_count(m(), cap=CAP))
+        timed(f"{username}: first page (50 rows), by name", lambda m=members: len(list(m()[:PAGE])))
+        timed(f"{username}: page 200 (rows 9,951–10,000)", lambda m=members: len(list(m()[CAP - PAGE : CAP])))
+
+        def stats(u=username):
+            user = fresh_user(u)
+            return roster_stats(user, selectors.member_list(user).filter(status=MemberStatus.ACTIVE)).total
+
+        timed(f"{username}: statistics (在册)", stats)
+        client = clients[username]
+        for label, params in [
+            ("whole page, no filter", {}),
+            ("whole page, page 2", {"page": 2}),
+            ("whole page, 年龄段 35–45 + 一线 + 女", {"age": "35-45", "frontline": "yes", "gender": "F"}),
+            ("whole page, 入会年份 1990-1995", {"join_year": "1990-1995"}),
+            ("whole page, search name 会员1234", {"q": "会员1234"}),
+            ("whole page, search ID tail 1234", {"q": "1234"}),
+            ("whole page, status 已退休", {"status": "retired"}),
+        ]:
+            # A first view: nothing cached, every count made (views past the cap cache theirs).
+            timed(f"{username}: {label}", lambda c=client, p=params: (cache.clear(), c.get(url, p).status_code)[1])
+        timed(f"{username}: whole page, seen again within 5 min", lambda c=client: c.get(url, {"page": 3}).status_code)
+
+
+def set_indexes(names: list[str]) -> None:
+    """Create the named bench indexes, drop the others, and refresh the planner's statistics and
+    the visibility map (an index-only scan skips the table only for all-visible pages)."""
+    with connection.cursor() as cursor:
+        for name, columns in BENCH_INDEXES.items():
+            if name in names:
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON members_member {columns}")
+            else:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        cursor.execute("VACUUM ANALYZE members_member")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", choices=["all", "models"], default="all", help="models: no bench index")
+    options = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    build()
+    enrich()
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics: the bench server runs without autovacuum, and with none on
+        # members_orgunit the planner takes a 1,000-unit subtree for one unit and picks a nested
+        # loop over all 100,000 members (production keeps autovacuum on).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"database: {connection.vendor}")
+    access_queries()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    clients = {}
+    for username in ["bench_county", "bench_branch"]:
+        clients[username] = Client()
+        clients[username].force_login(fresh_user(username))
+    runs = BENCH_RUNS if options.runs == "all" and connection.vendor == "postgresql" else BENCH_RUNS[:1]
+    try:
+        for title, names in runs:
+            if connection.vendor == "postgresql":
+                set_indexes(names)
+            table_header(f"Roster list, {title}")
+            roster_list_queries(clients)
+    finally:
+        if connection.vendor == "postgresql":
+            set_indexes([])
 
 
 if __name__ == "__main__":

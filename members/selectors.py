@@ -7,7 +7,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import access
-from .models import Member, MemberStatus, OrgUnit
+from .models import Department, Member, MemberStatus, OrgUnit
+
+# The roster's order. By name, then pk so that pages never overlap: member_name_idx returns rows in
+# name order (PostgreSQL breaks ties with an incremental sort), so the first page of a 100,000-member
+# county reads ~50 index entries, where the unit-path order (Member.Meta.ordering) joins and sorts
+# every row of the scope first (docs/performance.md).
+ROSTER_ORDERING = ("name", "pk")
 
 
 def member_list(user: Any, *, unit: OrgUnit | None = None, status: str = "") -> QuerySet[Member]:
@@ -17,7 +23,40 @@ def member_list(user: Any, *, unit: OrgUnit | None = None, status: str = "") -> 
         qs = qs.filter(org_unit__path__startswith=unit.path)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("org_unit", "department")
+    return qs.select_related("org_unit", "department").order_by(*ROSTER_ORDERING)
+
+
+def roster_count(queryset: QuerySet[Member], *, cap: int) -> int:
+    """How many rows `queryset` has, counting no further than cap + 1.
+
+    A full COUNT(*) reads every row of a county's 100,000 members on each page view; counting
+    inside LIMIT cap + 1 stops early, and "more than cap" is all a reader of the list needs.
+    """
+    return queryset.order_by()[: cap + 1].count()
+
+
+def roster_filter_units(user: Any) -> QuerySet[OrgUnit]:
+    """The units the user can pick in the roster's unit filter, in tree order."""
+    return access.units(user, "members.view_member").only("pk", "name", "path", "depth").order_by("path")
+
+
+def roster_departments(user: Any) -> QuerySet[Department]:
+    """The departments the user can pick in the roster filter.
+
+    Departments belong to a 基层工会, and members of its 分工会 work in them: a 分工会 committee
+    member sees the departments of the units above their scope as well as those inside it.
+    """
+    qs = Department.objects.select_related("org_unit").order_by("org_unit__path", "name")
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return qs
+    roots = access.scope_paths(user, "members.view_member")
+    q = Q(pk__in=[])
+    for root in roots:
+        q |= Q(org_unit__path__startswith=root)
+    above = sorted({path for root in roots for path in access.ancestor_paths(root)})
+    if above:
+        q |= Q(org_unit__path__in=above)
+    return qs.filter(q)
 
 
 def member_get(user: Any, pk: int) -> Member:

@@ -177,6 +177,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (INCLUDE) are a PostgreSQL optimisation; the embedded SQLite default builds the
+# same index without the extra columns, which is all a demo database needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"] if not DATABASE_URL else []
 
 # --- Cache, Celery ----------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -230,6 +233,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

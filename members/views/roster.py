@@ -1,8 +1,12 @@
+from math import ceil
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -11,9 +15,50 @@ from members import access, selectors, services
 from members.filters import MemberFilter
 from members.forms import MemberForm
 from members.models import Member, RoleGrant
+from members.stats import STATS_CACHE_SECONDS, roster_stats, stats_cache_key
 from union_office.models import AuditEntry
 
 PAGE_SIZE = 50
+
+
+# The list counts no further than this: a county's 100,000 members read "共 10000+ 条", and pages
+# reach the first 10,000 (200 pages by name); the filters narrow the list further than paging would.
+ROSTER_COUNT_CAP = 10_000
+
+
+class CappedPage(Page):
+    def end_index(self) -> int:
+        # Page.end_index() returns paginator.count on the last page, which is cap + 1 once capped.
+        return self.start_index() + len(self) - 1 if len(self) else 0
+
+
+class CappedPaginator(Paginator):
+    """A Paginator that never runs a full COUNT(*): it counts at most cap + 1 rows
+    (selectors.roster_count) and, past the cap, offers the pages of the first `cap` rows."""
+
+    def __init__(self, object_list, per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return selectors.roster_count(self.object_list, cap=self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        return max(1, ceil(min(self.count, self.cap) / self.per_page))
+
+    def page(self, number) -> CappedPage:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : min(bottom + self.per_page, self.cap)], number, self)
+
+    def _get_page(self, *args, **kwargs) -> CappedPage:
+        return CappedPage(*args, **kwargs)
 
 
 @require_GET
@@ -22,9 +67,33 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if not access.has_anywhere(request.user, "members.view_member"):
         # A plain member has no roster; their own record is one click away on the dashboard.
         return redirect("dashboard")
-    member_filter = MemberFilter(request.GET, queryset=selectors.member_list(request.user), request=request)
-    page = Paginator(member_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "members/member_list.html", {"form": member_filter.form, "page": page})
+    # The list shows the masked number only: leave the cipher text in the database.
+    members = selectors.member_list(request.user).defer("id_number_cipher", "id_number_hash")
+    member_filter = MemberFilter(request.GET, queryset=members, request=request)
+    members = member_filter.qs
+    page = CappedPaginator(members, PAGE_SIZE, cap=ROSTER_COUNT_CAP).get_page(request.GET.get("page"))
+    # Statistics describe the members on the roll (在册) unless the user picked another status.
+    # Past the count cap they read as many rows as the full COUNT the paginator avoids: their
+    # counts are then reused for a few minutes per scope and filters (members/stats.py).
+    status = member_filter.cleaned("status")
+    query = urlencode(sorted((key, value) for key, value in request.GET.items() if key != "page"))
+    stats = roster_stats(
+        request.user,
+        members if status else members.filter(status=Member.Status.ACTIVE),
+        root=member_filter.cleaned("unit"),
+        cache_key=stats_cache_key(request.user, query) if page.paginator.capped else "",
+    )
+    context = {
+        "filter": member_filter,
+        "form": member_filter.form,
+        "page": page,
+        "stats": stats,
+        "stats_status": Member.Status(status).label if status else Member.Status.ACTIVE.label,
+        "stats_cache_minutes": STATS_CACHE_SECONDS // 60,
+        "can_change": access.has_anywhere(request.user, "members.change_member"),
+        "can_export_full": access.has_anywhere(request.user, "members.view_full_id_number"),
+    }
+    return render(request, "members/member_list.html", context)
 
 
 @require_GET

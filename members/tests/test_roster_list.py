@@ -1,0 +1,627 @@
+"""The roster list: its filters, the capped count, the statistics panel, and what never shows."""
+
+import datetime
+import itertools
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from members import selectors
+from members.filters import MemberFilter, YearRangeField
+from members.idcard import make_id_number
+from members.models import Member
+from members.stats import AGE_BAND_BY_KEY, roster_stats, stats_cache_key, years_before
+from members.tests.factories import DepartmentFactory, MemberFactory
+from members.views import roster as roster_views
+
+URL = reverse("members:member_list")
+FULL_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+_sequence = itertools.count()
+
+
+def person(unit, *, birth=datetime.date(1980, 5, 1), gender="F", **fields) -> Member:
+    """A member with a valid 身份证号 for the given birth date and gender."""
+    number = make_id_number("130534", birth, next(_sequence) % 500, gender)
+    return MemberFactory(org_unit=unit, id_number=number, gender=gender, birth_date=birth, **fields)
+
+
+def person_with_x(unit, **fields) -> Member:
+    """A member whose 身份证号 ends in X (the check digit 10)."""
+    birth = datetime.date(1975, 3, 8)
+    for sequence in range(500):
+        number = make_id_number("110105", birth, sequence, "M")
+        if number.endswith("X"):
+            return MemberFactory(org_unit=unit, id_number=number, gender="M", birth_date=birth, **fields)
+    raise AssertionError("no check digit X in 500 sequences")
+
+
+def names(response) -> set[str]:
+    return {member.name for member in response.context["page"]}
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+# --- access and methods -------------------------------------------------------------------------
+
+
+def test_needs_login(client, org):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_outsider_without_roster_role_is_sent_to_the_dashboard(login, outsider):
+    response = login(outsider).get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
+def test_committee_of_another_base_union_sees_none_of_the_school(login, other_committee, org, member_in_a):
+    response = login(other_committee).get(URL)
+    assert response.status_code == 200
+    assert "张三" not in response.content.decode()
+    # A unit of the school is not theirs to filter by: refused, nothing of the school shows.
+    response = login(other_committee).get(URL, {"unit": org.school.pk})
+    body = response.content.decode()
+    assert "没有这个单位" in body and "张三" not in body and "第一中学工会" not in body
+
+
+def test_read_only_role_reads_the_list(login, treasurer, member_in_b):
+    response = login(treasurer).get(URL)
+    assert response.status_code == 200
+    assert "李四" in response.content.decode()
+
+
+def test_wrong_method_is_405(login, chair):
+    assert login(chair).post(URL).status_code == 405
+
+
+def test_personal_data_is_not_cached(login, chair):
+    assert "no-store" in login(chair).get(URL)["Cache-Control"]
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def roster(org):
+    """A few members of the school with known attributes (the chair's own record is there too)."""
+    teaching = DepartmentFactory(name="教务处", org_unit=org.school)
+    today = timezone.localdate()
+    return {
+        "wang": person(
+            org.branch_a,
+            name="王芳",
+            gender="F",
+            birth=years_before(today, 30),
+            phone="13912345678",
+            member_no="QH-001",
+            department=teaching,
+            frontline=True,
+            joined_on=datetime.date(2010, 3, 1),
+        ),
+        "zhao": person(
+            org.group_a,
+            name="赵强",
+            gender="M",
+            birth=years_before(today, 40),
+            phone="13800001111",
+            department=org.school_office,
+            joined_on=datetime.date(2015, 9, 1),
+        ),
+        "sun": person(
+            org.branch_b,
+            name="孙丽",
+            gender="F",
+            birth=years_before(today, 50),
+            frontline=True,
+            joined_on=datetime.date(2018, 1, 15),
+            status=Member.Status.RETIRED,
+        ),
+        "qian": person(
+            org.branch_b,
+            name="钱伟",
+            gender="M",
+            birth=years_before(today, 60),
+            joined_on=None,
+        ),
+        "hospital": person(org.ward, name="周医生", gender="M"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"unit": "branch_a"}, {"王芳", "赵强"}),  # the subtree: 语文组 is under 分工会 A
+        ({"unit": "branch_b"}, {"孙丽", "钱伟"}),
+        ({"department": "office"}, {"赵强"}),
+        ({"status": "retired"}, {"孙丽"}),
+        ({"gender": "M", "unit": "branch_b"}, {"钱伟"}),
+        ({"frontline": "yes"}, {"王芳", "孙丽"}),
+        ({"frontline": "no", "unit": "branch_a"}, {"赵强"}),
+        ({"join_year": "2015"}, {"赵强"}),
+        ({"join_year": "2010-2015"}, {"王芳", "赵强"}),
+        ({"join_year": "2011至2018"}, {"赵强", "孙丽"}),
+        ({"join_year": "2016-"}, {"孙丽"}),
+        ({"join_year": "-2010"}, {"王芳"}),
+        ({"age": "under35", "unit": "branch_a"}, {"王芳"}),
+        ({"age": "35-45"}, {"赵强"}),
+        ({"age": "46-55"}, {"孙丽"}),
+        ({"age": "over55"}, {"钱伟"}),
+        ({"q": "王芳"}, {"王芳"}),
+        ({"q": "5678"}, {"王芳"}),  # phone tail
+        ({"q": "qh-001"}, {"王芳"}),  # member number, any case
+        ({"frontline": "yes", "gender": "F", "join_year": "2018", "unit": "school"}, {"孙丽"}),
+    ],
+)
+def test_filters(login, chair, org, roster, params, expected):
+    departments = {"office": org.school_office.pk}
+    units = {"branch_a": org.branch_a.pk, "branch_b": org.branch_b.pk, "school": org.school.pk}
+    query = {
+        key: units[value] if key == "unit" else departments[value] if key == "department" else value
+        for key, value in params.items()
+    }
+    response = login(chair).get(URL, query)
+    assert response.status_code == 200
+    assert not response.context["filter"].errors
+    assert names(response) - {"chair"} == expected
+
+
+def test_search_by_the_last_digits_of_the_id_number(login, chair, org, roster):
+    wang = roster["wang"]
+    tail = wang.id_number[-4:]
+    body = login(chair).get(URL, {"q": tail}).content.decode()
+    assert "王芳" in body
+    assert wang.id_number_masked in body
+    assert not FULL_ID_NUMBER.search(body)
+    # One digit matches every number ending in it; the full-width digits of a Chinese IME count too.
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in tail)
+    assert "王芳" in names(login(chair).get(URL, {"q": fullwidth}))
+    # Five digits cannot be a tail of the masked column (only four are kept in clear).
+    assert "王芳" not in names(login(chair).get(URL, {"q": wang.id_number[-5:]}))
+
+
+def test_search_by_an_id_number_ending_in_x(login, chair, org):
+    member = person_with_x(org.branch_b, name="欧阳修")
+    person(org.branch_b, name="司马光", gender="M")
+    for query in [member.id_number[-4:], member.id_number[-4:].lower(), member.id_number[-2:].lower(), "x"]:
+        response = login(chair).get(URL, {"q": query})
+        assert "欧阳修" in names(response), query
+        assert "司马光" not in names(response), query
+        assert not FULL_ID_NUMBER.search(response.content.decode())
+
+
+def test_the_list_never_shows_a_full_id_number(login, chair, org, roster):
+    MemberFactory.create_batch(5, org_unit=org.branch_a)
+    body = login(chair).get(URL).content.decode()
+    assert not FULL_ID_NUMBER.search(body)
+    assert roster["wang"].id_number_masked in body
+
+
+def test_branch_committee_picks_departments_of_the_school_above(login, committee, org, roster):
+    response = login(committee).get(URL)
+    groups = dict(response.context["filter"].department_groups)
+    assert [name for _, name, _ in groups["第一中学工会"]] == ["办公室", "教务处"]
+    assert "人民医院工会" not in groups
+    assert names(login(committee).get(URL, {"department": org.school_office.pk})) == {"赵强"}
+
+
+def test_unit_choices_are_the_scope_indented_by_depth(login, chair, org):
+    options = login(chair).get(URL).context["filter"].unit_options
+    assert options[0] == (str(org.school.pk), "第一中学工会", False)
+    assert (str(org.group_a.pk), "\u3000\u3000语文组工会小组", False) in options
+    assert str(org.hospital.pk) not in {pk for pk, _, _ in options}
+    options = login(chair).get(URL, {"unit": org.branch_b.pk}).context["filter"].unit_options
+    assert [label for _, label, selected in options if selected] == ["\u3000高二年级分工会"]
+
+
+# --- invalid values -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"join_year": "abc"}, "请填写四位年份，如 2015 或 2010-2015"),
+        ({"join_year": "2015-2010"}, "起始年份不能晚于结束年份"),
+        ({"join_year": "1800"}, "入会年份应在 1949 年到"),
+        ({"unit": "999999"}, "没有这个单位，或它不在您可查看的范围内"),
+        ({"unit": "abc"}, "没有这个单位，或它不在您可查看的范围内"),
+        ({"unit": "hospital"}, "没有这个单位，或它不在您可查看的范围内"),
+        ({"department": "hospital_office"}, "没有这个部门，或它不在您可查看的范围内"),
+        ({"age": "60-70"}, "请从列表中选择"),
+        ({"gender": "X"}, "请从列表中选择"),
+        ({"frontline": "maybe"}, "请从列表中选择"),
+        ({"status": "asleep"}, "请从列表中选择"),
+    ],
+)
+def test_invalid_filter_values_show_a_chinese_error_and_the_list_still_works(
+    login, chair, org, roster, params, message
+):
+    ids = {"hospital": org.hospital.pk, "hospital_office": org.hospital_office.pk}
+    query = {key: ids.get(value, value) for key, value in params.items()}
+    response = login(chair).get(URL, {**query, "gender": query.get("gender", "M")})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert message in body
+    assert "以下筛选条件有误，未使用" in body
+    assert "is-invalid" in body
+    # The other filters still apply (gender=M unless gender itself was the bad value); nothing leaks.
+    assert names(response) - {"chair"} == ({"王芳", "孙丽", "钱伟", "赵强"} if "gender" in params else {"赵强", "钱伟"})
+    assert "周医生" not in body and "人民医院" not in body
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2015", (2015, 2015)),
+        (" 2010 - 2015 ", (2010, 2015)),
+        ("2010~2015", (2010, 2015)),
+        ("2010—2015", (2010, 2015)),
+        ("2010年至2015年", (2010, 2015)),
+        ("２０１５", (2015, 2015)),
+        ("2010-", (2010, None)),
+        ("-2015", (None, 2015)),
+        ("", None),
+    ],
+)
+def test_join_year_accepts_a_year_or_a_range(text, expected):
+    assert YearRangeField(required=False).clean(text) == expected
+
+
+@pytest.mark.parametrize("text", ["abc", "15", "2015-2010", "-", "20150", "2010-2015-2020", "1900"])
+def test_join_year_rejects_anything_else(text):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        YearRangeField(required=False).clean(text)
+
+
+def test_age_bands_turn_over_on_the_birthday():
+    today = datetime.date(2026, 3, 10)
+
+    def band(birth):
+        members = [key for key, b in AGE_BAND_BY_KEY.items() if _matches(b.q(today), birth)]
+        assert len(members) == 1, (birth, members)
+        return members[0]
+
+    assert band(years_before(today, 35)) == "35-45"  # 35 today
+    assert band(years_before(today, 35) + datetime.timedelta(days=1)) == "under35"  # 35 tomorrow
+    assert band(years_before(today, 46) + datetime.timedelta(days=1)) == "35-45"  # still 45
+    assert band(years_before(today, 46)) == "46-55"
+    assert band(years_before(today, 56) + datetime.timedelta(days=1)) == "46-55"
+    assert band(years_before(today, 56)) == "over55"
+    assert years_before(datetime.date(2028, 2, 29), 35) == datetime.date(1993, 2, 28)
+
+
+def _matches(q, birth) -> bool:
+    """Evaluate a Q of birth_date bounds in Python (the bands use only lte/gt)."""
+    for child in q.children:
+        lookup, bound = child
+        if lookup == "birth_date__lte" and not birth <= bound:
+            return False
+        if lookup == "birth_date__gt" and not birth > bound:
+            return False
+    return True
+
+
+def test_filter_works_without_a_request_user_scope(chair, org, roster):
+    """Exports build the filter with a bare request carrying only the user."""
+    from django.http import HttpRequest, QueryDict
+
+    request = HttpRequest()
+    request.user = chair
+    member_filter = MemberFilter(
+        QueryDict(f"unit={org.branch_b.pk}&gender=M"), queryset=selectors.member_list(chair), request=request
+    )
+    assert member_filter.is_valid()
+    assert [m.name for m in member_filter.qs] == ["钱伟"]
+
+
+# --- counting and paging ------------------------------------------------------------------------
+
+
+def test_count_is_exact_below_the_cap(login, chair, org):
+    MemberFactory.create_batch(3, org_unit=org.branch_a)
+    body = login(chair).get(URL).content.decode()
+    assert "共 4 条，第 1–4 条" in body  # and the chair's own record
+
+
+def test_count_stops_at_the_cap(login, chair, org, monkeypatch):
+    monkeypatch.setattr(roster_views, "ROSTER_COUNT_CAP", 5)
+    monkeypatch.setattr(roster_views, "PAGE_SIZE", 2)
+    MemberFactory.create_batch(8, org_unit=org.branch_a)
+    client = login(chair)
+    response = client.get(URL)
+    body = response.content.decode()
+    assert "共 5+ 条，第 1–2 条" in body
+    assert "1 / 3+" in body
+    assert response.context["page"].paginator.count == 6  # counted cap + 1, not 9
+    # The last page ends at the cap and says how to reach further.
+    body = client.get(URL, {"page": 3}).content.decode()
+    assert "共 5+ 条，第 5–5 条" in body
+    assert "翻页只列出前 5 条" in body
+    assert "下一页" not in body
+    # Past the last page: the last page, not an error.
+    assert client.get(URL, {"page": 99}).context["page"].number == 3
+
+
+def test_count_query_is_limited(chair, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    MemberFactory.create_batch(3, org_unit=org.branch_a)
+    with CaptureQueriesContext(connection) as ctx:
+        assert selectors.roster_count(selectors.member_list(chair), cap=2) == 3
+    assert "LIMIT 3" in ctx.captured_queries[-1]["sql"]
+
+
+def test_pages_follow_name_then_pk(login, chair, org):
+    for name in ["丙", "甲", "乙", "甲"]:
+        MemberFactory(name=name, org_unit=org.branch_a)
+    page = login(chair).get(URL).context["page"]
+    assert [m.name for m in page] == sorted(m.name for m in page)
+    twins = [m.pk for m in page if m.name == "甲"]
+    assert twins == sorted(twins)
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_query_count_is_flat_with_every_filter(login, chair, org, rows, django_assert_num_queries):
+    MemberFactory.create_batch(rows, org_unit=org.branch_b, department=org.school_office, frontline=True)
+    client = login(chair)
+    query = {
+        "q": "会员",
+        "unit": org.school.pk,
+        "department": org.school_office.pk,
+        "status": "active",
+        "gender": "F",
+        "frontline": "yes",
+        "join_year": "2015",
+        "age": "46-55",
+    }
+    client.get(URL, query)  # warm the session
+    # As the plain list (test_views), plus one query each to validate the unit and the department.
+    with django_assert_num_queries(12):
+        response = client.get(URL, query)
+    assert not response.context["filter"].errors
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def _band_of(birth: datetime.date, today: datetime.date) -> str:
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    return "under35" if age < 35 else "35-45" if age <= 45 else "46-55" if age <= 55 else "over55"
+
+
+def test_statistics_of_a_known_roster(chair, org, roster):
+    today = timezone.localdate()
+    own = chair.member  # the chair's own record at the school (a factory member: random age and gender)
+    members = selectors.member_list(chair).filter(status=Member.Status.ACTIVE)
+    stats = roster_stats(chair, members, today=today)
+    # Active members in the chair's scope: the chair, 王芳, 赵强, 钱伟 (孙丽 is retired).
+    assert stats.total == 4
+    males = 2 + (own.gender == "M")
+    assert [(str(s.label), s.count) for s in stats.gender] == [("男", males), ("女", 4 - males)]
+    expected = {"under35": 1, "35-45": 1, "46-55": 0, "over55": 1}
+    expected[_band_of(own.birth_date, today)] += 1
+    assert [(str(s.label), s.count) for s in stats.age_bands] == [
+        ("35岁以下", expected["under35"]),
+        ("35–45岁", expected["35-45"]),
+        ("46–55岁", expected["46-55"]),
+        ("55岁以上", expected["over55"]),
+    ]
+    assert (stats.frontline.count, stats.frontline.percent) == (1, 25.0)
+    assert [(str(u.label), u.count, u.level) for u in stats.units] == [
+        ("第一中学工会", 4, 0),
+        ("高一年级分工会", 2, 1),
+        ("高二年级分工会", 1, 1),
+        ("第一中学工会本级", 1, 1),
+    ]
+
+
+def test_statistics_break_down_the_chosen_unit(chair, org, roster):
+    stats = roster_stats(chair, selectors.member_list(chair, unit=org.branch_a), root=org.branch_a)
+    assert [(str(u.label), u.count, u.level) for u in stats.units] == [
+        ("高一年级分工会", 2, 0),
+        ("语文组工会小组", 1, 1),
+        ("高一年级分工会本级", 1, 1),
+    ]
+
+
+def test_statistics_take_two_queries_however_many_units(chair, org, roster, django_assert_num_queries):
+    from members import access
+
+    access.grants_for(chair)  # cached on the user for the request, as in a view
+    with django_assert_num_queries(2):
+        roster_stats(chair, selectors.member_list(chair))
+
+
+def test_statistics_for_several_top_units_and_for_a_superuser(org, roster):
+    from members.models import Role
+    from members.tests.factories import RoleGrantFactory, UserFactory
+
+    user = UserFactory()
+    RoleGrantFactory(user=user, org_unit=org.branch_a, role=Role.COMMITTEE)
+    RoleGrantFactory(user=user, org_unit=org.ward, role=Role.COMMITTEE)
+    stats = roster_stats(user, selectors.member_list(user))
+    assert [(str(u.label), u.count) for u in stats.units if u.level == 0] == [("高一年级分工会", 2), ("内科分工会", 1)]
+    assert stats.chart_data()["units"] == {"labels": ["高一年级分工会", "内科分工会"], "values": [2, 1]}
+
+    admin = UserFactory(username="root", is_superuser=True)
+    stats = roster_stats(admin, selectors.member_list(admin))
+    assert stats.total == 5
+    assert [(str(u.label), u.count, u.level) for u in stats.units][:3] == [
+        ("县总工会", 5, 0),
+        ("第一中学工会", 4, 1),
+        ("人民医院工会", 1, 1),
+    ]
+
+
+def test_statistics_on_the_page(login, chair, org, roster):
+    response = login(chair).get(URL)
+    body = response.content.decode()
+    assert response.context["stats"].total == 4  # 在册 only: 孙丽 is retired
+    assert "在册 4 人" in body
+    stats_table = body[body.index('data-testid="roster-stats"') :]
+    assert "高一年级分工会" in stats_table and "一线职工占比" in stats_table
+    data = json.loads(re.search(r'<script id="roster-stats-data" type="application/json">(.*?)</script>', body)[1])
+    assert data["total"] == 4
+    males = 2 + (chair.member.gender == "M")
+    assert data["gender"] == {"labels": ["男", "女"], "values": [males, 4 - males]}
+    assert data["frontline"]["values"] == [1, 3]
+    # With a status picked, the statistics follow it.
+    response = login(chair).get(URL, {"status": "retired"})
+    assert response.context["stats"].total == 1
+    assert "已退休 1 人" in response.content.decode()
+
+
+def test_statistics_follow_the_filters(login, chair, org, roster):
+    response = login(chair).get(URL, {"unit": org.branch_b.pk, "status": "retired"})
+    stats = response.context["stats"]
+    assert stats.total == 1
+    assert stats.frontline.count == 1
+    assert stats.units[0].label == "高二年级分工会"
+
+
+@pytest.fixture
+def empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_statistics_of_a_large_view_are_reused_for_a_few_minutes(
+    login, chair, committee, org, monkeypatch, empty_cache, django_assert_num_queries
+):
+    monkeypatch.setattr(roster_views, "ROSTER_COUNT_CAP", 5)
+    MemberFactory.create_batch(8, org_unit=org.branch_a)
+    client = login(chair)
+    first = client.get(URL)
+    counted = first.context["stats"].total  # the 8, the chair's and the committee member's own records
+    assert counted == 10 and first.context["stats"].counted_at is None
+    MemberFactory(org_unit=org.branch_a)
+    # The grouped counts come from the cache: one query fewer than the 10 of a fresh page.
+    with django_assert_num_queries(9):
+        second = client.get(URL)
+    assert second.context["stats"].total == counted
+    assert "统计结果于" in second.content.decode()
+    # Other filters, another scope: counted afresh.
+    assert client.get(URL, {"gender": "F"}).context["stats"].counted_at is None
+    assert stats_cache_key(chair, "") != stats_cache_key(committee, "")
+    assert stats_cache_key(chair, "") != stats_cache_key(chair, "gender=F")
+
+
+def test_statistics_below_the_cap_are_always_counted_afresh(login, chair, org, empty_cache):
+    client = login(chair)
+    assert client.get(URL).context["stats"].total == 1
+    MemberFactory(org_unit=org.branch_a)
+    assert client.get(URL).context["stats"].total == 2
+    assert empty_cache.get(stats_cache_key(chair, "")) is None
+
+
+def test_empty_result_shows_no_chart(login, chair, org):
+    body = login(chair).get(URL, {"q": "没有这个人"}).content.decode()
+    assert "没有符合条件的会员" in body
+    assert "没有可统计的会员" in body
+    assert "roster-stats-data" not in body
+    assert "chart.umd.min.js" not in body
+
+
+def test_scripts_obey_the_content_security_policy(login, chair, org, roster):
+    response = login(chair).get(URL)
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)[1]
+    assert "unsafe-inline" not in policy
+    body = response.content.decode()
+    scripts = re.findall(r"<script\b([^>]*)>", body)
+    assert any("roster-stats.js" in attrs for attrs in scripts)
+    assert any("vendor/chartjs/chart.umd.min.js" in attrs for attrs in scripts)
+    for attrs in scripts:
+        # Either loaded with this response's nonce, or a data block the browser never runs.
+        assert f'nonce="{nonce}"' in attrs or 'type="application/json"' in attrs, attrs
+    assert " style=" not in body  # style attributes are blocked by the policy: none to break
+
+
+# --- in the browser -----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_chair_sees_the_roster_with_its_charts(live_server, settings):
+    """The chair's roster of the demo union, charts drawn under our CSP: no console error."""
+    import os
+    from io import StringIO
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", password="gonghui-2026", stdout=StringIO())
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    args += ["--disable-component-update", "--disable-sync", "--no-first-run"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=args)
+        context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", reduced_motion="reduce")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", "chair")
+        page.fill("#id_password", "gonghui-2026")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}{URL}")
+        for name in ["units", "age", "gender", "frontline"]:
+            page.wait_for_selector(f"#roster-chart-{name}", state="visible")
+        # Chart.js drew on the canvas (a blank canvas has no non-transparent pixel).
+        drawn = page.eval_on_selector(
+            "#roster-chart-units",
+            "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v)",
+        )
+        assert drawn
+        assert page.locator("table.table-hover tbody tr").count() == 50
+        assert "共" in page.inner_text("[data-testid=roster-count]")
+        page.screenshot(path=str(artifacts / "roster-chair-stats.png"), full_page=False)
+        page.screenshot(path=str(artifacts / "roster-chair-stats-full.png"), full_page=True)
+        page.select_option("#id_age", "35-45")
+        page.fill("#id_join_year", "abc")
+        page.click("[data-testid=roster-filters] button[type=submit]")
+        page.wait_for_selector("[data-testid=roster-filter-errors]")
+        assert "请填写四位年份，如 2015 或 2010-2015" in page.content()
+        page.screenshot(path=str(artifacts / "roster-chair-invalid-filter.png"), full_page=False)
+        context.close()
+        # Without JavaScript the numbers are all there, as lists beside empty (hidden) chart boxes.
+        context = browser.new_context(
+            viewport={"width": 1440, "height": 1000}, locale="zh-CN", java_script_enabled=False
+        )
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", "chair")
+        page.fill("#id_password", "gonghui-2026")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}{URL}")
+        assert not page.is_visible("#roster-chart-units")
+        assert "一线职工" in page.inner_text("[data-testid=roster-stats]")
+        page.locator("[data-testid=roster-stats]").screenshot(path=str(artifacts / "roster-chair-stats-nojs.png"))
+        context.close()
+        browser.close()
+    assert errors == []
