@@ -9,7 +9,7 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from union_office.registry import DashboardCard, NavItem, register_audit_actions, register_card, register_nav
 
-        from . import access, dashboard
+        from . import access, dashboard, membership
 
         register_nav(
             NavItem(
@@ -21,8 +21,16 @@ class MembersConfig(AppConfig):
                 is_visible=lambda user: access.has_anywhere(user, "members.view_member"),
             )
         )
-        register_audit_actions({"member.update": _("修改会员信息"), "member.reveal_id_number": _("查看完整身份证号")})
+        register_audit_actions(
+            {
+                "member.update": _("修改会员信息"),
+                "member.reveal_id_number": _("查看完整身份证号"),
+                "member.export_full_id_numbers": _("导出含完整身份证号的花名册"),
+                "member.import": _("导入花名册"),
+            }
+        )
         register_card(DashboardCard("my_account", "members/dashboard/my_account.html", 0, dashboard.my_account_card))
         register_card(
             DashboardCard("roster_overview", "members/dashboard/roster.html", 10, dashboard.roster_overview_card)
         )
+        membership.register()

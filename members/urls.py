@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import roster
+from .views import exports, roster
+from .views import imports as import_views
+from .views import membership as membership_views
 
 app_name = "members"
 urlpatterns = [
@@ -10,4 +12,27 @@ urlpatterns = [
     path("<int:pk>/id-number/", roster.member_reveal_id_number, name="member_reveal_id_number"),
     path("units/", roster.unit_list, name="unit_list"),
     path("units/<int:pk>/", roster.unit_detail, name="unit_detail"),
+    # Roster exports (members/views/exports.py)
+    path("export/", exports.export_xlsx, name="export_xlsx"),
+    path("exports/", exports.export_list, name="export_list"),
+    path("exports/<int:pk>/", exports.export_detail, name="export_detail"),
+    path("exports/<int:pk>/progress/", exports.export_progress, name="export_progress"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
+    path("units/<int:pk>/roster.pdf", exports.unit_roster_pdf, name="unit_roster_pdf"),
+    # Membership changes (members/views/membership.py)
+    path("new/", membership_views.member_create, name="member_create"),
+    path("join/", membership_views.join_apply, name="join_apply"),
+    path("transfer-in/", membership_views.transfer_in, name="transfer_in"),
+    path("<int:member_pk>/changes/new/", membership_views.change_new, name="change_new"),
+    path("changes/", membership_views.change_inbox, name="change_inbox"),
+    path("changes/<int:pk>/approve/", membership_views.change_approve, name="change_approve"),
+    path("changes/<int:pk>/reject/", membership_views.change_reject, name="change_reject"),
+    path("changes/<int:pk>/withdraw/", membership_views.change_withdraw, name="change_withdraw"),
+    # Roster imports (members/views/imports.py)
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/new/", import_views.import_new, name="import_new"),
+    path("imports/template.xlsx", import_views.import_template, name="import_template"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/commit/", import_views.import_commit, name="import_commit"),
 ]

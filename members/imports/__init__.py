@@ -1,0 +1,78 @@
+"""Import of a 会员花名册 (.xlsx or .csv).
+
+- files.py: the limits, the column layout, `check_upload`, reading rows (`read_roster`);
+- widgets.py: one widget per column (a cell in, a value or a Chinese error out);
+- resource.py: `MemberResource` (django-import-export) and its instance loader;
+- services.py: the selectors, the services below and the template download.
+
+The flow (docs/roster-import-export.md, "Import"):
+
+1. Upload: `check_upload` refuses a wrong, forged, oversized or dangerous file in milliseconds,
+   before anything is stored; `roster_import_create` stores the file and queues the check.
+2. Check (Celery): `roster_import_validate` reads every row through `MemberResource` as a dry run
+   (django-import-export) and stores the counts and the row errors as a preview. Nothing is written.
+3. Confirm: `roster_import_confirm` (the button) claims the import; `roster_import_commit`
+   (Celery) runs the same rows again for real inside ONE transaction: every row or none.
+
+Speed (100,000 rows: 6-11 s for a .csv, 10-15 s for an .xlsx on the 2-core development machine):
+no query per row. The file's existing members are fetched by keyed hash in one query for the whole
+file, the target subtree's units and departments in one query each; new rows are written with COPY
+and changed ones with one UPDATE … FROM per batch on PostgreSQL; the checks Member.full_clean()
+would make (its duplicate check is a query) are made in memory. The .xlsx is read with expat
+directly: openpyxl's read-only mode needed 14-19 s for 100,000 rows here.
+
+States (RosterImport.status), the one table the code, the buttons and the docs follow:
+
+    QUEUED  --validate task claims-->  RUNNING (committed_at empty)  --> PREVIEW | FAILED
+    PREVIEW --confirm (no invalid rows)-->  RUNNING (committed_at set)  --> DONE | PREVIEW | FAILED
+
+A RUNNING import whose committed_at is set has been confirmed and is being written; the commit
+service may resume it (a worker that died mid-way rolled everything back).
+"""
+
+from .files import (
+    COLUMNS,
+    MAX_COMPRESSION_RATIO,
+    MAX_ROWS,
+    MAX_STORED_ERRORS,
+    MAX_UNZIPPED_BYTES,
+    MAX_UPLOAD_BYTES,
+    RosterImportError,
+    RosterTable,
+    check_upload,
+    read_roster,
+)
+from .resource import MemberHashLoader, MemberResource
+from .services import (
+    import_kind,
+    roster_import_commit,
+    roster_import_confirm,
+    roster_import_create,
+    roster_import_get,
+    roster_import_list,
+    roster_import_validate,
+    roster_template_xlsx,
+)
+
+__all__ = [
+    "COLUMNS",
+    "MAX_COMPRESSION_RATIO",
+    "MAX_ROWS",
+    "MAX_STORED_ERRORS",
+    "MAX_UNZIPPED_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "MemberHashLoader",
+    "MemberResource",
+    "RosterImportError",
+    "RosterTable",
+    "check_upload",
+    "import_kind",
+    "read_roster",
+    "roster_import_commit",
+    "roster_import_confirm",
+    "roster_import_create",
+    "roster_import_get",
+    "roster_import_list",
+    "roster_import_validate",
+    "roster_template_xlsx",
+]

@@ -1,0 +1,522 @@
+"""MemberResource: one 花名册 row ↔ one Member, through django-import-export, with no query per row."""
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from itertools import batched
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.base import ModelState
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.translation import gettext
+from import_export import fields, resources, widgets
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import ErrorRow, Result, RowResult
+
+from union_office import crypto
+
+from ..idcard import IdNumberInfo, normalize_id_number
+from ..models import Department, EmploymentType, Gender, Member, OrgUnit
+from .files import (
+    BIRTH_DATE,
+    COLUMNS,
+    DEPARTMENT,
+    EMPLOYMENT,
+    EXAMPLE_MARK,
+    FRONTLINE,
+    GENDER,
+    ID_NUMBER,
+    JOINED_ON,
+    LOOKUP_CHUNK,
+    MAX_STORED_ERRORS,
+    MEMBER_NO,
+    NAME,
+    PHONE,
+    PROGRESS_EVERY,
+    UNIT,
+    WAGE_BASE,
+    RosterTable,
+    cell_text,
+)
+from .widgets import (
+    ChoiceWidget,
+    DepartmentWidget,
+    ExcelDateWidget,
+    IdNumberWidget,
+    MoneyWidget,
+    PhoneWidget,
+    TextWidget,
+    UnitWidget,
+    YesNoWidget,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class RosterResult(Result):
+    """Totals and the first MAX_STORED_ERRORS bad rows; no RowResult kept per row (a 100,000-row
+    file would hold 100,000 of them)."""
+
+    def append_row_result(self, row_result: RowResult) -> None:
+        pass
+
+    def append_invalid_row(self, number: int, row: Any, validation_error: ValidationError) -> None:
+        if len(self.invalid_rows) < MAX_STORED_ERRORS:
+            self.invalid_rows.append((number, validation_error))
+
+    def append_error_row(self, number: int, row: Any, errors: list) -> None:
+        if len(self.error_rows) < MAX_STORED_ERRORS:
+            self.error_rows.append(ErrorRow(number=number, errors=errors))
+
+    def has_errors(self) -> bool:
+        return bool(self.base_errors or self.error_rows)
+
+
+# The fields an import may change, compared for 无变化 and written by bulk_update.
+COMPARED_FIELDS = [
+    "name",
+    "gender",
+    "phone",
+    "org_unit_id",
+    "department_id",
+    "joined_on",
+    "member_no",
+    "employment_type",
+    "frontline",
+    "wage_base",
+]
+# What the loader fetches of an existing member: what is compared and written, nothing else (not
+# the ciphertext, not the birth date: the matched 身份证号 tells that).
+_LOADED_FIELDS = {"id", "id_number_hash", *COMPARED_FIELDS}
+
+
+def _hash_conditions(hashes: list[str]) -> Iterator[Any]:
+    """WHERE conditions matching these keyed hashes, as few as the database allows.
+
+    One array (PostgreSQL) or JSON (SQLite) parameter for the whole file: `IN (%s, %s, …)` with
+    100,000 parameters spent 2.3 s in Django and psycopg preparing them, and SQLite caps the count.
+    """
+    if not hashes:
+        return
+    vendor = connection.vendor
+    column = f"{connection.ops.quote_name(Member._meta.db_table)}.{connection.ops.quote_name('id_number_hash')}"
+    if vendor == "postgresql":
+        yield RawSQL(f"{column} = ANY(%s)", (hashes,), output_field=BooleanField())
+    elif vendor == "sqlite":
+        yield RawSQL(
+            f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(hashes),), output_field=BooleanField()
+        )
+    else:
+        for chunk in batched(hashes, LOOKUP_CHUNK):
+            yield Q(id_number_hash__in=chunk)
+
+
+class MemberHashLoader(BaseInstanceLoader):
+    """The file's existing members, fetched by keyed hash of the 身份证号 (what
+    Member.objects.with_id_number() filters on) in one query for the whole file, not one per row.
+
+    Only the compared and updated columns are loaded (no ciphertext): a 100,000-row file keeps
+    small tuples, and each row's Member is built from its tuple when the row is imported.
+    """
+
+    # Member.from_db() takes the loaded values in the model's field order.
+    ATTNAMES = [f.attname for f in Member._meta.concrete_fields if f.attname in _LOADED_FIELDS]
+
+    def __init__(self, resource: "MemberResource", dataset: Any = None) -> None:
+        super().__init__(resource, dataset)
+        self.existing: dict[str, tuple] = {}
+        hash_index = self.ATTNAMES.index("id_number_hash")
+        wanted = sorted({h for h in resource.row_hashes if h})
+        for condition in _hash_conditions(wanted):
+            # A server-side cursor on PostgreSQL: the rows stream in, not all at once.
+            for values in Member.objects.filter(condition).values_list(*self.ATTNAMES).iterator(chunk_size=5000):
+                self.existing[values[hash_index]] = values
+
+    def get_instance(self, row: Any) -> Member | None:
+        values = self.existing.get(self.resource.current_hash)
+        return None if values is None else Member.from_db(DEFAULT_DB_ALIAS, self.ATTNAMES, values)
+
+
+_UNIT_INDEX = COMPARED_FIELDS.index("org_unit_id")
+# COPY writes every column but the id and those the database fills (created_at): the same row a
+# bulk_create would insert. Values go through psycopg's own adapters, as with the ORM.
+_COPY_FIELDS = [f for f in Member._meta.concrete_fields if not f.primary_key and not f.has_db_default()]
+_COPY_ATTNAMES = [f.attname for f in _COPY_FIELDS]
+_COPY_SQL = "COPY {table} ({columns}) FROM STDIN".format(
+    table=connection.ops.quote_name(Member._meta.db_table),
+    columns=", ".join(connection.ops.quote_name(f.column) for f in _COPY_FIELDS),
+)
+# Changed members on PostgreSQL: a temporary table with the updated columns (and their types, but
+# no constraints), dropped when the import's transaction ends.
+_UPDATE_ATTNAMES = ["id", *COMPARED_FIELDS, "updated_at"]
+_UPDATE_TABLE = connection.ops.quote_name("roster_import_update")
+_UPDATE_COLUMNS = [connection.ops.quote_name(Member._meta.get_field(name).column) for name in _UPDATE_ATTNAMES]
+_UPDATE_TABLE_SQL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_UPDATE_TABLE} ON COMMIT DROP AS "
+    f"SELECT {', '.join(_UPDATE_COLUMNS)} FROM {connection.ops.quote_name(Member._meta.db_table)} WITH NO DATA"
+)
+_UPDATE_COPY_SQL = f"COPY {_UPDATE_TABLE} ({', '.join(_UPDATE_COLUMNS)}) FROM STDIN"
+_UPDATE_SQL = "UPDATE {table} AS m SET {assignments} FROM {source} AS u WHERE m.{id} = u.{id}".format(
+    table=connection.ops.quote_name(Member._meta.db_table),
+    assignments=", ".join(f"{column} = u.{column}" for column in _UPDATE_COLUMNS[1:]),
+    source=_UPDATE_TABLE,
+    id=_UPDATE_COLUMNS[0],
+)
+_BLANK_MEMBER = (
+    None
+    if any(f.has_default() and callable(f.default) for f in Member._meta.concrete_fields)
+    else {name: value for name, value in Member().__dict__.items() if name != "_state"}
+)
+
+
+class MemberResource(resources.ModelResource):
+    """One 花名册 row ↔ one Member, matched by 身份证号 (through its keyed hash).
+
+    Bound to one import's target unit: 所属工会 must lie in its subtree, and an existing member
+    registered outside it is refused (that is a 转会). An empty optional cell keeps the member's
+    current value (a new member gets the default).
+    """
+
+    name = fields.Field("name", NAME, TextWidget(50, NAME, plain=True), saves_null_values=False)
+    id_number = fields.Field("id_number", ID_NUMBER, IdNumberWidget(), saves_null_values=False)
+    gender = fields.Field("gender", GENDER, ChoiceWidget(Gender, GENDER), saves_null_values=False)
+    phone = fields.Field("phone", PHONE, PhoneWidget(), saves_null_values=False)
+    org_unit = fields.Field("org_unit", UNIT, UnitWidget(), saves_null_values=False)
+    department = fields.Field("department", DEPARTMENT, DepartmentWidget(), saves_null_values=False)
+    joined_on = fields.Field("joined_on", JOINED_ON, ExcelDateWidget(JOINED_ON), saves_null_values=False)
+    member_no = fields.Field("member_no", MEMBER_NO, TextWidget(32, MEMBER_NO, plain=True), saves_null_values=False)
+    employment_type = fields.Field(
+        "employment_type", EMPLOYMENT, ChoiceWidget(EmploymentType, EMPLOYMENT), saves_null_values=False
+    )
+    frontline = fields.Field("frontline", FRONTLINE, YesNoWidget(), saves_null_values=False)
+    wage_base = fields.Field("wage_base", WAGE_BASE, MoneyWidget(), saves_null_values=False)
+    # Checked against the 身份证号 when a file has it (our export does), never written.
+    birth_date = fields.Field("birth_date", BIRTH_DATE, ExcelDateWidget(BIRTH_DATE), readonly=True)
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "id_number",
+            "gender",
+            "phone",
+            "org_unit",
+            "department",
+            "joined_on",
+            "member_no",
+            "employment_type",
+            "frontline",
+            "wage_base",
+            "birth_date",
+        ]
+        import_id_fields = ["id_number"]
+        instance_loader_class = MemberHashLoader
+        use_bulk = True
+        batch_size = 1000
+        skip_unchanged = True
+        # No deepcopy and no HTML diff per row: skip_row() compares a tuple of values instead.
+        skip_diff = True
+        skip_html_diff = True
+        report_skipped = True
+        # Member.full_clean() would run a duplicate query per row; the same checks are made in
+        # bulk here (duplicates in the file, in the roster, gender/birth date, departments).
+        clean_model_instances = False
+
+    def __init__(self, *, org_unit: OrgUnit, on_progress: Callable[[int], None] | None = None) -> None:
+        super().__init__()
+        self.target = org_unit
+        self.on_progress = on_progress
+        self._columns: list[tuple[str, str, widgets.Widget]] = []
+        self.row_numbers: list[int] = []
+        self.row_hashes: list[str | None] = []
+        self.first_row_of: dict[str, int] = {}  # keyed hash → the first row with that number
+        self.subtree_ids: set[int] = set()
+        self.current_hash: str | None = None
+        self._index = 0
+        self._original: tuple | None = None
+        self._today = timezone.localdate()
+        self._now = timezone.now()
+
+    @classmethod
+    def get_result_class(cls) -> type[Result]:
+        return RosterResult
+
+    def init_instance(self, row: Any = None) -> Member:
+        # Member() works out the defaults of all its fields on every call (8 µs, a tenth of a
+        # row's time); a new row starts as a copy of one blank member instead, which is the same
+        # thing while no field has a callable default (else Member() is used).
+        if _BLANK_MEMBER is None:
+            return Member()
+        instance = Member.__new__(Member)
+        instance.__dict__.update(_BLANK_MEMBER)
+        instance._state = ModelState()
+        return instance
+
+    def get_bulk_update_fields(self) -> list[str]:
+        return [*COMPARED_FIELDS, "updated_at"]
+
+    def import_table(self, table: RosterTable, *, dry_run: bool) -> RosterResult:
+        """Run the rows through import_data; `table.row_numbers` name the rows in errors."""
+        self.row_numbers = table.row_numbers
+        self.fields["joined_on"].widget.epoch = self.fields["birth_date"].widget.epoch = table.epoch
+        present = set(table.headers)
+        self._columns = [(name, f.column_name, f.widget) for name, f in self.fields.items() if f.column_name in present]
+        if dry_run:
+            # import_data() would wrap a dry run in a transaction and roll it back. Ours writes
+            # nothing (save_instance keeps nothing), and its progress updates must be seen by the
+            # status page while it runs: so no transaction at all.
+            return self.import_data_inner(
+                table.dataset, dry_run=True, raise_errors=False, using_transactions=False, collect_failed_rows=False
+            )
+        # The real run lives in the caller's transaction, with a savepoint per bulk batch so that
+        # a failed batch is reported (and the caller rolls everything back).
+        return self.import_data(table.dataset, dry_run=False, use_transactions=True, raise_errors=False)
+
+    # Whole file, before the first row: the lookups every row needs, in a fixed number of queries.
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        ancestors = self.target.ancestor_paths()
+        units = list(OrgUnit.objects.filter(Q(path__startswith=self.target.path) | Q(path__in=ancestors)))
+        self.subtree_ids = {unit.pk for unit in units if unit.path.startswith(self.target.path)}
+        departments = list(
+            Department.objects.filter(Q(org_unit__path__startswith=self.target.path) | Q(org_unit__path__in=ancestors))
+        )
+        self.fields["org_unit"].widget.bind(self.target, units)
+        self.fields["department"].widget.bind(units, departments)
+        self.row_hashes, self.first_row_of = [], {}
+        column = dataset.headers.index(ID_NUMBER)
+        for number, values in zip(self.row_numbers, dataset, strict=True):
+            raw = values[column]
+            text = "" if isinstance(raw, Decimal) else normalize_id_number(cell_text(raw))
+            if re.fullmatch(r"\d{17}[\dX]", text):
+                digest = crypto.keyed_hash(text)
+                self.row_hashes.append(digest)
+                self.first_row_of.setdefault(digest, number)
+            else:
+                self.row_hashes.append(None)
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        self._index = kwargs["row_number"] - 1
+        self.current_hash = self.row_hashes[self._index]
+
+    def after_init_instance(self, instance: Member, new: bool, row: Any, **kwargs: Any) -> None:
+        self._original = None if new else tuple(getattr(instance, name) for name in COMPARED_FIELDS)
+
+    def import_instance(self, instance: Member, row: Any, **kwargs: Any) -> None:
+        """Each present cell through its widget, then the checks that span cells.
+
+        Replaces import-export's generic loop (import_field → Field.save → Field.clean per cell,
+        the field order recomputed per row), which cost three times as much per row. The rule is
+        the same as saves_null_values=False: an empty cell leaves the attribute as it is.
+        """
+        errors: dict[str, list] = {}
+        cleaned: dict[str, Any] = {}
+        for attribute, column, widget in self._columns:
+            value = row[column]
+            if value is None or value == "":
+                continue
+            try:
+                value = widget.clean(value, row=row, unit=cleaned.get("org_unit"))
+            except ValueError as exc:
+                errors[attribute] = [ValidationError(str(exc))]
+            else:
+                if value is not None:
+                    cleaned[attribute] = value
+        self._check_row(instance, cleaned, errors, write=not kwargs.get("dry_run"))
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_row(self, instance: Member, cleaned: dict[str, Any], errors: dict[str, list], *, write: bool) -> None:
+        """Set the cleaned values, and refuse what Member.clean(), the constraints or the rules of
+        an import would: all of it in memory, no query."""
+
+        def add(attribute: str, message: str) -> None:
+            errors.setdefault(attribute, []).append(ValidationError(message))
+
+        number = self.row_numbers[self._index]
+        for attribute, column in (("name", NAME), ("id_number", ID_NUMBER), ("org_unit", UNIT)):
+            if attribute not in errors and attribute not in cleaned:
+                add(attribute, gettext("%(column)s不能为空。") % {"column": column})
+        if EXAMPLE_MARK in cleaned.get("name", ""):
+            add("name", gettext("这是模板里的示例行，请删除后再导入。"))
+        info: IdNumberInfo | None = cleaned.pop("id_number", None)
+        stated_birth_date = cleaned.pop("birth_date", None)
+        for attribute, value in cleaned.items():
+            if attribute in ("org_unit", "department"):
+                setattr(instance, f"{attribute}_id", value.pk)
+            else:
+                setattr(instance, attribute, value)
+        if (
+            self._original is not None
+            and "org_unit" in cleaned
+            and "department" not in cleaned
+            and instance.department_id
+            and not self.fields["department"].widget.belongs(instance.department_id, cleaned["org_unit"])
+        ):
+            add(
+                "department",
+                gettext("该会员现在的部门不属于“%(unit)s”所在的基层工会，请同时填写新的部门。")
+                % {"unit": cleaned["org_unit"]},
+            )
+        if info is None:
+            return
+        first = self.first_row_of.get(self.current_hash, number)
+        if first != number:
+            add("id_number", gettext("身份证号与第 %(row)d 行重复。") % {"row": first})
+        if self._original is not None and self._original[_UNIT_INDEX] not in self.subtree_ids:
+            add("id_number", gettext("该身份证号已登记在其他单位，请走转会流程。"))
+        if "gender" in cleaned and cleaned["gender"] != info.gender:
+            add(
+                "gender",
+                gettext("性别与身份证号不符：身份证号第17位表示%(gender)s。") % {"gender": Gender(info.gender).label},
+            )
+        if stated_birth_date is not None and stated_birth_date != info.birth_date:
+            add(
+                "birth_date",
+                gettext("出生日期与身份证号不符：身份证号中的出生日期是 %(date)s。")
+                % {"date": info.birth_date.isoformat()},
+            )
+        if instance.pk is None:
+            instance.gender = instance.gender or info.gender
+            instance.birth_date = info.birth_date
+            if write:  # encrypting costs; a dry run keeps nothing anyway
+                instance.id_number = info.number
+        birth = info.birth_date  # an existing member's too: the matched number says it
+        joined = cleaned.get("joined_on")
+        if joined is not None:
+            if joined < birth:
+                add(
+                    "joined_on",
+                    gettext("入会日期 %(joined)s 早于出生日期 %(birth)s。")
+                    % {"joined": joined.isoformat(), "birth": birth.isoformat()},
+                )
+            elif joined > self._today:
+                add("joined_on", gettext("入会日期 %(joined)s 晚于今天。") % {"joined": joined.isoformat()})
+
+    def skip_row(self, instance: Member, original: Any, row: Any, import_validation_errors: Any = None) -> bool:
+        if import_validation_errors or self._original is None:
+            return False
+        return tuple(getattr(instance, name) for name in COMPARED_FIELDS) == self._original
+
+    def save_instance(self, instance: Member, is_create: bool, row: Any, **kwargs: Any) -> None:
+        if kwargs.get("dry_run"):
+            return  # a dry run keeps nothing: no instances pile up in the bulk lists
+        instance.updated_at = self._now  # neither bulk_update nor COPY sets auto_now fields
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def bulk_create(
+        self, using_transactions: bool, dry_run: bool, raise_errors: bool, batch_size: Any = None, result: Any = None
+    ) -> None:
+        """New members, a batch at a time: COPY on PostgreSQL (1.1 s per 100,000 rows where
+        bulk_create took 5 s building its INSERTs), bulk_create elsewhere.
+
+        Each batch has its own savepoint, entered inside the try: import-export catches a failing
+        batch inside its savepoint, which on PostgreSQL leaves the transaction aborted. A failure
+        (a number someone registered meanwhile) is reported, and the caller rolls everything back.
+        """
+        if not self.create_instances or dry_run:
+            return
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor, cursor.cursor.copy(_COPY_SQL) as copy:
+                        for instance in self.create_instances:
+                            copy.write_row([getattr(instance, name) for name in _COPY_ATTNAMES])
+                else:
+                    Member.objects.bulk_create(self.create_instances, batch_size=batch_size)
+        except Exception as exc:
+            self.handle_import_error(result, exc, raise_errors)
+        finally:
+            self.create_instances.clear()
+
+    def bulk_update(
+        self, using_transactions: bool, dry_run: bool, raise_errors: bool, batch_size: Any = None, result: Any = None
+    ) -> None:
+        """Changed members, a batch at a time, in a savepoint of their own (see bulk_create).
+
+        On PostgreSQL the batch is COPied into a temporary table and applied with one UPDATE …
+        FROM: Django's bulk_update writes a CASE with one branch per row for every field, which
+        took 166 s for 100,000 changed members (1.5 s this way).
+        """
+        if not self.update_instances or dry_run:
+            return
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(_UPDATE_TABLE_SQL)
+                        cursor.execute(f"TRUNCATE {_UPDATE_TABLE}")
+                        with cursor.cursor.copy(_UPDATE_COPY_SQL) as copy:
+                            for instance in self.update_instances:
+                                copy.write_row([getattr(instance, name) for name in _UPDATE_ATTNAMES])
+                        cursor.execute(_UPDATE_SQL)
+                else:
+                    fields = self.get_bulk_update_fields()
+                    Member.objects.bulk_update(self.update_instances, fields, batch_size=batch_size)
+        except Exception as exc:
+            self.handle_import_error(result, exc, raise_errors)
+        finally:
+            self.update_instances.clear()
+
+    def after_import_row(self, row: Any, row_result: RowResult, **kwargs: Any) -> None:
+        if self.on_progress and kwargs["row_number"] % PROGRESS_EVERY == 0:
+            self.on_progress(kwargs["row_number"])
+
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        # ModelResource resets the id sequence here (for imports that carry ids); ours never do.
+        pass
+
+
+_FIELD_COLUMNS = {
+    "name": NAME,
+    "id_number": ID_NUMBER,
+    "gender": GENDER,
+    "phone": PHONE,
+    "org_unit": UNIT,
+    "department": DEPARTMENT,
+    "joined_on": JOINED_ON,
+    "member_no": MEMBER_NO,
+    "employment_type": EMPLOYMENT,
+    "frontline": FRONTLINE,
+    "wage_base": WAGE_BASE,
+    "birth_date": BIRTH_DATE,
+}
+
+
+def row_errors(result: RosterResult, row_numbers: list[int]) -> list[dict[str, Any]]:
+    """[{"row": 12, "field": "所属工会", "message": "…"}], in file order, at most MAX_STORED_ERRORS."""
+    order = {column: i for i, column in enumerate([*COLUMNS, BIRTH_DATE])}
+    errors = []
+    for index, error in result.invalid_rows:
+        try:
+            by_field = error.message_dict
+        except AttributeError:
+            by_field = {NON_FIELD_ERRORS: error.messages}
+        row = []
+        for attribute, messages in by_field.items():
+            column = _FIELD_COLUMNS.get(attribute, "")
+            row.extend({"row": row_numbers[index - 1], "field": column, "message": m} for m in messages)
+        errors.extend(sorted(row, key=lambda e: order.get(e["field"], 99)))
+    for error_row in result.error_rows:
+        for error in error_row.errors:
+            logger.error("roster import: row %s failed", error_row.number, exc_info=error.error)
+        errors.append(
+            {"row": row_numbers[error_row.number - 1], "field": "", "message": gettext("系统无法处理这一行。")}
+        )
+    errors.sort(key=lambda e: e["row"])
+    return errors[:MAX_STORED_ERRORS]
+
+
+def result_counts(result: RosterResult) -> dict[str, int]:
+    totals = result.totals
+    return {
+        "new_count": totals[RowResult.IMPORT_TYPE_NEW],
+        "changed_count": totals[RowResult.IMPORT_TYPE_UPDATE],
+        "unchanged_count": totals[RowResult.IMPORT_TYPE_SKIP],
+        "invalid_count": totals[RowResult.IMPORT_TYPE_INVALID] + totals[RowResult.IMPORT_TYPE_ERROR],
+    }

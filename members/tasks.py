@@ -1,0 +1,32 @@
+"""Celery tasks of the members app. Thin: they take primary keys and call a service.
+
+Each can run twice (acks_late redelivers a task whose worker died) without doing the work twice:
+the services claim their RosterImport row with a conditional update or a row lock first.
+"""
+
+import logging
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from .export_tasks import roster_export_task  # noqa: F401  (registered for autodiscovery)
+from .imports import RosterImportError, roster_import_commit, roster_import_validate
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def roster_import_validate_task(import_id: int) -> None:
+    """The dry run of an uploaded 花名册; a second run finds the import no longer QUEUED."""
+    roster_import_validate(import_id=import_id)
+
+
+@shared_task(acks_late=True)
+def roster_import_commit_task(import_id: int, actor_id: int) -> None:
+    """Write a confirmed 花名册; a second run finds it DONE (or waits for the first, then does)."""
+    actor = get_user_model().objects.get(pk=actor_id)
+    try:
+        roster_import_commit(actor=actor, import_id=import_id)
+    except RosterImportError as exc:
+        # Already imported, or no longer allowed: the import's page shows its state.
+        logger.info("roster import %s not committed: %s", import_id, exc.messages[0])
