@@ -29,15 +29,6 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
-
-
 def workbook_cells(data: bytes) -> list:
     sheet = load_workbook(BytesIO(data)).active
     return [cell for row in sheet.iter_rows() for cell in row]

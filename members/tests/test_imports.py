@@ -591,15 +591,6 @@ def test_concurrent_commits_import_once(committee, org, settings, tmp_path):
 # --- Pages ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
-
-
 def test_pages_need_login(client, org):
     for name in ["members:import_list", "members:import_new", "members:import_template"]:
         response = client.get(reverse(name))

@@ -23,15 +23,6 @@ NEW_NUMBER = "110108199003072716"  # valid; the factories use region 110105
 
 
 @pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
-
-
-@pytest.fixture
 def committee_b(org):
     """Committee member of 分工会 B, the target of transfers from A."""
     user = UserFactory(username="committee_b", first_name="committee_b")

@@ -4,15 +4,6 @@ from django.urls import reverse
 from union_office.models import AuditEntry
 
 
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
-
-
 def test_roster_needs_login(client, org):
     response = client.get(reverse("members:member_list"))
     assert response.status_code == 302

@@ -1,18 +1,12 @@
 """Browser walk: every demo role logs in through the real login page of a live server and lands
 on its 工作台. Screenshots go to test-artifacts/screenshots/ for people to look at."""
 
-import os
-from io import StringIO
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
+
+from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-DEMO_PASSWORD = "gonghui-2026"
 
 # username → a card or text that its dashboard must show (proof the page is the role's own)
 ROLES = {
@@ -28,36 +22,7 @@ ROLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def demo(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", password=DEMO_PASSWORD, stdout=StringIO())
-
-
 def test_every_demo_role_logs_in_and_sees_its_dashboard(browser, live_server, demo):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     for username, marker in ROLES.items():
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
@@ -94,11 +59,7 @@ def test_committee_member_gets_404_for_another_branch(browser, live_server, demo
     own = Member.objects.filter(org_unit__name="高一年级分工会").first()
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "committee")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, "committee")
     assert page.goto(f"{live_server.url}/members/{own.pk}/").status == 200
     response = page.goto(f"{live_server.url}/members/{other.pk}/")
     assert response.status == 404

@@ -4,21 +4,17 @@ test-artifacts/screenshots/import-*.png."""
 
 import csv
 import datetime
-import os
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from members.idcard import make_id_number
 from members.imports import COLUMNS
+from tests.browser.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-DEMO_PASSWORD = "gonghui-2026"
 HEADER = COLUMNS  # 姓名, 身份证号, 性别, 手机号, 所属工会, 部门, 入会日期, 会员编号, 用工形式, 一线职工, 会费工资基数
 # 110108 (北京市海淀区) is not among the demo's regions, so these numbers are new to the roster.
 NEW_MEMBERS = [
@@ -31,35 +27,6 @@ NEW_MEMBERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("seed_demo", password=DEMO_PASSWORD, stdout=StringIO())
-
-
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
@@ -68,23 +35,18 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def log_in(browser, live_server, username: str):
+def open_logged_in(browser, live_server, username: str):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, username)
     return context, page
 
 
 def test_committee_member_imports_a_roster(browser, live_server, demo, tmp_path):
     from members.models import Member, RosterImport
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    context, page = log_in(browser, live_server, "committee")
+    context, page = open_logged_in(browser, live_server, "committee")
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
 
     page.goto(f"{live_server.url}/members/imports/")
@@ -150,7 +112,7 @@ def test_progress_bar_shows_while_the_check_is_queued(browser, live_server, demo
     queued.original_name = "排队中的花名册.csv"
     queued.file.save("queued.csv", ContentFile(rows.getvalue().encode("utf-8-sig")))
 
-    context, page = log_in(browser, live_server, "committee")
+    context, page = open_logged_in(browser, live_server, "committee")
     page.goto(f"{live_server.url}/members/imports/{queued.pk}/")
     assert page.is_visible("[data-testid=import-progress]")
     assert "等待检查" in page.inner_text("#import-status")
