@@ -8,9 +8,35 @@ business with the school.
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 
 from members.models import OrgUnit, Role
 from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
+
+# Tests close every connection when its request ends (no persistent connections in live-server
+# threads).
+django_settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_stray_test_connections(django_db_setup, django_db_blocker):
+    """End other sessions on the test database before pytest-django drops it.
+
+    After the browser tests one idle connection to the test database is still open although its
+    thread has ended and gc finds nothing to close (seen with the shell and dashboard tests run
+    together; the likeliest owner is a Django connection made in another context of Playwright's
+    greenlet-based sync API). PostgreSQL then refuses DROP DATABASE ("being accessed by other
+    users") and the run ends in an error although every test passed.
+    """
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture

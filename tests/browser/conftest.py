@@ -13,7 +13,10 @@ DEMO_PASSWORD = "gonghui-2026"
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_server):
+    # Set up after the live server, so torn down before it: Chromium closes its keep-alive
+    # connections first, the server's request threads end and close their database connections,
+    # and PostgreSQL can drop the test database at the end of the run.
     # Playwright's sync API runs an event loop in this thread; live_server's ORM calls are safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
