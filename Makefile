@@ -8,8 +8,10 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.13; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The benchmark's own database (created on the first `make bench`, filled with 100,000 synthetic members).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
 
-.PHONY: run test setup lint format check-deploy messages clean
+.PHONY: run test setup lint format check-deploy messages bench clean
 
 run: setup  ## the app with demo data on SQLite at http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
@@ -50,6 +52,9 @@ check-deploy: setup  ## the production settings pass Django's deployment checks
 messages: setup  ## refresh the translation catalogues after changing strings
 	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+bench: setup  ## issue 3 benchmark (load, import, export) on PostgreSQL; needs wrk; see bench/README.md
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts
