@@ -33,3 +33,7 @@ class PlansConfig(AppConfig):
                 ),
             )
         )
+
+        from . import dashboard
+
+        dashboard.register()

@@ -1,0 +1,234 @@
+"""Writes to a plan that follow its workflow: transitions, new versions, progress while it runs.
+
+The drafting of a plan's content (sections, items, 活动安排) lives in plans/editing.py; this module
+owns what happens once a plan leaves the editor. Every function locks the Plan row first, checks the
+state against plans/workflow.py, writes, and records an audit entry in the same transaction.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members import access
+from union_office.audit import audit_record
+
+from . import workflow
+from .models import Item, ItemStatus, Plan, PlanStatus, ScheduleEntry, Section
+
+
+class PlanWorkflowError(ValidationError):
+    """A move the plan's state does not allow; the message names the state and the action."""
+
+
+def _locked(plan_ids: list[int]) -> dict[int, Plan]:
+    """Lock plan rows in ascending pk order: two services locking the same pair never deadlock.
+
+    `of=("self",)` keeps PostgreSQL from also locking the joined org unit row.
+    """
+    plans = (
+        Plan.objects.select_for_update(of=("self",)).select_related("org_unit").filter(pk__in=plan_ids).order_by("pk")
+    )
+    locked = {plan.pk: plan for plan in plans}
+    missing = set(plan_ids) - set(locked)
+    if missing:
+        raise Plan.DoesNotExist(f"no plan {sorted(missing)}")
+    return locked
+
+
+def _action_permission(action: str) -> str:
+    permissions = {t.permission for t in workflow.TRANSITIONS if t.action == action}
+    if not permissions:
+        raise PlanWorkflowError(_("未知的计划操作“%(action)s”。") % {"action": action})
+    # One permission per action (the table is written that way); several would be a table bug.
+    (permission,) = permissions
+    return permission
+
+
+def _action_label(action: str) -> str:
+    return str(next(t.label for t in workflow.TRANSITIONS if t.action == action))
+
+
+def plan_transition(*, actor: Any, plan_id: int, action: str, note: str = "") -> Plan:
+    """Move a plan along plans/workflow.py's TRANSITIONS.
+
+    Permission first (403 for someone who may read the plan but not do this), then the state: a
+    move the current status does not allow raises PlanWorkflowError. Approving a new version
+    archives the version it replaces, in the same transaction.
+    """
+    permission = _action_permission(action)
+    # `previous` never changes after a version is created, so it can be read before locking.
+    previous_id = Plan.objects.filter(pk=plan_id).values_list("previous_id", flat=True).first()
+    with transaction.atomic():
+        locked = _locked([plan_id] if previous_id is None else [plan_id, previous_id])
+        plan = locked[plan_id]
+        access.require(actor, permission, plan.org_unit)
+        move = workflow.transition(action, plan.status)
+        if move is None:
+            raise PlanWorkflowError(
+                _("计划当前状态为“%(status)s”，不能执行“%(action)s”。")
+                % {"status": plan.get_status_display(), "action": _action_label(action)}
+            )
+        before = plan.status
+        now = timezone.now()
+        plan.status = move.target
+        plan.revision = F("revision") + 1
+        fields = ["status", "revision", "updated_at"]
+        if move.target == PlanStatus.REVIEW:
+            plan.submitted_at = now
+            fields.append("submitted_at")
+        if move.target == PlanStatus.APPROVED:
+            plan.approved_at, plan.approved_by = now, actor
+            fields += ["approved_at", "approved_by"]
+        plan.save(update_fields=fields)
+        changes: dict[str, Any] = {"status": [before, plan.status]}
+        if note:
+            changes["note"] = note
+        previous = locked.get(previous_id) if previous_id else None
+        if move.target == PlanStatus.APPROVED and previous and previous.status in workflow.VERSIONABLE_STATUSES:
+            old_status = previous.status
+            previous.status = PlanStatus.ARCHIVED
+            previous.revision = F("revision") + 1
+            previous.save(update_fields=["status", "revision", "updated_at"])
+            changes["archived_version"] = previous.version
+            audit_changes = {"status": [old_status, PlanStatus.ARCHIVED], "replaced_by_version": plan.version}
+            _audit(actor, "plan.archive", previous, audit_changes)
+        _audit(actor, f"plan.{action}", plan, changes)
+    plan.refresh_from_db()
+    return plan
+
+
+def _audit(actor: Any, action: str, obj: Plan | Item, changes: dict[str, Any]) -> None:
+    audit_record(actor=actor, action=action, obj=obj, changes=changes)
+
+
+def plan_new_version(*, actor: Any, plan_id: int) -> Plan:
+    """Start a new version (a draft) from an approved or running plan.
+
+    The header, the tree and the 活动安排 are copied; item statuses and progress notes are kept,
+    since the work done so far is still done. Only one newer version may be in the making.
+    """
+    with transaction.atomic():
+        plan = _locked([plan_id])[plan_id]
+        access.require(actor, "plans.edit_plan", plan.org_unit)
+        if plan.status not in workflow.VERSIONABLE_STATUSES:
+            raise PlanWorkflowError(
+                _("计划当前状态为“%(status)s”，不能新建版本：只有已批准或执行中的计划可以修订。")
+                % {"status": plan.get_status_display()}
+            )
+        pending = (
+            Plan.objects.filter(
+                org_unit=plan.org_unit_id,
+                year=plan.year,
+                version__gt=plan.version,
+                status__in=[PlanStatus.DRAFT, PlanStatus.REVIEW],
+            )
+            .order_by("version")
+            .first()
+        )
+        if pending is not None or Plan.objects.filter(previous=plan).exists():
+            pending = pending or Plan.objects.get(previous=plan)
+            raise PlanWorkflowError(
+                _("已有新版本（第 %(version)s 版，%(status)s），请在该版本上修改。")
+                % {"version": pending.version, "status": pending.get_status_display()}
+            )
+        latest = Plan.objects.filter(org_unit=plan.org_unit_id, year=plan.year).aggregate(v=Max("version"))["v"]
+        new = Plan.objects.create(
+            org_unit=plan.org_unit,
+            year=plan.year,
+            version=latest + 1,
+            previous=plan,
+            title=plan.title,
+            guiding_ideas=plan.guiding_ideas,
+            status=PlanStatus.DRAFT,
+            created_by=actor,
+        )
+        _copy_content(plan, new)
+        _audit(actor, "plan.new_version", new, {"from_version": plan.version, "version": new.version})
+    return new
+
+
+def _copy_content(source: Plan, target: Plan) -> None:
+    """Copy the section tree level by level (parents get their new pks before their children)."""
+    sections = list(Section.objects.filter(plan=source).order_by("parent_id", "position", "pk"))
+    new_ids: dict[int | None, int | None] = {None: None}
+    level = [s for s in sections if s.parent_id is None]
+    while level:
+        copies = Section.objects.bulk_create(
+            Section(plan=target, parent_id=new_ids[s.parent_id], position=s.position, title=s.title, text=s.text)
+            for s in level
+        )
+        new_ids.update({old.pk: copy.pk for old, copy in zip(level, copies, strict=True)})
+        done = {s.pk for s in level}
+        level = [s for s in sections if s.parent_id in done]
+    item_fields = [
+        "position",
+        "content",
+        "goal",
+        "measures",
+        "deadline_text",
+        "deadline_due",
+        "deadline_ok",
+        "owner_text",
+        "owner_id",
+        "status",
+        "progress_note",
+    ]
+    Item.objects.bulk_create(
+        Item(section_id=new_ids[item.section_id], **{name: getattr(item, name) for name in item_fields})
+        for item in Item.objects.filter(section__plan=source).order_by("pk")
+    )
+    schedule_fields = ["position", "month_text", "month_start", "month_end", "activity"]
+    ScheduleEntry.objects.bulk_create(
+        ScheduleEntry(plan=target, **{name: getattr(entry, name) for name in schedule_fields})
+        for entry in ScheduleEntry.objects.filter(plan=source).order_by("pk")
+    )
+
+
+def may_update_progress(user: Any, item: Item, plan: Plan) -> bool:
+    """The unit's drafters, or the item's own 责任人 (a member linked to this login)."""
+    if access.can(user, "plans.edit_plan", plan.org_unit):
+        return True
+    owner = item.owner
+    return owner is not None and owner.user_id is not None and owner.user_id == getattr(user, "pk", None)
+
+
+def require_progress_permission(user: Any, item: Item, plan: Plan) -> None:
+    if not may_update_progress(user, item, plan):
+        raise PermissionDenied(_("只有本单位工会委员或该条目的责任人可以更新进展。"))
+
+
+def item_progress_update(*, actor: Any, item_id: int, status: str, progress_note: str) -> Item:
+    """Record an item's status and progress note while its plan is approved or running."""
+    plan_id = Item.objects.filter(pk=item_id).values_list("section__plan_id", flat=True).first()
+    if plan_id is None:
+        raise Item.DoesNotExist(f"no item {item_id}")
+    with transaction.atomic():
+        plan = _locked([plan_id])[plan_id]
+        item = Item.objects.select_related("owner").select_for_update(of=("self",)).get(pk=item_id)
+        require_progress_permission(actor, item, plan)
+        if plan.status not in workflow.TRACKABLE_STATUSES:
+            raise PlanWorkflowError(
+                _("计划当前状态为“%(status)s”，不能更新进展：只有已批准或执行中的计划可以记录进展。")
+                % {"status": plan.get_status_display()}
+            )
+        if status not in ItemStatus.values:
+            raise PlanWorkflowError({"status": _("请选择有效的条目状态。")})
+        progress_note = progress_note.strip()
+        if len(progress_note) > 2000:
+            raise PlanWorkflowError({"progress_note": _("进展情况最多 2000 字。")})
+        before = {"status": item.status, "progress_note": item.progress_note}
+        item.status, item.progress_note = status, progress_note
+        item.save(update_fields=["status", "progress_note", "updated_at"])
+        plan.revision = F("revision") + 1
+        plan.save(update_fields=["revision", "updated_at"])
+        changes = {
+            name: [before[name], value]
+            for name, value in {"status": status, "progress_note": progress_note}.items()
+            if before[name] != value
+        }
+        _audit(actor, "plan.item_progress", item, {"plan": plan.pk, **changes})
+    return item
