@@ -30,6 +30,7 @@ from members.models import OrgUnit
 from union_office.audit import audit_record
 from union_office.models import AuditEntry
 
+from .copying import copy_plan_content
 from .deadlines import parse_deadline
 from .models import Item, ItemStatus, Plan, PlanStatus, ScheduleEntry, Section
 from .workflow import EDITABLE_STATUSES
@@ -701,50 +702,20 @@ def plan_copy_from(*, actor: Any, source_plan_id: int, org_unit: OrgUnit, year: 
             title=title or _title_for_year(source.title, source.year, year),
             guiding_ideas=source.guiding_ideas,
         )
-        sections = list(Section.objects.filter(plan=source).order_by("parent_id", "position", "pk"))
-        # Level by level, so every parent has its new pk before its children are written.
-        new_ids: dict[int | None, int | None] = {None: None}
-        level = [s for s in sections if s.parent_id is None]
-        while level:
-            copies = Section.objects.bulk_create(
-                Section(plan=plan, parent_id=new_ids[s.parent_id], position=s.position, title=s.title, text=s.text)
-                for s in level
-            )
-            new_ids.update({old.pk: copy.pk for old, copy in zip(level, copies, strict=True)})
-            done = {s.pk for s in level}
-            level = [s for s in sections if s.parent_id in done]
-        items = list(Item.objects.filter(section__plan=source).order_by("pk"))
-        Item.objects.bulk_create(
-            Item(
-                section_id=new_ids[item.section_id],
-                position=item.position,
-                content=item.content,
-                goal=item.goal,
-                measures=item.measures,
-                owner_text=item.owner_text,
-                owner_id=item.owner_id,
-                status=ItemStatus.NOT_STARTED,
-                progress_note="",
+        sections, items = copy_plan_content(
+            source,
+            plan,
+            item_changes=lambda item: {
+                "status": ItemStatus.NOT_STARTED,
+                "progress_note": "",
                 **_deadline_fields(item.deadline_text, year),
-            )
-            for item in items
-        )
-        ScheduleEntry.objects.bulk_create(
-            ScheduleEntry(
-                plan=plan,
-                position=entry.position,
-                month_text=entry.month_text,
-                month_start=entry.month_start,
-                month_end=entry.month_end,
-                activity=entry.activity,
-            )
-            for entry in ScheduleEntry.objects.filter(plan=source).order_by("position", "pk")
+            },
         )
         _audit(
             actor,
             "plan.copy",
             plan,
-            {"source": source.pk, "source_year": source.year, "sections": len(sections), "items": len(items)},
+            {"source": source.pk, "source_year": source.year, "sections": sections, "items": items},
         )
     return plan
 

@@ -17,7 +17,8 @@ from members import access
 from union_office.audit import audit_record
 
 from . import workflow
-from .models import Item, ItemStatus, Plan, PlanStatus, ScheduleEntry, Section
+from .copying import copy_plan_content
+from .models import Item, ItemStatus, Plan, PlanStatus
 
 
 class PlanWorkflowError(ValidationError):
@@ -146,46 +147,9 @@ def plan_new_version(*, actor: Any, plan_id: int) -> Plan:
             status=PlanStatus.DRAFT,
             created_by=actor,
         )
-        _copy_content(plan, new)
+        copy_plan_content(plan, new)
         _audit(actor, "plan.new_version", new, {"from_version": plan.version, "version": new.version})
     return new
-
-
-def _copy_content(source: Plan, target: Plan) -> None:
-    """Copy the section tree level by level (parents get their new pks before their children)."""
-    sections = list(Section.objects.filter(plan=source).order_by("parent_id", "position", "pk"))
-    new_ids: dict[int | None, int | None] = {None: None}
-    level = [s for s in sections if s.parent_id is None]
-    while level:
-        copies = Section.objects.bulk_create(
-            Section(plan=target, parent_id=new_ids[s.parent_id], position=s.position, title=s.title, text=s.text)
-            for s in level
-        )
-        new_ids.update({old.pk: copy.pk for old, copy in zip(level, copies, strict=True)})
-        done = {s.pk for s in level}
-        level = [s for s in sections if s.parent_id in done]
-    item_fields = [
-        "position",
-        "content",
-        "goal",
-        "measures",
-        "deadline_text",
-        "deadline_due",
-        "deadline_ok",
-        "owner_text",
-        "owner_id",
-        "status",
-        "progress_note",
-    ]
-    Item.objects.bulk_create(
-        Item(section_id=new_ids[item.section_id], **{name: getattr(item, name) for name in item_fields})
-        for item in Item.objects.filter(section__plan=source).order_by("pk")
-    )
-    schedule_fields = ["position", "month_text", "month_start", "month_end", "activity"]
-    ScheduleEntry.objects.bulk_create(
-        ScheduleEntry(plan=target, **{name: getattr(entry, name) for name in schedule_fields})
-        for entry in ScheduleEntry.objects.filter(plan=source).order_by("pk")
-    )
 
 
 def may_update_progress(user: Any, item: Item, plan: Plan) -> bool:
