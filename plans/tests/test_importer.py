@@ -329,6 +329,53 @@ def test_tables_8_month_names_of_a_whole_year():
     assert plan.schedule[0].activities == ["召开职工代表大会，农历新年慰问退休教职工"]
 
 
+# -- hand-checked counts of the other plans: (file, index in the file, expected counts)
+
+HAND_COUNTS = [
+    # 篇4: opening paragraph → guiding ideas; 一。 1、…3、, 二。 1、…6、, 三。 1、…6、 ("三。八" inside a line
+    # is no heading): 3 sections, 3 + 6 + 6 = 15 items
+    pytest.param(PARTY, 3, (3, 3, 15, 0), id="party-4"),
+    # 篇5: opening paragraph → guiding ideas; 一、 一是…三是 (3); 二、 1 paragraph + 一是…五是 (6); 三、 1 + 一是…三是
+    # (4); 四、 五、 六、 1 paragraph each: 6 sections, 16 items
+    pytest.param(PARTY, 4, (6, 6, 16, 0), id="party-5"),
+    # 篇6: "处属各分会:…" and 一、指导思想: → guiding ideas; 二、创建理念 (its text after the colon, 1 item),
+    # 三、创建目标 (lost newline before it) 1、…5、 (5); 四、创建要求: its text + 一、宣传栏 (2 items) and the
+    # restarted list 二、 1、…3、 and 三、 1、…3、 (2 sections, 6 items), 四、 and 五、 with nothing under them
+    # after a sibling section (2 empty sections); 五、创建规划 (lost newline) its text + 1、…3、 (4):
+    # 4 top-level + 4 = 8 sections, 1 + 5 + 2 + 6 + 4 = 18 items
+    pytest.param(PARTY, 5, (4, 8, 18, 0), id="party-6"),
+    # 篇7: opening paragraph → guiding ideas; 一、…七、 with one paragraph each, and the closing "在下半年的
+    # 工作中…" paragraph under 七、: 7 sections, 8 items
+    pytest.param(PARTY, 6, (7, 7, 8, 0), id="party-7"),
+    # 篇一: opening paragraph → guiding ideas; 一、…五、 with 1、 numbered paragraphs: 2, 4, 4, 3, 7 = 20 items
+    pytest.param(PLANNING, 0, (5, 5, 20, 0), id="planning-1"),
+    # 篇三: opening paragraph → guiding ideas; 一、…五、 with 1、 numbered paragraphs: 4, 4, 4, 2, 4 = 18 items
+    pytest.param(PLANNING, 2, (5, 5, 18, 0), id="planning-3"),
+    # 篇六: opening paragraph → guiding ideas; 一、 2 paragraphs, 二、…五、 1 each, 六、下半年工作打算 1 paragraph
+    # + 1、…4、 (5): 6 sections, 2 + 4 + 5 = 11 items
+    pytest.param(PLANNING, 5, (6, 6, 11, 0), id="planning-6"),
+    # 篇十: opening paragraph → guiding ideas; 一、…五、 with one paragraph each ("一是…二是…" inside the
+    # paragraph, not split): 5 sections, 5 items
+    pytest.param(PLANNING, 9, (5, 5, 5, 0), id="planning-10"),
+    # 篇二: opening paragraph → guiding ideas; 一、 二。 三。 四。 with "1。"-numbered paragraphs: 3, 6, 6, 7
+    # ("三。八" inside a line is no heading): 4 sections, 22 items
+    pytest.param(TABLES, 1, (4, 4, 22, 0), id="tables-2"),
+    # 篇五: no opening paragraph; 一、 1 paragraph + 1、…6、 (7); 二、 1、…3、 (3); 三、 四、 1 paragraph each;
+    # 五、 1 paragraph + the closing "总之，…" paragraph (2): 5 sections, 14 items
+    pytest.param(TABLES, 4, (5, 5, 14, 0), id="tables-5"),
+    # 篇六: opening paragraph and 一、指导思想: → guiding ideas; 二、主要工作: (一) 1、…4、 and "5、" after a lost
+    # newline (5), (二) 1、…3、 (3), (三) 1、…4、 (4): 1 + 3 = 4 sections, 12 items
+    pytest.param(TABLES, 5, (1, 4, 12, 0), id="tables-6"),
+    # 篇九: no opening paragraph; 一、 二、 1 paragraph each; 三、 1 paragraph + 1、…3、 (4): 3 sections, 6 items
+    pytest.param(TABLES, 8, (3, 3, 6, 0), id="tables-9"),
+]
+
+
+@pytest.mark.parametrize(("name", "index", "expected"), HAND_COUNTS)
+def test_hand_counted_plans(name, index, expected):
+    assert counts(read_plans(name)[index]) == expected
+
+
 # -- small cases
 
 

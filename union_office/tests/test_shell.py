@@ -156,3 +156,11 @@ def test_password_change_is_chinese_and_enforces_the_validators(client, chair):
     assert client.post(url, good)["Location"] == reverse("password_change_done")
     chair.refresh_from_db()
     assert chair.check_password("Gonghui-Plan-2027")
+
+
+def test_chinese_even_for_an_english_browser_until_the_user_switches(client, chair):
+    client.force_login(chair)
+    body = client.get(reverse("dashboard"), headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="zh-hans">' in body
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get(reverse("dashboard")).content.decode()
