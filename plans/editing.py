@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from members import access
 from members.models import OrgUnit
-from union_office.audit import audit_record
+from union_office.audit import audit_record, field_changes
 from union_office.models import AuditEntry
 
 from .copying import copy_plan_content
@@ -337,11 +337,7 @@ def plan_update_header(
         plan = _open(actor=actor, plan_id=plan_id, expected_revision=expected_revision)
         title = _text(title, field="title", label=_("标题"), required=True, max_length=TITLE_MAX)
         guiding_ideas = _text(guiding_ideas, field="guiding_ideas", label=_("指导思想"))
-        changes = {
-            name: [getattr(plan, name), value]
-            for name, value in {"title": title, "guiding_ideas": guiding_ideas}.items()
-            if getattr(plan, name) != value
-        }
+        changes = field_changes(plan, {"title": title, "guiding_ideas": guiding_ideas})
         plan.title, plan.guiding_ideas = title, guiding_ideas
         plan.revision += 1
         plan.save(update_fields=["title", "guiding_ideas", "revision", "updated_at"])
@@ -387,11 +383,7 @@ def section_update(
         section = _section_of(plan, section_id)
         title = _text(title, field="title", label=_("章节标题"), required=True, max_length=SECTION_TITLE_MAX)
         text = _text(text, field="text", label=_("说明"))
-        changes = {
-            name: [getattr(section, name), value]
-            for name, value in {"title": title, "text": text}.items()
-            if getattr(section, name) != value
-        }
+        changes = field_changes(section, {"title": title, "text": text})
         section.title, section.text = title, text
         section.save(update_fields=["title", "text", "updated_at"])
         _bump(plan)
@@ -504,11 +496,8 @@ def item_update(
         values = _item_values(
             plan=plan, content=content, goal=goal, measures=measures, deadline_text=deadline_text, owner_text=owner_text
         )
-        changes = {
-            name: [getattr(item, name), value]
-            for name, value in values.items()
-            if name not in ("deadline_due", "deadline_ok") and getattr(item, name) != value
-        }
+        # The parsed deadline follows deadline_text; the log records what the user wrote.
+        changes = field_changes(item, {n: v for n, v in values.items() if n not in ("deadline_due", "deadline_ok")})
         for name, value in values.items():
             setattr(item, name, value)
         item.save(update_fields=[*values, "updated_at"])
@@ -644,11 +633,7 @@ def schedule_entry_update(
         plan = _open(actor=actor, plan_id=plan_id, expected_revision=expected_revision)
         entry = _entry_of(plan, entry_id)
         values = _entry_values(month_text, activity)
-        changes = {
-            name: [getattr(entry, name), values[name]]
-            for name in ("month_text", "activity")
-            if getattr(entry, name) != values[name]
-        }
+        changes = field_changes(entry, {name: values[name] for name in ("month_text", "activity")})
         for name, value in values.items():
             setattr(entry, name, value)
         entry.save(update_fields=[*values, "updated_at"])

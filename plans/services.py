@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import access
-from union_office.audit import audit_record
+from union_office.audit import audit_record, field_changes
 
 from . import workflow
 from .copying import copy_plan_content
@@ -184,15 +184,10 @@ def item_progress_update(*, actor: Any, item_id: int, status: str, progress_note
         progress_note = progress_note.strip()
         if len(progress_note) > 2000:
             raise PlanWorkflowError({"progress_note": _("进展情况最多 2000 字。")})
-        before = {"status": item.status, "progress_note": item.progress_note}
+        changes = field_changes(item, {"status": status, "progress_note": progress_note})
         item.status, item.progress_note = status, progress_note
         item.save(update_fields=["status", "progress_note", "updated_at"])
         plan.revision = F("revision") + 1
         plan.save(update_fields=["revision", "updated_at"])
-        changes = {
-            name: [before[name], value]
-            for name, value in {"status": status, "progress_note": progress_note}.items()
-            if before[name] != value
-        }
         _audit(actor, "plan.item_progress", item, {"plan": plan.pk, **changes})
     return item

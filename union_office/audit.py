@@ -38,6 +38,12 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, l
     return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
+def field_changes(instance: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the `values` that differ from the instance's current ones: call it
+    before applying them (the same form as changed_fields)."""
+    return changed_fields(snapshot(instance, list(values)), {name: _plain(value) for name, value in values.items()})
+
+
 def audit_record(
     *,
     actor: Any,
