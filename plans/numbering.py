@@ -27,3 +27,19 @@ def heading_number(depth: int, index: int) -> str:
     if depth == 4:
         return f"（{index}）"
     return _CIRCLED[index - 1] if index <= len(_CIRCLED) else f"{index})"
+
+
+# Items are never numbered above the 1、 level: items directly under 一、 read 1、 2、 as union plans
+# write them.
+ITEM_MIN_DEPTH = 3
+
+
+def item_depth(section_depth: int) -> int:
+    """The numbering level of the items of a section at `section_depth`."""
+    return max(section_depth + 1, ITEM_MIN_DEPTH)
+
+
+def child_offset(section_depth: int, item_count: int) -> int:
+    """Where a section's sub-sections start counting: after its items when both use the same label
+    style, so no two siblings share a label."""
+    return item_count if item_depth(section_depth) == section_depth + 1 else 0

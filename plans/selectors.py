@@ -24,12 +24,10 @@ from members.models import OrgUnit
 
 from .deadlines import Deadline, parse_deadline
 from .models import Item, Plan, ScheduleEntry, Section
-from .numbering import heading_number
+from .numbering import child_offset, heading_number, item_depth
 
 VIEW_PERM = "plans.view_plan"
 EDIT_PERM = "plans.edit_plan"
-# Items are never numbered above the 1、 level (see the module docstring).
-ITEM_MIN_DEPTH = 3
 
 
 @dataclass
@@ -90,18 +88,17 @@ def plan_tree(plan: Plan) -> list[SectionNode]:
     def build(parent_id: int | None, depth: int, offset: int) -> list[SectionNode]:
         nodes = []
         for index, section in enumerate(children[parent_id], start=1):
-            item_depth = max(depth + 1, ITEM_MIN_DEPTH)
+            level = item_depth(depth)
             items = [
-                ItemNode(item=item, number=heading_number(item_depth, i), depth=item_depth, year=plan.year)
+                ItemNode(item=item, number=heading_number(level, i), depth=level, year=plan.year)
                 for i, item in enumerate(items_by_section[section.pk], start=1)
             ]
-            child_offset = len(items) if item_depth == depth + 1 else 0
             node = SectionNode(
                 section=section,
                 number=heading_number(depth, offset + index),
                 depth=depth,
                 items=items,
-                children=build(section.pk, depth + 1, child_offset),
+                children=build(section.pk, depth + 1, child_offset(depth, len(items))),
                 can_indent=index > 1,
             )
             nodes.append(node)

@@ -32,7 +32,7 @@ from plans.deadlines import parse_deadline
 from plans.editing import PlanConflict, PlanEditError, PlanNotDraft
 from plans.importer import parse_plan, split_documents
 from plans.models import Item, Plan, ScheduleEntry, Section
-from plans.numbering import heading_number
+from plans.numbering import child_offset, heading_number, item_depth
 from plans.workflow import EDITABLE_STATUSES
 
 TEMPLATE = "plans/editor/editor.html"
@@ -570,23 +570,21 @@ def _preview(sections: list[Any], year: int, depth: int = 1, offset: int = 0) ->
     """The parsed tree numbered the way the saved plan will be (plans/selectors.py plan_tree)."""
     result = []
     for index, node in enumerate(sections, start=1):
-        item_depth = max(depth + 1, selectors.ITEM_MIN_DEPTH)
         items = [
             PreviewItem(
-                heading_number(item_depth, i),
+                heading_number(item_depth(depth), i),
                 item,
                 parse_deadline(item.deadline_text, year) if (item.deadline_text or "").strip() else None,
             )
             for i, item in enumerate(node.items, start=1)
         ]
-        child_offset = len(items) if item_depth == depth + 1 else 0
         result.append(
             PreviewSection(
                 number=heading_number(depth, offset + index),
                 depth=depth,
                 title=node.title,
                 items=items,
-                children=_preview(list(node.children), year, depth + 1, child_offset),
+                children=_preview(list(node.children), year, depth + 1, child_offset(depth, len(items))),
             )
         )
     return result
