@@ -13,6 +13,14 @@ tree of headings and paragraphs, which `parse_plan` turns into dataclasses:
 - a numbered line with something under it is a section, a numbered line with nothing under it or
   an un-numbered paragraph is an item (DESIGN.md §3.1: sections whose leaves are items); a top-level
   heading, or one after a sibling section, stays a section even when empty, so the order survives;
+- a numbered line that is itself a paragraph (too long for a title, or a sentence inside) has no
+  "under": the paragraphs after it are its siblings, except those before the next number of its
+  list ("2、…。", a paragraph, "3、"), which go on with it (one item of several paragraphs) — read as
+  siblings they would renumber every item after them, read as 2、's children 2、 would become a
+  section numbered （一） after the item 1、;
+- a heading whose siblings before it were titles over paragraphs is a title too, even when long:
+  its paragraph lost the newline, and the title ends at its first sentence break or where a
+  paragraph's opening word (围绕, 按照, 坚持 …) follows a character directly;
 - a heading's level is its depth: a heading nests under the nearest open heading of an outer
   numbering style, so "一、" → "(1)" (a skipped level) or a plan numbered only "1、" both read right;
 - 目标/措施/时限/责任人 lines belong to the line above them; under a heading they are defaults for
@@ -341,6 +349,24 @@ def _split_heading(line: _Line) -> None:
     line.title = line.title.rstrip(":： ")
 
 
+# Words a paragraph opens with, for finding where a title glued to its paragraph ends.
+_PARAGRAPH_OPENER_RE = re.compile(rf"(?<=[{_CJK}])(?:紧紧围绕|围绕|按照|根据|为了|坚持|结合|针对|紧扣|立足)")
+
+
+def _lost_title(text: str) -> tuple[str, str]:
+    """(title, paragraph) of a heading that should be a title but runs on into its paragraph.
+
+    The title ends at its first sentence break ("标题。正文…") or, with none, where a word that opens
+    a paragraph follows a character directly ("…机构建设围绕推动落实…", no punctuation: that is
+    where the newline was); (text, "") when neither comes within a title's length.
+    """
+    if match := re.fullmatch(r"(.{6,40}?[。；;！？])\s*(\S.{9,})", text):
+        return match[1], match[2]
+    if opener := _PARAGRAPH_OPENER_RE.search(text, 6, 41):
+        return text[: opener.start()], text[opener.start() :]
+    return text, ""
+
+
 def _is_junk(text: str) -> bool:
     return any(pattern.fullmatch(text) for pattern in _JUNK_RES) or bool(_BLURB_RE.search(text))
 
@@ -615,11 +641,49 @@ class _PlanReader:
         self._place(node)
         siblings = [child for child in node.parent.children[:-1] if child.style == node.style] if node.parent else []
         if siblings and any(child.kind == "paragraph" for child in siblings[-1].children):
-            node.opens_body = True  # "(三)推动落实…" too long for a title, but (一) and (二) had paragraphs
+            if not node.opens_body and not line.body:
+                # "(三)推动落实…建设围绕推动落实…。": (一) and (二) were titles over paragraphs, so this
+                # one is too, and its paragraph lost the newline after the title
+                node.title, body = _lost_title(line.text)
+                if body:
+                    line.body = body
+            node.opens_body = True
         if line.body:
             node.add(_Node("paragraph", line.body))
+        self._absorb_continuation(node)
         self.last = node
         return node
+
+    def _absorb_continuation(self, node: _Node) -> None:
+        """Join paragraphs between "2、…。" and "3、" to 2、: they go on with it, as 3、 shows.
+
+        A numbered line that is itself a paragraph (too long for a title) is an item; an un-numbered
+        paragraph after it is read as its sibling ("8、…。" then a closing paragraph) until the next
+        number of the same list arrives: then it was the numbered paragraph's second paragraph, and
+        keeping it a sibling would renumber every item after it.
+        """
+        siblings = node.parent.children[:-1] if node.parent else []
+        start = len(siblings)
+        while start and siblings[start - 1].kind == "paragraph":
+            start -= 1
+        previous = siblings[start - 1] if start else None
+        if (
+            start == len(siblings)
+            or previous is None
+            or previous.kind != "heading"
+            or previous.style != node.style
+            or previous.number + 1 != node.number
+            or previous.opens_body
+            or previous.children
+        ):
+            return
+        for paragraph in siblings[start:]:
+            previous.text = f"{previous.text}\n{paragraph.text}"
+            for name, value in paragraph.attrs.items():
+                previous.attrs[name] = _joined(previous.attrs.get(name, ""), value)
+            for top in self.stack[:1]:
+                top.owner_targets = [previous if target is paragraph else target for target in top.owner_targets]
+        del node.parent.children[start : len(siblings)]
 
     def _place(self, node: _Node) -> None:
         """Nest a heading under the nearest open heading of an outer numbering style."""

@@ -243,6 +243,26 @@ def test_planning_9_un_numbered_headings_and_a_schedule():
     assert plan.schedule[0].activities[1] == "拟定XX年年度工会工作计划"
 
 
+def test_planning_4_a_title_glued_to_its_paragraph():
+    plan = read_plans(PLANNING)[3]
+
+    third = plan.sections[0].children[2]
+    assert third.title == "推动落实两个战略目标,进一步完善工会组织机构建设"
+    assert [item.content[:8] for item in third.items] == ["围绕推动落实_项", "加强分工会和工会"]
+    # (五) had a space where the newline was
+    assert plan.sections[0].children[4].title == "以改革创新精神,加强工会自身建设,提升服务能力"
+
+
+def test_planning_5_a_numbered_paragraph_goes_on_in_the_next_paragraph():
+    plan = read_plans(PLANNING)[4]
+
+    first = plan.sections[0]
+    assert first.children == []
+    assert [item.content[:9] for item in first.items] == ["以争创活动为抓手,", "以学习宣传为指导,", "以竞赛活动为载体,"]
+    second_paragraph = first.items[1].content.splitlines()[1]
+    assert second_paragraph.startswith("镇工会在建会企业中深入开展“争当文明职工”活动")
+
+
 # -- hand-checked plans: 工会工作计划表
 
 
@@ -351,6 +371,13 @@ HAND_COUNTS = [
     pytest.param(PLANNING, 0, (5, 5, 20, 0), id="planning-1"),
     # 篇三: opening paragraph → guiding ideas; 一、…五、 with 1、 numbered paragraphs: 4, 4, 4, 2, 4 = 18 items
     pytest.param(PLANNING, 2, (5, 5, 18, 0), id="planning-3"),
+    # 篇四: opening paragraph → guiding ideas; 一、公司工会20__年工作计划 with (一)…(五): (一) 2 paragraphs,
+    # (二) 2, (三) its first paragraph glued to the title ("…机构建设围绕推动落实…") + 1 = 2, (四) 3, (五) its
+    # paragraph after a space + 1 = 2: 1 + 5 = 6 sections, 11 items
+    pytest.param(PLANNING, 3, (1, 6, 11, 0), id="planning-4"),
+    # 篇五: no opening paragraph; 一、 1、 2、 3、 numbered paragraphs, 2、 going on in an un-numbered paragraph
+    # before 3、 (one item of two paragraphs): 3 items; 二、 1、 1 item: 2 sections, 4 items
+    pytest.param(PLANNING, 4, (2, 2, 4, 0), id="planning-5"),
     # 篇六: opening paragraph → guiding ideas; 一、 2 paragraphs, 二、…五、 1 each, 六、下半年工作打算 1 paragraph
     # + 1、…4、 (5): 6 sections, 2 + 4 + 5 = 11 items
     pytest.param(PLANNING, 5, (6, 6, 11, 0), id="planning-6"),
@@ -504,6 +531,39 @@ def test_a_heading_lost_in_the_line_before_and_a_list_restarted_inside_a_section
         "表彰先进",
     ]
     assert not [w for w in plan.warnings if w.startswith("编号不连续")]
+
+
+def test_a_title_glued_to_its_paragraph_is_split_when_its_siblings_are_titles():
+    plan = parse_plan(
+        "一、主要工作\n（一）加强组织建设\n健全工会小组。\n（二）推进民主管理，完善职代会制度按照上级要求，"
+        "每年召开一次职代会，审议学校的重大事项。\n推行校务公开。\n（三）关心职工生活。每年走访困难职工，及时送去温暖。"
+    )
+
+    assert titles(plan.sections[0].children) == ["加强组织建设", "推进民主管理，完善职代会制度", "关心职工生活。"]
+    assert [item.content[:4] for item in plan.sections[0].children[1].items] == ["按照上级", "推行校务"]
+    assert [item.content for item in plan.sections[0].children[2].items] == ["每年走访困难职工，及时送去温暖。"]
+
+
+def test_a_long_numbered_line_without_title_siblings_stays_whole():
+    # no sibling before it had paragraphs under its title: a numbered paragraph, kept as one item
+    plan = parse_plan(
+        "一、主要工作\n1、推进民主管理，完善职代会制度按照上级要求，每年召开一次职代会，审议学校的重大事项。"
+    )
+
+    assert [item.content for item in plan.sections[0].items] == [
+        "推进民主管理，完善职代会制度按照上级要求，每年召开一次职代会，审议学校的重大事项。"
+    ]
+
+
+def test_a_paragraph_between_two_numbered_paragraphs_belongs_to_the_first():
+    long_one = "组织教职工学习工会法。各工会小组每月集中学习一次，做好学习记录，年底评选学习先进个人，予以表彰。"
+    long_two = "开展送温暖活动。春节前走访慰问困难职工和退休教职工，建立困难职工档案，做到底数清、情况明。"
+    plan = parse_plan(f"一、主要工作\n1、{long_one}\n同时办好工会宣传栏。\n时限：每月\n2、{long_two}\n全年工作总结。")
+
+    items = plan.sections[0].items
+    # the paragraph after the last one is the plan's closing word, not 2、's: no 3、 came to say so
+    assert [item.content for item in items] == [f"{long_one}\n同时办好工会宣传栏。", long_two, "全年工作总结。"]
+    assert items[0].deadline_text == "每月"
 
 
 def test_split_documents_single_plan_and_junk():
