@@ -1,6 +1,6 @@
 """Writes to a plan that follow its workflow: transitions, new versions, progress while it runs.
 
-The drafting of a plan's content (sections, items, 活动安排) lives in plans/editing.py; this module
+The drafting of a plan's content (sections, items, 活动安排) lives in plans/editing/; this module
 owns what happens once a plan leaves the editor. Every function locks the Plan row first, checks the
 state against plans/workflow.py, writes, and records an audit entry in the same transaction.
 """

@@ -457,7 +457,7 @@ def test_create_from_parsed_is_all_or_nothing(chair, org, monkeypatch):
     def broken(month_text):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(editing, "months_of", broken)
+    monkeypatch.setattr(editing.plan, "months_of", broken)
     with pytest.raises(RuntimeError):
         editing.plan_create_from_parsed(actor=chair, org_unit=org.school, year=2026, parsed=_parsed())
     assert not Plan.objects.exists()
@@ -499,14 +499,14 @@ def test_two_editors_saving_at_once_one_gets_a_conflict(chair, org, monkeypatch)
     plan = editing.plan_create(actor=chair, org_unit=org.school, year=2026, title="计划")
     section = editing.section_add(actor=chair, plan_id=plan.pk, expected_revision=0, title="组织")
     item = editing.item_add(actor=chair, plan_id=plan.pk, expected_revision=1, section_id=section.pk, content="原文")
-    real_audit = editing.audit_record
+    real_audit = editing.base.audit_record
 
     def slow_audit(**kwargs):
         # Hold the plan lock a while, so the other editor really arrives while this one is inside.
         time.sleep(0.3)
         return real_audit(**kwargs)
 
-    monkeypatch.setattr(editing, "audit_record", slow_audit)
+    monkeypatch.setattr(editing.base, "audit_record", slow_audit)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 

@@ -5,7 +5,7 @@ The editor is one page; every change is an htmx request that answers with the re
 out-of-band `#plan-revision` input, which every form includes (hx-include): the next request then
 carries the revision this page now shows. A stale revision (someone else saved in between) is
 answered 409 with the user's unsaved text and a 重新加载 link, so nothing typed is lost
-(plans/editing.py has the rule; static/js/plan-editor.js lets htmx swap 4xx answers).
+(plans/editing/ has the rule; static/js/plan-editor.js lets htmx swap 4xx answers).
 
 Access: plans:editor and its endpoints need plans.edit_plan at the plan's unit (403 for someone
 who may only read the plan, 404 for someone who may not even see it).
