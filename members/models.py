@@ -352,7 +352,7 @@ class MembershipChange(TimeStampedModel):
 
     A transfer between two units of this installation is one row with both units: the member's
     record moves, so their history continues and nothing is duplicated. The allowed kinds per
-    member status live in members/membership.py.
+    member status live in members/membership/workflow.py.
     """
 
     Kind = MembershipChangeKind

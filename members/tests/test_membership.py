@@ -209,7 +209,7 @@ def test_the_unique_index_is_turned_into_the_same_message(org, chair, member_in_
     _request(chair, member_in_b, Kind.RETIRE, org)
     second = MembershipChange(member=member_in_b, kind=Kind.WITHDRAW, effective_on=TODAY, requested_by=chair)
     with pytest.raises(MembershipError, match="已有一项待审批的会籍变动"):
-        membership._save_new_change(second)
+        membership.services._save_new_change(second)
 
 
 def test_a_double_clicked_approve_applies_once(org, chair, member_in_b):
@@ -693,14 +693,14 @@ def test_doc_names_every_kind_status_and_state():
 )
 def test_two_approvers_at_once_exactly_one_succeeds(org, chair, committee_b, member_in_b, monkeypatch):
     change = _request(chair, member_in_b, Kind.WITHDRAW, org)
-    real_audit = membership.audit_record
+    real_audit = membership.services.audit_record
 
     def slow_audit(**kwargs):
         # Hold the locks a while, so the other approver really arrives while this one is inside.
         time.sleep(0.3)
         return real_audit(**kwargs)
 
-    monkeypatch.setattr(membership, "audit_record", slow_audit)
+    monkeypatch.setattr(membership.services, "audit_record", slow_audit)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
