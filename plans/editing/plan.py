@@ -29,7 +29,7 @@ from .base import (
 )
 from .schedule import months_of
 
-# --- The importer's tree, as far as we read it (plans/importer.py) -------------------------------
+# --- The importer's tree, as far as we read it (plans/importer/) -------------------------------
 
 
 class ParsedItemLike(Protocol):
@@ -194,7 +194,7 @@ def _save_parsed_sections(plan: Plan, parsed: Sequence[ParsedSectionLike], paren
 def plan_create_from_parsed(
     *, actor: Any, org_unit: OrgUnit, year: int, parsed: ParsedPlanLike, title: str = ""
 ) -> Plan:
-    """Save what plans/importer.py read from pasted text, after the user reviewed it, as a new draft."""
+    """Save what plans/importer/ read from pasted text, after the user reviewed it, as a new draft."""
     year = _check_year(year)
     with transaction.atomic():
         plan = _new_plan(
