@@ -13,7 +13,7 @@ urlpatterns = [
     path("compare/", plans.plan_compare, name="compare"),
     path("<int:pk>/plan.pdf", plans.export_pdf, name="export_pdf"),
     path("<int:pk>/plan.docx", plans.export_docx, name="export_docx"),
-    # The editor (plans/views/editor.py): starting a plan, and drafting it in place with htmx.
+    # The editor (plans/views/editor/): starting a plan, and drafting it in place with htmx.
     path("new/", editor.plan_create, name="create"),
     path("paste/", editor.plan_paste, name="paste"),
     path("<int:pk>/edit/", editor.editor, name="editor"),

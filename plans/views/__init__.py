@@ -1,1 +1,1 @@
-"""The plans app's views: the editor (editor.py); list, detail, workflow, following, exports (plans.py)."""
+"""The plans app's views: the editor (editor/); list, detail, workflow, following, exports (plans.py)."""
