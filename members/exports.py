@@ -8,14 +8,16 @@ narrowed once more to that permission's scope and one audit entry records the ex
 """
 
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from io import BytesIO
+from typing import IO, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
@@ -25,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from union_office import crypto
 from union_office.audit import audit_record
-from union_office.xlsx import Column, write_report
+from union_office.xlsx import Column, write_report_into
 
 from . import access, selectors
 from .filters import MemberFilter
@@ -203,7 +205,8 @@ def _roster_rows(
             on_progress(number)
 
 
-def export_roster_xlsx(
+def write_roster_xlsx(
+    target: IO[bytes],
     *,
     user: Any,
     queryset: QuerySet[Member],
@@ -212,8 +215,8 @@ def export_roster_xlsx(
     query: str = "",
     on_progress: Callable[[int], None] | None = None,
     audit_obj: RosterExport | None = None,
-) -> bytes:
-    """The 会员花名册 of `queryset` as .xlsx bytes.
+) -> int:
+    """Write the 会员花名册 of `queryset` as .xlsx into `target`; returns the number of rows.
 
     `queryset` must already be scoped to what `user` may read (selectors.member_list); for full
     numbers it is narrowed here once more to `members.view_full_id_number`, and one audit entry
@@ -230,7 +233,8 @@ def export_roster_xlsx(
             yield row
 
     with translation.override(settings.LANGUAGE_CODE):
-        data = write_report(
+        write_report_into(
+            target,
             title=gettext("会员花名册"),
             unit=unit_label or roster_scope_label(user=user),
             period=timezone.localdate().isoformat(),
@@ -246,7 +250,23 @@ def export_roster_xlsx(
                 obj=audit_obj,
                 changes={"rows": written, "filter": query},
             )
-    return data
+    return written
+
+
+def export_roster_xlsx(
+    *,
+    user: Any,
+    queryset: QuerySet[Member],
+    full_id_numbers: bool,
+    unit_label: str = "",
+    query: str = "",
+) -> bytes:
+    """The 会员花名册 of `queryset` as .xlsx bytes: the export in the request (≤ EXPORT_SYNC_LIMIT rows)."""
+    buffer = BytesIO()
+    write_roster_xlsx(
+        buffer, user=user, queryset=queryset, full_id_numbers=full_id_numbers, unit_label=unit_label, query=query
+    )
+    return buffer.getvalue()
 
 
 def roster_export_filename(unit_label: str) -> str:
@@ -307,16 +327,23 @@ def roster_export_run(*, export_id: int) -> None:
         total = export_queryset(user=user, queryset=queryset, full_id_numbers=export.full_id_numbers).count()
         rows.update(total_rows=total, updated_at=timezone.now())
         unit_label = roster_scope_label(user=user, member_filter=member_filter)
-        data = export_roster_xlsx(
-            user=user,
-            queryset=queryset,
-            full_id_numbers=export.full_id_numbers,
-            unit_label=unit_label,
-            query=export.query,
-            on_progress=on_progress,
-            audit_obj=export,
-        )
-        export.file.save(roster_export_filename(unit_label), ContentFile(data), save=False)
+        # Written to a temporary file, then copied into storage in chunks: the worker never holds
+        # the whole file (8 MiB for 100,000 rows) in memory. The temporary file is unnamed (gone
+        # with its handle, also on a crash), and the 身份证号 it holds stay off any other path.
+        with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as spool:
+            write_roster_xlsx(
+                spool,
+                user=user,
+                queryset=queryset,
+                full_id_numbers=export.full_id_numbers,
+                unit_label=unit_label,
+                query=export.query,
+                on_progress=on_progress,
+                audit_obj=export,
+            )
+            spool.seek(0)
+            filename = roster_export_filename(unit_label)
+            export.file.save(filename, File(spool, name=filename), save=False)
         rows.update(
             status=JobStatus.DONE,
             file=export.file.name,

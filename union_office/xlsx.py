@@ -17,9 +17,11 @@ for a 100,000-row roster (openpyxl builds an object per cell and serialises it t
 this writer about 1.6 s (bench/xlsx_writer.py). The parts are small and fixed (content types,
 relationships, the workbook with the print titles, one stylesheet holding every cell style the
 reports use), except the sheet, which is deflated into the archive in chunks of rows as they are
-produced: a report read with `QuerySet.iterator()` never holds its rows in memory, only the
-finished .xlsx (zipped, much smaller), which is returned as bytes. Strings are written inline
-(t="inlineStr"), so there is no shared-strings table to keep until the end either.
+produced: a report read with `QuerySet.iterator()` never holds its rows in memory. `write_report`
+returns the finished .xlsx as bytes (zipped, much smaller than its rows; fine for a request);
+`write_report_into` writes it into a binary file object instead, so a large export in Celery
+goes to a temporary file and never holds the whole file in memory either. Strings are written
+inline (t="inlineStr"), so there is no shared-strings table to keep until the end.
 """
 
 import datetime as dt
@@ -32,14 +34,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 from itertools import groupby
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 
-__all__ = ["XLSX_CONTENT_TYPE", "Column", "ColumnKind", "safe_cell", "write_report", "xlsx_response"]
+__all__ = [
+    "XLSX_CONTENT_TYPE",
+    "Column",
+    "ColumnKind",
+    "safe_cell",
+    "write_report",
+    "write_report_into",
+    "xlsx_response",
+]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -461,7 +471,36 @@ def write_report(
     totals: Sequence[Any] | None = None,
     sheet_title: str = "报表",
 ) -> bytes:
-    """Write a one-sheet report and return the .xlsx bytes.
+    """Write a one-sheet report and return the .xlsx bytes (see `write_report_into` for the layout).
+
+    For reports that fit a request; a large one written in Celery goes into a file instead.
+    """
+    buffer = BytesIO()
+    write_report_into(
+        buffer,
+        title=title,
+        unit=unit,
+        period=period,
+        columns=columns,
+        rows=rows,
+        totals=totals,
+        sheet_title=sheet_title,
+    )
+    return buffer.getvalue()
+
+
+def write_report_into(
+    target: IO[bytes],
+    *,
+    title: str,
+    unit: str,
+    period: str,
+    columns: list[Column],
+    rows: Iterable[Sequence[Any]],
+    totals: Sequence[Any] | None = None,
+    sheet_title: str = "报表",
+) -> None:
+    """Write a one-sheet report as .xlsx into `target`, a binary file object opened for writing.
 
     Layout: row 1 the title, row 2 单位 (left) and 期间 (right), then the header (two rows when any
     column has a group), the data rows, and an optional bold 合计 row. Every row, `totals` included,
@@ -470,6 +509,8 @@ def write_report(
     fitted to one page wide, repeating the header on every page; panes are frozen below the header.
 
     `rows` may be a generator: it is consumed once, row by row (see the module docstring for memory).
+    The archive is deflated into `target` as it is written; `target` is left open, positioned at
+    its end. It need not be seekable (zipfile then writes data descriptors).
     """
     if not columns:
         raise ValueError("A report needs at least one column")
@@ -480,8 +521,7 @@ def write_report(
     header_first = 3
     header_last = header_first + (1 if two_level else 0)
 
-    buffer = BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSLEVEL) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSLEVEL) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES_XML)
         archive.writestr("_rels/.rels", _ROOT_RELS_XML)
         archive.writestr("docProps/app.xml", _APP_XML)
@@ -501,7 +541,6 @@ def write_report(
                 header_first=header_first,
                 header_last=header_last,
             )
-    return buffer.getvalue()
 
 
 def _write_sheet(

@@ -293,6 +293,23 @@ def test_progress_is_written_while_running(chair, org, small_sync_limit, monkeyp
     assert (export.status, export.processed_rows, export.total_rows) == (JobStatus.DONE, 6, 6)
 
 
+def test_celery_export_streams_into_a_file_never_into_bytes(chair, org, small_sync_limit, monkeypatch, media_root):
+    MemberFactory.create_batch(3, org_unit=org.branch_a)
+    export = RosterExport.objects.create(created_by=chair, query="")
+
+    def no_buffer(*args, **kwargs):
+        raise AssertionError("the Celery export must not build the file in memory")
+
+    monkeypatch.setattr(exports, "BytesIO", no_buffer)
+    exports.roster_export_run(export_id=export.pk)
+
+    export.refresh_from_db()
+    assert export.status == JobStatus.DONE, export.message
+    data = Path(export.file.path).read_bytes()
+    assert len(data_rows(data)) == 4  # the 3 and the chair (the committee fixture is not requested)
+    assert not full_numbers_in(data)
+
+
 def test_queued_export_page_polls(login, chair):
     export = RosterExport.objects.create(created_by=chair, total_rows=10_000)
     body = login(chair).get(reverse("members:export_detail", args=[export.pk])).content.decode()

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from union_office.xlsx import XLSX_CONTENT_TYPE, Column, safe_cell, write_report, xlsx_response
+from union_office.xlsx import XLSX_CONTENT_TYPE, Column, safe_cell, write_report, write_report_into, xlsx_response
 
 COLUMNS = [
     Column("序号", width=6, kind="int"),
@@ -338,3 +338,70 @@ def test_memory_follows_the_zipped_output_not_the_rows():
 
     assert big_peak - small_peak < 3 * (big_size - small_size)
     assert big_peak - small_peak < (big_xml - small_xml) / 3
+
+
+def test_write_report_into_a_file_gives_the_same_workbook(tmp_path):
+    path = tmp_path / "report.xlsx"
+    with path.open("wb") as target:
+        assert (
+            write_report_into(
+                target,
+                title="2026年会费收缴情况表",
+                unit="某某公司工会",
+                period="2026年1月—12月",
+                columns=COLUMNS,
+                rows=iter(ROWS),
+                totals=totals_for(ROWS),
+            )
+            is None
+        )
+
+    from_file = load_workbook(path).active
+    from_bytes = load(report(totals=totals_for(ROWS)))
+    values = [[cell.value for cell in row] for row in from_file.iter_rows()]
+    assert values == [[cell.value for cell in row] for row in from_bytes.iter_rows()]
+    assert merges(from_file) == merges(from_bytes)
+
+
+class _Unseekable:
+    """A write-only stream (a pipe, a socket) over a file: zipfile must manage without seek and tell."""
+
+    def __init__(self, file) -> None:
+        self.file = file
+        self.written = 0
+        self.largest_write = 0
+
+    def write(self, data: bytes) -> int:
+        self.written += len(data)
+        self.largest_write = max(self.largest_write, len(data))
+        return self.file.write(data)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+
+def test_write_report_into_an_unseekable_stream_holds_no_more_than_a_chunk(tmp_path):
+    def rows(count):
+        for number in range(1, count + 1):
+            yield [number, f"会员{number}", Decimal("1.10"), Decimal(number) / 100, 1, dt.date(2026, 1, 1), "备注"]
+
+    def measure(count):
+        path = tmp_path / f"{count}.xlsx"
+        with path.open("wb") as file:
+            target = _Unseekable(file)
+            tracemalloc.start()
+            try:
+                write_report_into(target, title="表", unit="单位", period="2026", columns=COLUMNS, rows=rows(count))
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+        return peak, target, path
+
+    small_peak, _, _ = measure(2_000)
+    big_peak, big, path = measure(20_000)
+
+    ws = load_workbook(path).active
+    assert ws.cell(row=20_004, column=2).value == "会员20000"
+    # What the writer keeps is a chunk of rows and the compressor's state, whatever the output's size.
+    assert big.largest_write < big.written / 4
+    assert big_peak - small_peak < big.written / 4
