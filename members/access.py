@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, Permission] = {
         _perm("members.manage_roles", _("授予角色"), Role.CHAIR),
         _perm("finance.view_ledger", _("查看经费账目"), Role.CHAIR, Role.TREASURER, Role.AUDITOR),
         _perm("finance.change_ledger", _("记账"), Role.TREASURER),
+        _perm("finance.approve_budget", _("批复经费预算"), Role.CHAIR),
         _perm("welfare.view_aid", _("查看帮扶档案与申请"), Role.CHAIR, Role.COMMITTEE),
         _perm("welfare.review_aid", _("审核帮扶申请"), Role.CHAIR, Role.COMMITTEE),
         _perm("welfare.apply", _("提交帮扶/助学申请"), *ALL_ROLES),

@@ -255,6 +255,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
+# --- Finance --------------------------------------------------------------------------------
+# A payout with no budget line or over its remainder: "block" refuses it, "warn" books it and warns.
+FINANCE_BUDGET_CHECK = env_str("FINANCE_BUDGET_CHECK", "block")
+if FINANCE_BUDGET_CHECK not in ("block", "warn"):
+    raise ImproperlyConfigured(f"FINANCE_BUDGET_CHECK must be block or warn, not {FINANCE_BUDGET_CHECK!r}")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
