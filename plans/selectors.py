@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from members import access
-from members.models import OrgUnit
+from members.models import Member, MemberStatus, OrgUnit
 
 from .deadlines import Deadline, parse_deadline
 from .models import Item, Plan, ScheduleEntry, Section
@@ -28,6 +28,8 @@ from .numbering import child_offset, heading_number, item_depth
 
 VIEW_PERM = "plans.view_plan"
 EDIT_PERM = "plans.edit_plan"
+VIEW_MEMBER_PERM = "members.view_member"
+OWNER_SUGGESTIONS = 10
 
 
 @dataclass
@@ -161,3 +163,28 @@ def drafting_units(user: Any) -> QuerySet[OrgUnit]:
 def copy_sources(user: Any) -> QuerySet[Plan]:
     """Plans the user may read and so start from ("从去年的计划复制"), newest first."""
     return visible_plans(user).order_by("-year", "org_unit__path", "-version")
+
+
+def owner_choices(user: Any, plan: Plan) -> QuerySet[Member]:
+    """The members who can be linked as an item's 责任人: 在册 members of the plan's unit and the units
+    below it, and of those only the ones the user may see on the roster (members.view_member)."""
+    members = Member.objects.filter(org_unit__path__startswith=plan.org_unit.path, status=MemberStatus.ACTIVE)
+    return access.visible(user, VIEW_MEMBER_PERM, members)
+
+
+def owner_suggestions(user: Any, plan: Plan, query: str, limit: int = OWNER_SUGGESTIONS) -> list[Member]:
+    """Up to `limit` of `owner_choices` whose name contains `query`, the exact and leading matches
+    first: one query, and only the columns the picker shows (never the ID number)."""
+    rank = Case(
+        When(name=query, then=Value(0)),
+        When(name__startswith=query, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        owner_choices(user, plan)
+        .filter(name__contains=query)
+        .select_related("org_unit", "department")
+        .only("pk", "name", "org_unit__name", "department__name")
+        .order_by(rank, "org_unit__path", "name", "pk")[:limit]
+    )

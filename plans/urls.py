@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/edit/items/add/", editor.item_add, name="item_add"),
     path("<int:pk>/edit/move/", editor.node_move, name="node_move"),
     path("<int:pk>/edit/deadline/", editor.deadline_preview, name="deadline_preview"),
+    path("<int:pk>/edit/owners/", editor.owner_suggest, name="owner_suggest"),
     path("<int:pk>/edit/sections/<int:node_pk>/indent/", editor.section_indent, name="section_indent"),
     path("<int:pk>/edit/sections/<int:node_pk>/outdent/", editor.section_outdent, name="section_outdent"),
     path("<int:pk>/edit/schedule/add/", editor.schedule_add, name="schedule_add"),

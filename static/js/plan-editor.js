@@ -8,6 +8,12 @@
  * (#plan-revision), and htmx swaps in the re-rendered tree, so the numbering (一、（一）1、) is the
  * server's. The 活动安排 rows are sortable the same way. Loaded with the page's CSP nonce; no
  * inline code anywhere.
+ *
+ * The 责任人 field of an item form is a combobox: htmx fetches the members matching what is typed
+ * (plans:owner_suggest) into the list under it; choosing one (click, or arrow keys and Enter)
+ * writes the name into the field and the member into the hidden "owner" input. Editing the text
+ * so that it no longer holds that name drops the link: the text is what counts, and free text
+ * ("工会办公室") stays allowed.
  */
 (function () {
   "use strict";
@@ -120,6 +126,117 @@
       },
     });
   }
+
+  // --- The 责任人 picker -------------------------------------------------------------------
+
+  function ownerParts(element) {
+    var box = element.closest("[data-owner-picker]");
+    if (!box) {
+      return null;
+    }
+    return {
+      box: box,
+      text: box.querySelector("[data-owner-text]"),
+      id: box.querySelector("[data-owner-id]"),
+      list: box.querySelector(".pe-owner-list"),
+      note: box.querySelector("[data-owner-linked]"),
+    };
+  }
+
+  function ownerClose(parts) {
+    parts.list.innerHTML = "";
+    parts.text.setAttribute("aria-expanded", "false");
+    parts.text.removeAttribute("aria-activedescendant");
+  }
+
+  function ownerLinked(parts, name) {
+    parts.note.textContent = "";
+    if (name) {
+      var icon = document.createElement("i");
+      icon.className = "bi bi-person-check";
+      parts.note.appendChild(icon);
+      parts.note.appendChild(document.createTextNode(" " + parts.box.getAttribute("data-linked-label")));
+    }
+  }
+
+  function ownerPick(parts, option) {
+    var name = option.getAttribute("data-member-name");
+    parts.text.value = name;
+    parts.id.value = option.getAttribute("data-member-id");
+    parts.id.setAttribute("data-owner-name", name);
+    ownerLinked(parts, name);
+    ownerClose(parts);
+    parts.text.focus();
+  }
+
+  function ownerOptions(parts) {
+    return Array.prototype.slice.call(parts.list.querySelectorAll("[data-member-id]"));
+  }
+
+  document.body.addEventListener("input", function (event) {
+    var parts = event.target.matches("[data-owner-text]") && ownerParts(event.target);
+    if (!parts) {
+      return;
+    }
+    var name = parts.id.getAttribute("data-owner-name");
+    if (parts.id.value && (!name || parts.text.value.indexOf(name) === -1)) {
+      parts.id.value = "";
+      parts.id.setAttribute("data-owner-name", "");
+      ownerLinked(parts, "");
+    }
+    if (!parts.text.value.trim()) {
+      ownerClose(parts);
+    }
+  });
+
+  document.body.addEventListener("click", function (event) {
+    var option = event.target.closest("[data-member-id]");
+    var parts = option && ownerParts(option);
+    if (parts) {
+      ownerPick(parts, option);
+      return;
+    }
+    document.querySelectorAll("[data-owner-picker]").forEach(function (box) {
+      if (!box.contains(event.target)) {
+        ownerClose(ownerParts(box));
+      }
+    });
+  });
+
+  document.body.addEventListener("keydown", function (event) {
+    var parts = event.target.matches("[data-owner-text]") && ownerParts(event.target);
+    if (!parts) {
+      return;
+    }
+    var options = ownerOptions(parts);
+    var current = options.findIndex(function (option) {
+      return option.classList.contains("active");
+    });
+    if (event.key === "Escape") {
+      ownerClose(parts);
+    } else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && options.length) {
+      event.preventDefault();
+      var next = event.key === "ArrowDown" ? current + 1 : current - 1;
+      next = (next + options.length) % options.length;
+      options.forEach(function (option, index) {
+        option.classList.toggle("active", index === next);
+        option.setAttribute("aria-selected", index === next ? "true" : "false");
+        option.id = parts.list.id + "-" + index;
+      });
+      parts.text.setAttribute("aria-activedescendant", options[next].id);
+      options[next].scrollIntoView({ block: "nearest" });
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault(); // choose, do not submit the form
+      ownerPick(parts, options[current]);
+    }
+  });
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var parts = event.detail.target.matches(".pe-owner-list") && ownerParts(event.detail.target);
+    if (parts) {
+      parts.text.setAttribute("aria-expanded", ownerOptions(parts).length ? "true" : "false");
+    }
+  });
 
   htmx.onLoad(function (element) {
     if (typeof window.Sortable === "undefined") {

@@ -15,13 +15,13 @@ who may only read the plan, 404 for someone who may not even see it).
 | `common.py` | (helpers: `_revision`, `_done`, `_problem` …) |
 | `page.py` | `editor`, `header_edit`, `deadline_preview` |
 | `sections.py` | `section_add`, `section_indent`, `section_outdent` |
-| `items.py` | `item_add` |
+| `items.py` | `item_add`, `owner_suggest` (the 责任人 picker) |
 | `nodes.py` | `node_edit`, `node_delete`, `node_move` (sections and items alike) |
 | `schedule.py` | `schedule_add`, `schedule_edit`, `schedule_delete`, `schedule_move` |
 | `starting.py` | `plan_create`, `plan_paste` |
 """
 
-from .items import item_add
+from .items import item_add, owner_suggest
 from .nodes import node_delete, node_edit, node_move
 from .page import deadline_preview, editor, header_edit
 from .schedule import schedule_add, schedule_delete, schedule_edit, schedule_move
@@ -36,6 +36,7 @@ __all__ = [
     "node_delete",
     "node_edit",
     "node_move",
+    "owner_suggest",
     "plan_create",
     "plan_paste",
     "schedule_add",

@@ -44,10 +44,13 @@ def node_edit(request: HttpRequest, pk: int, kind: str, node_pk: int) -> HttpRes
         if request.GET.get("cancel"):
             return _render(request, f"{kind}_body", _context(plan, node=_node(plan, kind, obj.pk)))
         values = {name: getattr(obj, name) for name in names}
+        if kind == "item":
+            values["owner"] = obj.owner_id or ""
         return _editable_or_409(request, plan, target) or _render(
             request, f"{kind}_form", _context(plan, node=_node(plan, kind, obj.pk), values=values)
         )
     values = _values(request, names)
+    owner = request.POST.get("owner", "")
     service = editing.section_update if kind == "section" else editing.item_update
     try:
         service(
@@ -55,10 +58,12 @@ def node_edit(request: HttpRequest, pk: int, kind: str, node_pk: int) -> HttpRes
             plan_id=plan.pk,
             expected_revision=_revision(request),
             **{f"{kind}_id": obj.pk},
+            **({"owner_id": _int_or_none(owner)} if kind == "item" else {}),
             **values,
         )
     except PlanEditError as exc:
-        form = (f"{kind}_form", {"node": _node(plan, kind, obj.pk), "values": values})
+        shown = {**values, "owner": owner} if kind == "item" else values
+        form = (f"{kind}_form", {"node": _node(plan, kind, obj.pk), "values": shown})
         return _problem(request, plan, exc, target=target, unsaved=values, form=form)
     return _done(request, plan, f"{kind}_body", {"node": _node(plan, kind, obj.pk)})
 
