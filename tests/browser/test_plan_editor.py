@@ -112,6 +112,25 @@ def test_chair_pastes_reviews_edits_submits_and_downloads(browser, live_server, 
     # The form says how it reads the 时限 before anything is saved.
     form.locator("[data-testid=deadline-preview] [data-testid=deadline-ok]", has_text="6月底前").wait_for()
     page.screenshot(path=str(ARTIFACTS / "plan-editor-item-form.png"))
+    # And its 责任人: typing a name suggests the school's members; picking one links the member.
+    owner = form.locator("input[name=owner_text]")
+    owner.fill("")
+    owner.press_sequentially("王", delay=50)
+    options = form.locator("[data-testid=owner-option]")
+    options.nth(1).wait_for()
+    assert 2 <= options.count() <= 10
+    page.screenshot(path=str(ARTIFACTS / "plan-editor-owner-picker.png"))
+    owner.press_sequentially("建", delay=50)
+    option = options.filter(has_text="王建国")
+    page.wait_for_function(
+        "(form) => form.querySelectorAll('[data-testid=owner-option]').length === 1", arg=form.element_handle()
+    )
+    assert "行政后勤分工会" in option.inner_text()
+    option.click()
+    assert owner.input_value() == "王建国"
+    form.locator("[data-testid=owner-linked]", has_text="已关联会员").wait_for()
+    assert options.count() == 0
+    page.screenshot(path=str(ARTIFACTS / "plan-editor-owner-picked.png"))
     with page.expect_response(lambda r: "/edit/item/" in r.url and r.request.method == "POST") as saved:
         form.locator("button[type=submit]").click()
     assert saved.value.status == 200
@@ -120,6 +139,8 @@ def test_chair_pastes_reviews_edits_submits_and_downloads(browser, live_server, 
     item.refresh_from_db()
     assert item.deadline_text == "6月底前"
     assert item.deadline_due.isoformat() == f"{year}-06-30"
+    assert item.owner_text == "王建国" and item.owner.user.username == "chair"
+    assert page.locator(f"div#item-{item.pk}-body [data-testid=owner-linked-mark]").count() == 1
     page.screenshot(path=str(ARTIFACTS / "plan-editor-deadline.png"))
 
     # Someone else saves meanwhile (another window): this page's next save is refused with a
