@@ -2,18 +2,23 @@
 list (units, departments) is scoped too, so a value from outside the scope is simply invalid."""
 
 import datetime
+import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cached_property
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import access, selectors
 from .models import Department, Gender, Member, MemberStatus, OrgUnit
 from .stats import AGE_BAND_BY_KEY, AGE_BANDS
 
@@ -31,6 +36,70 @@ def _units(request) -> QuerySet[OrgUnit]:
 
 def _departments(request) -> QuerySet[Department]:
     return selectors.roster_departments(request.user) if request else Department.objects.none()
+
+
+# How long a scope's rendered pickers stay cached. Their key carries the unit tree's version, so a
+# change shows at once; the lifetime only lets the entries of old versions expire.
+PICKER_CACHE_SECONDS = 60 * 60
+
+
+@dataclass(frozen=True)
+class RosterPickers:
+    """The unit and department pickers of one roster scope, as rendered <option>s: a county
+    chair's are 1,011 units and 200 departments, which took most of the page's time to read and
+    render on every view (docs/performance.md). Read with values_list, rendered once, cached."""
+
+    units_html: str
+    departments_html: str
+
+    @staticmethod
+    def select(options_html: str, value: str) -> str:
+        """The options with `value` marked selected. Every value is a primary key: anything but
+        digits matches none, and the markup never echoes what the user sent."""
+        if value.isdigit():
+            pk = int(value)
+            options_html = options_html.replace(f'<option value="{pk}">', f'<option value="{pk}" selected>', 1)
+        # Escaped when built (format_html_join in _build_pickers).
+        return mark_safe(options_html)
+
+
+def _options_html(options) -> str:
+    return format_html_join("", '<option value="{}">{}</option>', options)
+
+
+def _build_pickers(user) -> RosterPickers:
+    rows = list(selectors.roster_filter_units(user).values_list("pk", "name", "depth"))
+    top = min((depth for _pk, _name, depth in rows), default=0)
+    # Names indented by depth below the top of the user's scope.
+    units = [(pk, "\u3000" * (depth - top) + name) for pk, name, depth in rows]
+    # Departments grouped under their 基层工会, for <optgroup>.
+    groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+    departments = selectors.roster_departments(user).values_list("pk", "name", "org_unit_id", "org_unit__name")
+    for pk, name, unit_id, unit_name in departments:
+        groups.setdefault(unit_id, (unit_name, []))[1].append((pk, name))
+    departments_html = format_html_join(
+        "",
+        '<optgroup label="{}">{}</optgroup>',
+        ((unit_name, _options_html(options)) for unit_name, options in groups.values()),
+    )
+    # Plain str in the cache: two strings unpickle in microseconds.
+    return RosterPickers(str(_options_html(units)), str(departments_html))
+
+
+def roster_pickers(user, version: str) -> RosterPickers:
+    """The user's pickers, cached per scope and `version` of the unit tree
+    (selectors.roster_choices_version, one query)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        scope = "*"
+    else:
+        scope = "|".join(access.scope_paths(user, "members.view_member"))
+    digest = hashlib.sha256(f"{scope}\n{version}".encode()).hexdigest()
+    key = f"members:roster-pickers:{digest}"
+    pickers = cache.get(key)
+    if pickers is None:
+        pickers = _build_pickers(user)
+        cache.set(key, pickers, PICKER_CACHE_SECONDS)
+    return pickers
 
 
 class YearRangeField(forms.CharField):
@@ -152,27 +221,25 @@ class MemberFilter(django_filters.FilterSet):
     def in_age_band(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
         return queryset.filter(AGE_BAND_BY_KEY[value].q(timezone.localdate()))
 
-    # What the roster template needs beyond the bound form: choice lists read in one query each
-    # (a ModelChoiceField rendered as a widget would COUNT first), and the cleaned values.
+    # What the roster template needs beyond the bound form: the pickers' options, read once per
+    # scope and version of the unit tree (roster_pickers), and the cleaned values.
 
     @cached_property
-    def unit_options(self) -> list[tuple[str, str, bool]]:
-        """(value, name indented by depth below the top of the user's scope, selected). Plain
-        tuples: a county chair's select has a thousand options, rendered on every page view."""
-        selected = self._raw("unit")
-        units = list(self.form.fields["unit"].queryset)
-        top = min((unit.depth for unit in units), default=0)
-        return [(str(unit.pk), "\u3000" * (unit.depth - top) + unit.name, str(unit.pk) == selected) for unit in units]
+    def tree_version(self) -> str:
+        """The unit tree's version: the key of the cached pickers, and of the cached statistics."""
+        return selectors.roster_choices_version()
 
     @cached_property
-    def department_groups(self) -> list[tuple[str, list[tuple[str, str, bool]]]]:
-        """Departments grouped under their 基层工会 (for <optgroup>), as (value, name, selected)."""
-        selected = self._raw("department")
-        groups: dict[int, tuple[str, list[tuple[str, str, bool]]]] = {}
-        for department in self.form.fields["department"].queryset:
-            _label, options = groups.setdefault(department.org_unit_id, (department.org_unit.name, []))
-            options.append((str(department.pk), department.name, str(department.pk) == selected))
-        return list(groups.values())
+    def pickers(self) -> RosterPickers:
+        return roster_pickers(self.request.user, self.tree_version) if self.request else RosterPickers("", "")
+
+    @property
+    def unit_options_html(self) -> str:
+        return self.pickers.select(self.pickers.units_html, self._raw("unit"))
+
+    @property
+    def department_options_html(self) -> str:
+        return self.pickers.select(self.pickers.departments_html, self._raw("department"))
 
     def _raw(self, name: str) -> str:
         return str(self.form[name].value() or "")

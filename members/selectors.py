@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -33,6 +34,20 @@ def roster_count(queryset: QuerySet[Member], *, cap: int) -> int:
     inside LIMIT cap + 1 stops early, and "more than cap" is all a reader of the list needs.
     """
     return queryset.order_by()[: cap + 1].count()
+
+
+def roster_choices_version() -> str:
+    """A fingerprint of the unit tree and the departments, one query: it changes whenever a unit or
+    a department is added, removed, renamed or moved (every such change goes through save(), which
+    sets updated_at; a deletion changes the count). The roster caches its filter pickers under it,
+    so a stale picker is never served, whichever process made the change."""
+    units, departments = OrgUnit._meta.db_table, Department._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {units}), (SELECT MAX(updated_at) FROM {units}), "
+            f"(SELECT COUNT(*) FROM {departments}), (SELECT MAX(updated_at) FROM {departments})"
+        )
+        return "|".join(str(value) for value in cursor.fetchone())
 
 
 def roster_filter_units(user: Any) -> QuerySet[OrgUnit]:

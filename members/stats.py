@@ -10,12 +10,12 @@ the view passes a cache key and the counts are reused for a few minutes (docs/pe
 import datetime
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -172,14 +172,16 @@ def _grouped_counts(queryset: QuerySet[Member], today: datetime.date) -> dict[st
     return {"sums": sums, "per_path": per_path, "at": timezone.now()}
 
 
-def stats_cache_key(user: Any, query: str, *, today: datetime.date | None = None) -> str:
-    """The cache key of one roster view's counts: same scope, same filters, same day (age bands
-    move at midnight). Users with the same scope share it: the counts hold no one's own data."""
+def stats_cache_key(user: Any, query: str, *, today: datetime.date | None = None, version: str = "") -> str:
+    """The cache key of one roster view's statistics: same scope, same filters, same day (age bands
+    move at midnight), same language, same `version` of the unit tree (a new unit is counted at
+    once). Users with the same scope share it: the counts hold no one's own data."""
     if getattr(user, "is_superuser", False) and user.is_active:
         scope = "*"
     else:
         scope = "|".join(access.scope_paths(user, "members.view_member"))
-    key = f"{scope}\n{query}\n{today or timezone.localdate()}"
+    # The language too: the statistics are kept with their labels (本级 rows are formatted text).
+    key = f"{scope}\n{query}\n{today or timezone.localdate()}\n{translation.get_language()}\n{version}"
     return "members:roster-stats:" + hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -194,16 +196,14 @@ def roster_stats(
     """Statistics of `queryset` (already scoped and filtered), broken down from `root` or else from
     the top units of the user's roster scope. Two queries, whatever the number of members.
 
-    With `cache_key` the counts are kept for STATS_CACHE_SECONDS: for views too large to count
+    With `cache_key` the statistics are kept for STATS_CACHE_SECONDS: for views too large to count
     on every page (the list's count is capped there too), a few minutes' lag moves no percentage.
+    Statistics from the cache carry `counted_at`, the time they were counted.
     """
+    if cache_key and (cached := cache.get(cache_key)) is not None:
+        return cached
     today = today or timezone.localdate()
-    counts = cache.get(cache_key) if cache_key else None
-    cached = counts is not None
-    if counts is None:
-        counts = _grouped_counts(queryset, today)
-        if cache_key:
-            cache.set(cache_key, counts, STATS_CACHE_SECONDS)
+    counts = _grouped_counts(queryset, today)
     sums = counts["sums"]
     shown = _shown_units(_top_paths(user, root))
     per_unit = {unit.path: 0 for unit in shown}
@@ -220,14 +220,18 @@ def roster_stats(
     unknown = total - sums["male"] - sums["female"]
     if unknown:
         gender.append(Share(_("未填"), unknown, total))
-    return RosterStats(
+    stats = RosterStats(
         total=total,
         gender=gender,
         age_bands=[Share(band.label, sums[f"band:{band.key}"], total) for band in AGE_BANDS],
         frontline=Share(_("一线职工"), sums["frontline"], total),
         units=_unit_rows(shown, per_unit),
-        counted_at=counts["at"] if cached else None,
     )
+    if cache_key:
+        # Kept whole (the units shown too): a cached view costs no query at all. Labels stay
+        # lazy translations, so each reader sees their own language.
+        cache.set(cache_key, replace(stats, counted_at=counts["at"]), STATS_CACHE_SECONDS)
+    return stats
 
 
 def _unit_rows(shown: list[OrgUnit], per_unit: dict[str, int]) -> list[UnitCount]:

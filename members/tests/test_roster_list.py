@@ -14,7 +14,7 @@ from members.filters import MemberFilter, YearRangeField
 from members.idcard import make_id_number
 from members.models import Member
 from members.stats import AGE_BAND_BY_KEY, roster_stats, stats_cache_key, years_before
-from members.tests.factories import DepartmentFactory, MemberFactory
+from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory
 from members.views import roster as roster_views
 
 URL = reverse("members:member_list")
@@ -199,21 +199,90 @@ def test_the_list_never_shows_a_full_id_number(login, chair, org, roster):
     assert roster["wang"].id_number_masked in body
 
 
+def select_options(body: str, name: str) -> list[tuple[str, str, bool, str]]:
+    """(value, label, selected, optgroup label) of each option of the <select name=...>."""
+    select = re.search(rf'<select name="{name}".*?</select>', body, re.S)[0]
+    options, group = [], ""
+    for match in re.finditer(
+        r'<optgroup label="([^"]*)">|<option value="([^"]*)"( selected)?>([^<]*)</option>', select
+    ):
+        if match[1] is not None:
+            group = match[1]
+        else:
+            options.append((match[2], match[4], bool(match[3]), group))
+    return options
+
+
 def test_branch_committee_picks_departments_of_the_school_above(login, committee, org, roster):
-    response = login(committee).get(URL)
-    groups = dict(response.context["filter"].department_groups)
-    assert [name for _, name, _ in groups["第一中学工会"]] == ["办公室", "教务处"]
-    assert "人民医院工会" not in groups
+    body = login(committee).get(URL).content.decode()
+    options = select_options(body, "department")
+    assert [label for _, label, _, group in options if group == "第一中学工会"] == ["办公室", "教务处"]
+    assert "人民医院工会" not in {group for *_, group in options}
     assert names(login(committee).get(URL, {"department": org.school_office.pk})) == {"赵强"}
 
 
 def test_unit_choices_are_the_scope_indented_by_depth(login, chair, org):
-    options = login(chair).get(URL).context["filter"].unit_options
-    assert options[0] == (str(org.school.pk), "第一中学工会", False)
-    assert (str(org.group_a.pk), "\u3000\u3000语文组工会小组", False) in options
-    assert str(org.hospital.pk) not in {pk for pk, _, _ in options}
-    options = login(chair).get(URL, {"unit": org.branch_b.pk}).context["filter"].unit_options
-    assert [label for _, label, selected in options if selected] == ["\u3000高二年级分工会"]
+    options = select_options(login(chair).get(URL).content.decode(), "unit")
+    assert options[0] == ("", "全部单位", False, "")
+    assert options[1] == (str(org.school.pk), "第一中学工会", False, "")
+    assert (str(org.group_a.pk), "\u3000\u3000语文组工会小组", False, "") in options
+    assert str(org.hospital.pk) not in {pk for pk, *_ in options}
+    options = select_options(login(chair).get(URL, {"unit": org.branch_b.pk}).content.decode(), "unit")
+    assert [label for _, label, selected, _ in options if selected] == ["\u3000高二年级分工会"]
+
+
+def test_a_selected_value_is_never_echoed_into_the_pickers(login, chair, org):
+    body = login(chair).get(URL, {"unit": f'{org.school.pk}"><script>', "department": "0"}).content.decode()
+    assert '"><script>' not in body
+    assert not any(selected for _, _, selected, _ in select_options(body, "unit"))
+    assert not any(selected for _, _, selected, _ in select_options(body, "department"))
+
+
+@pytest.fixture
+def picker_labels(login):
+    def labels(user, name: str) -> list[str]:
+        return [label.strip("\u3000") for _, label, *_ in select_options(login(user).get(URL).content.decode(), name)]
+
+    return labels
+
+
+def test_pickers_come_from_the_cache_and_follow_changes_of_the_tree(
+    login, chair, org, picker_labels, empty_cache, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from members.models import OrgUnit
+
+    assert "高三年级分工会" not in picker_labels(chair, "unit")
+    with CaptureQueriesContext(connection) as captured:
+        login(chair).get(URL)
+    # Neither the units nor the departments are read again: only the tree's version is.
+    reads = ('SELECT "members_orgunit"."id" AS "pk"', 'SELECT "members_department"."id" AS "pk"')
+    assert not [q["sql"] for q in captured if q["sql"].startswith(reads)]
+    # A new unit, a renamed one, a new department: each shows on the next page view.
+    OrgUnitFactory(name="高三年级分工会", kind=OrgUnit.Kind.BRANCH, parent=org.school)
+    assert "高三年级分工会" in picker_labels(chair, "unit")
+    org.branch_b.name = "高二年级（文科）分工会"
+    org.branch_b.save()
+    assert "高二年级（文科）分工会" in picker_labels(chair, "unit")
+    assert "高二年级分工会" not in picker_labels(chair, "unit")
+    DepartmentFactory(name="总务处", org_unit=org.school)
+    assert "总务处" in picker_labels(chair, "department")
+    # A deleted one disappears.
+    org.group_a.delete()
+    assert "语文组工会小组" not in picker_labels(chair, "unit")
+    # A moved one is indented under its new parent.
+    org.branch_a.parent = org.county
+    org.branch_a.kind = OrgUnit.Kind.BASE
+    org.branch_a.save()
+    assert "高一年级分工会" not in picker_labels(chair, "unit")
+
+
+def test_cached_pickers_are_per_scope(login, chair, committee, org, empty_cache):
+    login(chair).get(URL)  # the chair's pickers (the whole school) in the cache first
+    options = select_options(login(committee).get(URL).content.decode(), "unit")
+    assert [label.strip("\u3000") for _, label, *_ in options] == ["全部单位", "高一年级分工会", "语文组工会小组"]
 
 
 # --- invalid values -----------------------------------------------------------------------------
@@ -381,7 +450,7 @@ def test_query_count_is_flat_with_every_filter(login, chair, org, rows, django_a
     }
     client.get(URL, query)  # warm the session
     # As the plain list (test_views), plus one query each to validate the unit and the department.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(URL, query)
     assert not response.context["filter"].errors
 
@@ -503,11 +572,14 @@ def test_statistics_of_a_large_view_are_reused_for_a_few_minutes(
     counted = first.context["stats"].total  # the 8, the chair's and the committee member's own records
     assert counted == 10 and first.context["stats"].counted_at is None
     MemberFactory(org_unit=org.branch_a)
-    # The grouped counts come from the cache: one query fewer than the 10 of a fresh page.
-    with django_assert_num_queries(9):
+    # The capped count and the statistics come from the cache: session, user, grants, own member
+    # record, the unit tree's version and the page, where a fresh page also counts (1) and groups
+    # the statistics (2).
+    with django_assert_num_queries(6):
         second = client.get(URL)
     assert second.context["stats"].total == counted
-    assert "统计结果于" in second.content.decode()
+    assert second.context["page"].paginator.capped
+    assert "统计结果于" in second.content.decode() and "共 5+ 条" in second.content.decode()
     # Other filters, another scope: counted afresh.
     assert client.get(URL, {"gender": "F"}).context["stats"].counted_at is None
     assert stats_cache_key(chair, "") != stats_cache_key(committee, "")
@@ -518,8 +590,10 @@ def test_statistics_below_the_cap_are_always_counted_afresh(login, chair, org, e
     client = login(chair)
     assert client.get(URL).context["stats"].total == 1
     MemberFactory(org_unit=org.branch_a)
-    assert client.get(URL).context["stats"].total == 2
-    assert empty_cache.get(stats_cache_key(chair, "")) is None
+    response = client.get(URL)
+    assert response.context["stats"].total == 2
+    key = stats_cache_key(chair, "", version=response.context["filter"].tree_version)
+    assert empty_cache.get(key) is None and empty_cache.get(f"{key}:past-cap:10000") is None
 
 
 def test_empty_result_shows_no_chart(login, chair, org):
