@@ -343,8 +343,16 @@ class MembershipChangeKind(models.TextChoices):
 
 class MembershipChangeState(models.TextChoices):
     PENDING = "pending", _("待审批")
+    # Approved, dated ahead: the member is changed on the change's date (membership_apply_due).
+    SCHEDULED = "scheduled", _("待生效")
     APPROVED = "approved", _("已批准")
     REJECTED = "rejected", _("已驳回")
+    # A scheduled change called off before its date, or that could no longer apply on it.
+    CANCELLED = "cancelled", _("已撤销")
+
+
+# The states of a change that is not finished: a member has at most one (pending or scheduled).
+OPEN_CHANGE_STATES = (MembershipChangeState.PENDING, MembershipChangeState.SCHEDULED)
 
 
 class MembershipChange(TimeStampedModel):
@@ -399,13 +407,15 @@ class MembershipChange(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(state="pending") | Q(decided_at__isnull=False), name="change_decided_has_time"
             ),
-            # At most one open request per member: two clerks cannot file conflicting changes.
+            # At most one open change per member, pending or approved and waiting for its date: two
+            # clerks cannot file conflicting changes, nor a 退会 over a 退休 already fixed for next month.
             models.UniqueConstraint(
-                fields=["member"], condition=Q(state="pending"), name="change_one_pending_per_member"
+                fields=["member"], condition=Q(state__in=["pending", "scheduled"]), name="change_one_open_per_member"
             ),
         ]
         indexes = [
-            # The approval inbox of a unit: pending requests, oldest first.
+            # The approval inbox of a unit: pending requests, oldest first; and the scheduled
+            # changes whose date has come (membership_apply_due), a few rows of the same index.
             models.Index(fields=["state", "created_at"], name="change_state_created_idx"),
         ]
 

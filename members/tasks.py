@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 
 from .export_tasks import roster_export_task  # noqa: F401  (registered for autodiscovery)
 from .imports import RosterImportError, roster_import_commit, roster_import_validate
+from .membership import membership_apply_due
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +31,13 @@ def roster_import_commit_task(import_id: int, actor_id: int) -> None:
     except RosterImportError as exc:
         # Already imported, or no longer allowed: the import's page shows its state.
         logger.info("roster import %s not committed: %s", import_id, exc.messages[0])
+
+
+@shared_task(acks_late=True)
+def membership_apply_due_task() -> int:
+    """Beat, hourly: apply the approved 会籍变动 whose date has come (待生效 → 已批准).
+
+    Two runs at once (a slow run overlapping the next tick, or a redelivery) split the work: the
+    service locks each member with SKIP LOCKED and re-reads the change under the lock.
+    """
+    return membership_apply_due()

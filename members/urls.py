@@ -28,6 +28,7 @@ urlpatterns = [
     path("changes/<int:pk>/approve/", membership_views.change_approve, name="change_approve"),
     path("changes/<int:pk>/reject/", membership_views.change_reject, name="change_reject"),
     path("changes/<int:pk>/withdraw/", membership_views.change_withdraw, name="change_withdraw"),
+    path("changes/<int:pk>/cancel/", membership_views.change_cancel, name="change_cancel"),
     # Roster imports (members/views/imports.py)
     path("imports/", import_views.import_list, name="import_list"),
     path("imports/new/", import_views.import_new, name="import_new"),

@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union_office.settings")
 
@@ -11,7 +12,12 @@ app.autodiscover_tasks()
 # The fixed beat schedule. Reminders themselves are rows in our own tables (sent exactly once by
 # a conditional update), so beat only has to wake the dispatchers; a missed tick loses nothing.
 # django-celery-beat is not used: it does not accept Django 6.1, and we need no editable schedule.
+# Times are CELERY_TIMEZONE (Asia/Shanghai).
 app.conf.beat_schedule = {
+    # Approved 会籍变动 dated ahead (a 退休 on the 1st of next month) are applied on their date. Hourly
+    # rather than once at midnight: a worker that was down at 00:05 costs an hour, not a day; a run
+    # with nothing due is one index scan. Idempotent (docs/membership.md "待生效").
+    "membership-apply-due": {"task": "members.tasks.membership_apply_due_task", "schedule": crontab(minute=5)},
     # Apps add their periodic dispatchers here as they gain them (activities reminders, motion
     # 催办, hardship re-checks), e.g.:
     # "dispatch-due-reminders": {"task": "...", "schedule": 60.0},

@@ -19,7 +19,14 @@ the change as already decided and gets a message, and nothing is applied twice.
 from .enrolment import member_create, membership_apply_to_join, membership_transfer_in
 from .registration import join_card, pending_approvals_card, register
 from .selectors import approvable_changes, change_get
-from .services import membership_approve, membership_reject, membership_request, membership_withdraw_request
+from .services import (
+    membership_apply_due,
+    membership_approve,
+    membership_cancel,
+    membership_reject,
+    membership_request,
+    membership_withdraw_request,
+)
 from .workflow import (
     APPROVAL_FIELDS,
     JOINABLE_UNIT_KINDS,
@@ -36,6 +43,7 @@ from .workflow import (
     approval_unit,
     duplicate_message,
     may_approve,
+    may_cancel,
     may_request,
     pending_message,
     requestable,
@@ -62,10 +70,13 @@ __all__ = [
     "duplicate_message",
     "join_card",
     "may_approve",
+    "may_cancel",
     "may_request",
     "member_create",
+    "membership_apply_due",
     "membership_apply_to_join",
     "membership_approve",
+    "membership_cancel",
     "membership_reject",
     "membership_request",
     "membership_transfer_in",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members import access
-from members.models import Member, MembershipChange, OrgUnit
+from members.models import OPEN_CHANGE_STATES, Member, MembershipChange, OrgUnit
 from union_office.audit import audit_record, changed_fields, snapshot
 
 from .workflow import (
@@ -83,7 +83,7 @@ def _file_request(
     blocker = status_blocker(member, transition.kind)
     if blocker:
         raise MembershipError(blocker)
-    pending = MembershipChange.objects.filter(member=member, state=State.PENDING).first()
+    pending = MembershipChange.objects.filter(member=member, state__in=OPEN_CHANGE_STATES).first()
     if pending is not None:
         raise MembershipError(pending_message(pending))
     _check_date(effective_on, birth_date=member.birth_date)
@@ -184,47 +184,138 @@ def _require_approver(actor: Any, change: MembershipChange) -> None:
         )
 
 
+def _apply_problem(member: Member, change: MembershipChange) -> str | None:
+    """Why the change cannot be applied to the (locked) member now, or None."""
+    blocker = status_blocker(member, change.kind)
+    if blocker:
+        return blocker
+    # The request named the member's unit at the time; a roster edit since then moved them.
+    transition = TRANSITIONS[change.kind]
+    expected_unit_id = change.from_unit_id or (None if transition.asks_to_unit else change.to_unit_id)
+    if expected_unit_id is not None and member.org_unit_id != expected_unit_id:
+        return str(_("会员的所属工会在申请之后已经变更，请驳回本申请后重新办理。"))
+    return None
+
+
+def _apply(member: Member, change: MembershipChange) -> dict[str, list[Any]]:
+    """Change the (locked) member as the change's kind says; returns the audited [old, new] fields."""
+    transition = TRANSITIONS[change.kind]
+    before = snapshot(member, APPROVAL_FIELDS)
+    member.status = transition.to_status
+    if transition.asks_to_unit:
+        member.org_unit = change.to_unit
+        # Departments belong to a 基层工会: moving to another one leaves the old department behind.
+        if member.department_id and not change.to_unit.path.startswith(member.department.org_unit.path):
+            member.department = None
+    # 入会 starts the membership that day; a 转入 keeps the 入会日期 the person brings along.
+    if change.kind == Kind.JOIN or (change.kind == Kind.TRANSFER_IN and member.joined_on is None):
+        member.joined_on = change.effective_on
+    member.save(update_fields=[*APPROVAL_FIELDS, "updated_at"])
+    return changed_fields(before, snapshot(member, APPROVAL_FIELDS))
+
+
 def membership_approve(*, actor: Any, change_id: int, note: str = "") -> MembershipChange:
-    """Approve a pending change and apply it to the member, per TRANSITIONS."""
+    """Approve a pending change, per TRANSITIONS.
+
+    A change dated today or earlier is applied to the member at once. One dated ahead (a 退休 filed
+    for next month) becomes 待生效: the member stays as they are until `membership_apply_due` applies
+    it on its date, and it still holds the member's one open change until then.
+    """
     with transaction.atomic():
         member, change = _lock_pending(change_id)
         _require_approver(actor, change)
         _check_still_pending(change)
-        transition = TRANSITIONS[change.kind]
-        blocker = status_blocker(member, change.kind)
-        if blocker:
-            raise MembershipError(blocker)
-        # The request named the member's unit at the time; a roster edit since then moved them.
-        expected_unit_id = change.from_unit_id or (None if transition.asks_to_unit else change.to_unit_id)
-        if expected_unit_id is not None and member.org_unit_id != expected_unit_id:
-            raise MembershipError(_("会员的所属工会在申请之后已经变更，请驳回本申请后重新办理。"))
-        before = snapshot(member, APPROVAL_FIELDS)
-        member.status = transition.to_status
-        if transition.asks_to_unit:
-            member.org_unit = change.to_unit
-            # Departments belong to a 基层工会: moving to another one leaves the old department behind.
-            if member.department_id and not change.to_unit.path.startswith(member.department.org_unit.path):
-                member.department = None
-        # 入会 starts the membership that day; a 转入 keeps the 入会日期 the person brings along.
-        if change.kind == Kind.JOIN or (change.kind == Kind.TRANSFER_IN and member.joined_on is None):
-            member.joined_on = change.effective_on
-        member.save(update_fields=[*APPROVAL_FIELDS, "updated_at"])
-        change.state = State.APPROVED
+        problem = _apply_problem(member, change)
+        if problem:
+            raise MembershipError(problem)
         change.decided_by = actor
         change.decided_at = timezone.now()
         change.decision_note = (note or "").strip()
+        if change.effective_on > _today():
+            change.state = State.SCHEDULED
+            change.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="membership.schedule",
+                obj=change,
+                changes={
+                    "state": [State.PENDING.value, State.SCHEDULED.value],
+                    "effective_on": [None, change.effective_on.isoformat()],
+                },
+            )
+            return change
+        changes = _apply(member, change)
+        change.state = State.APPROVED
         change.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="membership.approve",
-            obj=member,
-            changes=changed_fields(before, snapshot(member, APPROVAL_FIELDS)),
-        )
+        audit_record(actor=actor, action="membership.approve", obj=member, changes=changes)
     return change
 
 
-def _close(*, actor: Any, change: MembershipChange, note: str, action: str) -> None:
-    change.state = State.REJECTED
+def membership_apply_due(*, today: datetime.date | None = None) -> int:
+    """Apply the scheduled changes whose date has come (the beat task); returns how many were closed.
+
+    Each change gets its own short transaction. Safe to run twice at the same time, and again
+    later: the member row is locked with SKIP LOCKED (the fixed order: member, then change), so a
+    second run passes over what the first is doing, and the change is re-read under the lock and
+    left alone unless still 待生效. A member locked by a clerk at that moment is simply left for
+    the next run. A change that can no longer apply on its date (the member's status or unit was
+    changed since the approval) is closed as 已撤销 with the reason, never half-applied.
+    """
+    today = today or _today()
+    due = list(
+        MembershipChange.objects.filter(state=State.SCHEDULED, effective_on__lte=today)
+        .order_by("effective_on", "pk")
+        .values_list("pk", "member_id")
+    )
+    closed = 0
+    for change_id, member_id in due:
+        with transaction.atomic():
+            member = (
+                Member.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("org_unit", "department__org_unit")
+                .filter(pk=member_id)
+                .first()
+            )
+            if member is None:
+                continue
+            change = (
+                MembershipChange.objects.select_for_update(of=("self",))
+                .select_related("from_unit", "to_unit")
+                .filter(pk=change_id, state=State.SCHEDULED, effective_on__lte=today)
+                .first()
+            )
+            if change is None:
+                continue
+            change.member = member
+            problem = _apply_problem(member, change)
+            if problem:
+                note = str(_("到期未能生效：%(problem)s") % {"problem": problem})
+                change.state = State.CANCELLED
+                change.decision_note = note
+                change.save(update_fields=["state", "decision_note", "updated_at"])
+                audit_record(
+                    actor=None,
+                    action="membership.apply_failed",
+                    obj=change,
+                    changes={"state": [State.SCHEDULED.value, State.CANCELLED.value], "decision_note": [None, note]},
+                )
+            else:
+                changes = _apply(member, change)
+                change.state = State.APPROVED
+                change.save(update_fields=["state", "updated_at"])
+                audit_record(
+                    actor=None,
+                    action="membership.apply",
+                    obj=member,
+                    changes={**changes, "change": [None, change.pk]},
+                )
+            closed += 1
+    return closed
+
+
+def _close(*, actor: Any, change: MembershipChange, note: str, action: str, state: str = State.REJECTED) -> None:
+    before = change.state
+    change.state = state
     change.decided_by = actor
     change.decided_at = timezone.now()
     change.decision_note = note
@@ -233,7 +324,7 @@ def _close(*, actor: Any, change: MembershipChange, note: str, action: str) -> N
         actor=actor,
         action=action,
         obj=change,
-        changes={"state": [State.PENDING.value, State.REJECTED.value], "decision_note": [None, note]},
+        changes={"state": [str(before), str(state)], "decision_note": [None, note]},
     )
 
 
@@ -247,6 +338,23 @@ def membership_reject(*, actor: Any, change_id: int, note: str) -> MembershipCha
         if not note:
             raise MembershipError({"note": _("驳回须填写理由。")})
         _close(actor=actor, change=change, note=note, action="membership.reject")
+    return change
+
+
+def membership_cancel(*, actor: Any, change_id: int, note: str) -> MembershipChange:
+    """Call off an approved change before its date (待生效 → 已撤销), with the reason; the member
+    was never changed, so nothing else is undone."""
+    note = (note or "").strip()
+    with transaction.atomic():
+        _member, change = _lock_pending(change_id)
+        _require_approver(actor, change)
+        if change.state != State.SCHEDULED:
+            raise MembershipError(
+                _("只有待生效的会籍变动可以撤销；该变动现为“%(state)s”。") % {"state": change.get_state_display()}
+            )
+        if not note:
+            raise MembershipError({"note": _("撤销须填写理由。")})
+        _close(actor=actor, change=change, note=note, action="membership.cancel", state=State.CANCELLED)
     return change
 
 

@@ -111,6 +111,11 @@ def may_approve(user: Any, change: MembershipChange) -> bool:
     return change.state == State.PENDING and access.can(user, PERM, approval_unit(change))
 
 
+def may_cancel(user: Any, change: MembershipChange) -> bool:
+    """May `user` call off an approved change that waits for its date? Its approvers may."""
+    return change.state == State.SCHEDULED and access.can(user, PERM, approval_unit(change))
+
+
 def status_blocker(member: Member, kind: str) -> str | None:
     """Why the member's status forbids this kind now, or None."""
     if member.status in TRANSITIONS[kind].from_statuses:
@@ -122,6 +127,12 @@ def status_blocker(member: Member, kind: str) -> str | None:
 
 
 def pending_message(pending: MembershipChange | None) -> str:
+    """Why no second change may be filed: the member's open one (pending, or approved and dated ahead)."""
+    if pending is not None and pending.state == State.SCHEDULED:
+        return str(
+            _("该会员已有一项已批准、待生效的会籍变动（%(kind)s，%(date)s 生效），如需改办，请先撤销该变动。")
+            % {"kind": pending.get_kind_display(), "date": pending.effective_on.isoformat()}
+        )
     if pending is None:
         return str(_("该会员已有一项待审批的会籍变动，请先审批或撤回后再申请。"))
     return str(
@@ -131,7 +142,9 @@ def pending_message(pending: MembershipChange | None) -> str:
 
 
 def requestable(user: Any, member: Member, *, has_pending: bool) -> list[Transition]:
-    """The changes `user` may file for `member` now: the buttons on the member page."""
+    """The changes `user` may file for `member` now: the buttons on the member page.
+
+    `has_pending`: the member has an open change (pending or 待生效), which blocks any other."""
     if has_pending:
         return []
     return [t for t in TRANSITIONS.values() if member.status in t.from_statuses and may_request(user, member, t.kind)]

@@ -398,6 +398,7 @@ def _urls(member_pk: int, change_pk: int) -> dict[str, str]:
         "change_approve": reverse("members:change_approve", args=[change_pk]),
         "change_reject": reverse("members:change_reject", args=[change_pk]),
         "change_withdraw": reverse("members:change_withdraw", args=[change_pk]),
+        "change_cancel": reverse("members:change_cancel", args=[change_pk]),
     }
 
 
@@ -413,7 +414,7 @@ def test_wrong_method_is_405(login, org, chair, member_in_b):
     change = _request(chair, member_in_b, Kind.RETIRE, org)
     client = login(chair)
     urls = _urls(member_in_b.pk, change.pk)
-    for name in ["change_approve", "change_reject", "change_withdraw"]:
+    for name in ["change_approve", "change_reject", "change_withdraw", "change_cancel"]:
         assert client.get(urls[name]).status_code == 405, name
     assert client.post(urls["change_inbox"]).status_code == 405
     for name in ["member_create", "transfer_in", "join_apply", "change_new"]:
@@ -425,7 +426,7 @@ def test_outsider_gets_404(login, org, chair, outsider, member_in_b):
     client = login(outsider)
     urls = _urls(member_in_b.pk, change.pk)
     assert client.get(urls["change_new"]).status_code == 404
-    for name in ["change_approve", "change_reject", "change_withdraw"]:
+    for name in ["change_approve", "change_reject", "change_withdraw", "change_cancel"]:
         assert client.post(urls[name], {"note": "x"}).status_code == 404, name
     assert MembershipChange.objects.get().state == State.PENDING
 
@@ -437,7 +438,7 @@ def test_read_only_role_gets_403(login, org, chair, treasurer, member_in_b):
     for name in ["member_create", "transfer_in", "change_new", "change_inbox"]:
         assert client.get(urls[name]).status_code == 403, name
     assert client.post(urls["change_new"], {"effective_on": TODAY.isoformat()}).status_code == 403
-    for name in ["change_approve", "change_reject"]:
+    for name in ["change_approve", "change_reject", "change_cancel"]:
         assert client.post(urls[name], {"note": "x"}).status_code == 403, name
     assert client.post(urls["change_withdraw"]).status_code == 403
     assert MembershipChange.objects.get().state == State.PENDING
@@ -666,6 +667,158 @@ def test_dashboard_join_card_for_logins_without_a_member_record(login, org, chai
     assert 'data-card="membership-join"' in body and reverse("members:join_apply") in body
 
 
+# --- Dated ahead: 待生效 ----------------------------------------------------------------------
+
+NEXT_MONTH = TODAY + datetime.timedelta(days=30)
+
+
+def _scheduled_retirement(chair, member, org, on=NEXT_MONTH) -> MembershipChange:
+    change = _request(chair, member, Kind.RETIRE, org, effective_on=on)
+    return membership.membership_approve(actor=chair, change_id=change.pk, note="按期退休")
+
+
+def test_approving_a_change_dated_ahead_waits_for_its_date(org, chair, member_in_b):
+    change = _scheduled_retirement(chair, member_in_b, org)
+
+    change.refresh_from_db()
+    member_in_b.refresh_from_db()
+    assert change.state == State.SCHEDULED and change.decided_by == chair and change.decided_at
+    assert member_in_b.status == Status.ACTIVE
+    entry = AuditEntry.objects.get(action="membership.schedule")
+    assert entry.object_id == str(change.pk)
+    assert entry.changes == {"state": ["pending", "scheduled"], "effective_on": [None, NEXT_MONTH.isoformat()]}
+    assert not AuditEntry.objects.filter(action="membership.approve").exists()
+    # It is the member's open change: nothing else until it is applied or called off.
+    with pytest.raises(MembershipError, match=f"待生效的会籍变动（退休，{NEXT_MONTH.isoformat()} 生效）"):
+        _request(chair, member_in_b, Kind.WITHDRAW, org)
+    with pytest.raises(MembershipError, match="不能重复处理"):
+        membership.membership_approve(actor=chair, change_id=change.pk)
+
+
+def test_a_change_dated_today_or_earlier_applies_at_once(org, chair, member_in_b):
+    change = _request(chair, member_in_b, Kind.RETIRE, org, effective_on=TODAY - datetime.timedelta(days=3))
+    membership.membership_approve(actor=chair, change_id=change.pk)
+    member_in_b.refresh_from_db()
+    assert member_in_b.status == Status.RETIRED
+    assert MembershipChange.objects.get().state == State.APPROVED
+
+
+def test_apply_due_applies_on_the_date_exactly_once(org, chair, member_in_b):
+    change = _scheduled_retirement(chair, member_in_b, org)
+
+    assert membership.membership_apply_due(today=NEXT_MONTH - datetime.timedelta(days=1)) == 0
+    member_in_b.refresh_from_db()
+    assert member_in_b.status == Status.ACTIVE
+
+    assert membership.membership_apply_due(today=NEXT_MONTH) == 1
+    assert membership.membership_apply_due(today=NEXT_MONTH) == 0
+    assert membership.membership_apply_due(today=NEXT_MONTH + datetime.timedelta(days=5)) == 0
+    member_in_b.refresh_from_db()
+    change.refresh_from_db()
+    assert member_in_b.status == Status.RETIRED
+    assert change.state == State.APPROVED and change.decided_by == chair  # the approver stays on record
+    entry = AuditEntry.objects.get(action="membership.apply")
+    assert entry.actor is None and entry.actor_repr == "系统"
+    assert entry.object_id == str(member_in_b.pk)
+    assert entry.changes == {"status": ["active", "retired"], "change": [None, change.pk]}
+
+
+def test_apply_due_through_the_beat_task(org, chair, member_in_b, monkeypatch):
+    from members.tasks import membership_apply_due_task
+    from union_office.celery import app
+
+    _scheduled_retirement(chair, member_in_b, org)
+    entry = app.conf.beat_schedule["membership-apply-due"]
+    assert entry["task"] == membership_apply_due_task.name
+    monkeypatch.setattr(membership.services, "_today", lambda: NEXT_MONTH)
+    assert membership_apply_due_task.delay().get() == 1
+    member_in_b.refresh_from_db()
+    assert member_in_b.status == Status.RETIRED
+
+
+def test_a_transfer_dated_ahead_moves_the_member_on_its_date(org, chair, committee_b, member_in_a):
+    change = _request(chair, member_in_a, Kind.TRANSFER, org, to_unit=org.branch_b, effective_on=NEXT_MONTH)
+    membership.membership_approve(actor=committee_b, change_id=change.pk)
+    member_in_a.refresh_from_db()
+    assert member_in_a.org_unit == org.group_a
+
+    membership.membership_apply_due(today=NEXT_MONTH)
+    member_in_a.refresh_from_db()
+    assert member_in_a.org_unit == org.branch_b and member_in_a.status == Status.ACTIVE
+
+
+def test_a_scheduled_change_that_no_longer_fits_is_called_off_on_its_date(org, chair, member_in_b):
+    change = _scheduled_retirement(chair, member_in_b, org)
+    Member.objects.filter(pk=member_in_b.pk).update(org_unit=org.branch_a)  # a roster edit meanwhile
+
+    assert membership.membership_apply_due(today=NEXT_MONTH) == 1
+    change.refresh_from_db()
+    member_in_b.refresh_from_db()
+    assert member_in_b.status == Status.ACTIVE
+    assert change.state == State.CANCELLED
+    assert change.decision_note.startswith("到期未能生效：会员的所属工会在申请之后已经变更")
+    assert AuditEntry.objects.filter(action="membership.apply_failed", object_id=str(change.pk)).count() == 1
+    assert not AuditEntry.objects.filter(action="membership.apply").exists()
+    _request(chair, member_in_b, Kind.WITHDRAW, org)  # no longer holds the member's open change
+
+
+def test_an_approver_cancels_a_scheduled_change_with_a_reason(org, chair, committee, member_in_b):
+    change = _scheduled_retirement(chair, member_in_b, org)
+    with pytest.raises(PermissionDenied):
+        membership.membership_cancel(actor=committee, change_id=change.pk, note="x")  # 分工会 A: not B's
+    with pytest.raises(MembershipError, match="撤销须填写理由"):
+        membership.membership_cancel(actor=chair, change_id=change.pk, note=" ")
+
+    membership.membership_cancel(actor=chair, change_id=change.pk, note="延迟退休")
+
+    change.refresh_from_db()
+    assert (change.state, change.decision_note, change.decided_by) == (State.CANCELLED, "延迟退休", chair)
+    entry = AuditEntry.objects.get(action="membership.cancel")
+    assert entry.changes == {"state": ["scheduled", "cancelled"], "decision_note": [None, "延迟退休"]}
+    assert membership.membership_apply_due(today=NEXT_MONTH) == 0
+    member_in_b.refresh_from_db()
+    assert member_in_b.status == Status.ACTIVE
+    with pytest.raises(MembershipError, match="只有待生效的会籍变动可以撤销"):
+        membership.membership_cancel(actor=chair, change_id=change.pk, note="再撤")
+    _request(chair, member_in_b, Kind.RETIRE, org)  # a new request may be filed now
+
+
+def test_member_page_shows_the_scheduled_change_and_cancel_to_approvers(login, org, chair, treasurer, member_in_b):
+    client = login(chair)
+    change = _request(chair, member_in_b, Kind.RETIRE, org, effective_on=NEXT_MONTH)
+    response = client.post(
+        reverse("members:change_approve", args=[change.pk]),
+        {"next": reverse("members:member_detail", args=[member_in_b.pk])},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert f"已批准“{member_in_b.name}”的退休，将于 {NEXT_MONTH.isoformat()} 生效。" in body
+    assert 'data-testid="scheduled-change"' in body
+    assert f"将于 {NEXT_MONTH.isoformat()} 生效，届时会籍状态改为“已退休”" in body
+    assert reverse("members:change_cancel", args=[change.pk]) in body
+    assert "?kind=" not in body  # the open change blocks new requests
+
+    reader = login(treasurer).get(reverse("members:member_detail", args=[member_in_b.pk])).content.decode()
+    assert 'data-testid="scheduled-change"' in reader
+    assert reverse("members:change_cancel", args=[change.pk]) not in reader
+
+    response = login(chair).post(
+        reverse("members:change_cancel", args=[change.pk]),
+        {"note": "推迟", "next": reverse("members:member_detail", args=[member_in_b.pk])},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert f"已撤销“{member_in_b.name}”待生效的退休。" in body
+    assert 'data-testid="scheduled-change"' not in body and "已撤销" in body
+
+
+def test_htmx_approve_in_the_inbox_says_when_it_takes_effect(login, org, chair, member_in_b):
+    change = _request(chair, member_in_b, Kind.RETIRE, org, effective_on=NEXT_MONTH)
+    response = login(chair).post(reverse("members:change_approve", args=[change.pk]), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert f"将于 {NEXT_MONTH.isoformat()} 生效" in body and "待生效" in body
+
+
 # --- Docs ------------------------------------------------------------------------------
 
 
@@ -724,3 +877,43 @@ def test_two_approvers_at_once_exactly_one_succeeds(org, chair, committee_b, mem
     assert AuditEntry.objects.filter(action="membership.approve").count() == 1
     member_in_b.refresh_from_db()
     assert member_in_b.status == Status.WITHDRAWN
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite has no row locks (select_for_update is a no-op) and its in-memory test database "
+    "cannot be shared between threads; run with DATABASE_URL=postgres://…",
+)
+def test_two_apply_runs_at_once_apply_each_change_once(org, chair, monkeypatch):
+    members = MemberFactory.create_batch(4, org_unit=org.branch_b)
+    for member in members:
+        _scheduled_retirement(chair, member, org)
+    real_audit = membership.services.audit_record
+
+    def slow_audit(**kwargs):
+        time.sleep(0.2)  # hold the member's lock while the other run arrives
+        return real_audit(**kwargs)
+
+    monkeypatch.setattr(membership.services, "audit_record", slow_audit)
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+
+    def run():
+        try:
+            barrier.wait()
+            counts.append(membership.membership_apply_due(today=NEXT_MONTH))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sum(counts) == 4, counts
+    assert AuditEntry.objects.filter(action="membership.apply").count() == 4
+    assert set(Member.objects.filter(pk__in=[m.pk for m in members]).values_list("status", flat=True)) == {
+        Status.RETIRED
+    }
+    assert not MembershipChange.objects.filter(state=State.SCHEDULED).exists()

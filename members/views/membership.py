@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from members import access, membership, selectors, services
 from members.forms_membership import ChangeRequestForm, JoinApplyForm, MemberCreateForm, TransferInForm
-from members.models import Member, MembershipChange
+from members.models import OPEN_CHANGE_STATES, Member, MembershipChange
 
 PAGE_SIZE = 50
 
@@ -114,7 +114,7 @@ def change_new(request: HttpRequest, member_pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("您没有为“%(name)s”申请%(kind)s的权限。") % {"name": member.name, "kind": transition.label}
         )
-    pending = MembershipChange.objects.filter(member=member, state=MembershipChange.State.PENDING).first()
+    pending = MembershipChange.objects.filter(member=member, state__in=OPEN_CHANGE_STATES).first()
     blocker = membership.status_blocker(member, transition.kind) or (
         membership.pending_message(pending) if pending else None
     )
@@ -176,8 +176,10 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("members:change_inbox")
 
 
-def _decide(request: HttpRequest, pk: int, decide: Any, done: str) -> HttpResponse:
-    """Run one decision service and answer: the updated row for htmx, else a redirect and a message."""
+def _decide(request: HttpRequest, pk: int, decide: Any, done: str, scheduled: str | None = None) -> HttpResponse:
+    """Run one decision service and answer: the updated row for htmx, else a redirect and a message.
+
+    `scheduled`: the message instead of `done` when the change ends 待生效 (approved, dated ahead)."""
     membership.change_get(request.user, pk)  # 404 for anyone who may not see the change
     error = ""
     try:
@@ -185,15 +187,22 @@ def _decide(request: HttpRequest, pk: int, decide: Any, done: str) -> HttpRespon
     except ValidationError as exc:
         error = " ".join(exc.messages)
     change = membership.change_get(request.user, pk)
+    if scheduled is not None and change.state == MembershipChange.State.SCHEDULED:
+        done = scheduled
+    notice = (
+        ""
+        if error
+        else done
+        % {"name": change.member.name, "kind": change.get_kind_display(), "date": change.effective_on.isoformat()}
+    )
     if request.htmx:
-        notice = "" if error else done % {"name": change.member.name, "kind": change.get_kind_display()}
         return render(
             request, "members/membership/inbox.html#row", {"row": _row(request, change, error=error, notice=notice)}
         )
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, done % {"name": change.member.name, "kind": change.get_kind_display()})
+        messages.success(request, notice)
     return redirect(_next_url(request))
 
 
@@ -205,6 +214,7 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda: membership.membership_approve(actor=request.user, change_id=pk, note=request.POST.get("note", "")),
         _("已批准“%(name)s”的%(kind)s。"),
+        scheduled=_("已批准“%(name)s”的%(kind)s，将于 %(date)s 生效。"),
     )
 
 
@@ -216,6 +226,18 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda: membership.membership_reject(actor=request.user, change_id=pk, note=request.POST.get("note", "")),
         _("已驳回“%(name)s”的%(kind)s申请。"),
+    )
+
+
+@require_POST
+@never_cache
+def change_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Call off an approved change that waits for its date (待生效)."""
+    return _decide(
+        request,
+        pk,
+        lambda: membership.membership_cancel(actor=request.user, change_id=pk, note=request.POST.get("note", "")),
+        _("已撤销“%(name)s”待生效的%(kind)s。"),
     )
 
 
