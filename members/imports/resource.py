@@ -1,12 +1,14 @@
 """MemberResource: one 花名册 row ↔ one Member, through django-import-export, with no query per row."""
 
+import datetime
+import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import batched
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
@@ -21,7 +23,7 @@ from import_export.results import ErrorRow, Result, RowResult
 
 from union_office import crypto
 
-from ..idcard import IdNumberInfo, normalize_id_number
+from ..idcard import IdNumberInfo, mask_id_number, normalize_id_number
 from ..models import Department, EmploymentType, Gender, Member, OrgUnit
 from .files import (
     BIRTH_DATE,
@@ -55,6 +57,9 @@ from .widgets import (
     UnitWidget,
     YesNoWidget,
 )
+
+if TYPE_CHECKING:
+    from .plan import PlanWriter
 
 logger = logging.getLogger(__name__)
 
@@ -130,33 +135,81 @@ class MemberHashLoader(BaseInstanceLoader):
 
     def __init__(self, resource: "MemberResource", dataset: Any = None) -> None:
         super().__init__(resource, dataset)
-        self.existing: dict[str, tuple] = {}
-        hash_index = self.ATTNAMES.index("id_number_hash")
-        wanted = sorted({h for h in resource.row_hashes if h})
-        for condition in _hash_conditions(wanted):
-            # A server-side cursor on PostgreSQL: the rows stream in, not all at once.
-            for values in Member.objects.filter(condition).values_list(*self.ATTNAMES).iterator(chunk_size=5000):
-                self.existing[values[hash_index]] = values
+        self.existing = existing_members(file_hashes(resource.row_hashes))
+        resource.existing = self.existing  # what the roster stamp of the dry run covers
 
     def get_instance(self, row: Any) -> Member | None:
         values = self.existing.get(self.resource.current_hash)
         return None if values is None else Member.from_db(DEFAULT_DB_ALIAS, self.ATTNAMES, values)
 
 
+def file_hashes(row_hashes: list[str | None]) -> list[str]:
+    """The distinct keyed hashes of a file's well-formed numbers, sorted: what the loader looks up."""
+    return sorted({h for h in row_hashes if h})
+
+
+def existing_members(hashes: list[str]) -> dict[str, tuple]:
+    """keyed hash → the loaded values (MemberHashLoader.ATTNAMES) of the members with these numbers."""
+    existing: dict[str, tuple] = {}
+    hash_index = MemberHashLoader.ATTNAMES.index("id_number_hash")
+    for condition in _hash_conditions(hashes):
+        # A server-side cursor on PostgreSQL: the rows stream in, not all at once.
+        query = Member.objects.filter(condition).values_list(*MemberHashLoader.ATTNAMES)
+        for values in query.iterator(chunk_size=5000):
+            existing[values[hash_index]] = values
+    return existing
+
+
+def import_scope(target: OrgUnit) -> tuple[list[OrgUnit], list[Department]]:
+    """The units a row may name (the target's subtree, and the units above it for the departments
+    of a 基层工会) and their departments: two queries for the whole file."""
+    ancestors = target.ancestor_paths()
+    units = list(OrgUnit.objects.filter(Q(path__startswith=target.path) | Q(path__in=ancestors)))
+    departments = list(
+        Department.objects.filter(Q(org_unit__path__startswith=target.path) | Q(org_unit__path__in=ancestors))
+    )
+    return units, departments
+
+
+def roster_stamp(
+    *,
+    target: OrgUnit,
+    today: datetime.date,
+    units: list[OrgUnit],
+    departments: list[Department],
+    existing: dict[str, tuple],
+) -> str:
+    """A digest of everything in the database a row's check reads: the target, the units and
+    departments in scope, the file's existing members (their compared fields and unit), today's
+    date (入会日期 not in the future) and the hash key. Equal stamps mean the rows of a file would
+    pass or fail the checks exactly as before, with the same values to write."""
+    digest = hashlib.sha256()
+    digest.update(repr((target.pk, target.path, today.isoformat(), crypto.keyed_hash("roster-import"))).encode())
+    for unit in sorted(units, key=lambda u: u.pk):
+        digest.update(repr((unit.pk, unit.parent_id, unit.path, unit.name, unit.kind)).encode())
+    digest.update(b"|")
+    for department in sorted(departments, key=lambda d: d.pk):
+        digest.update(repr((department.pk, department.org_unit_id, department.name)).encode())
+    digest.update(b"|")
+    for key in sorted(existing):
+        digest.update(repr(existing[key]).encode())
+    return digest.hexdigest()
+
+
 _UNIT_INDEX = COMPARED_FIELDS.index("org_unit_id")
 # COPY writes every column but the id and those the database fills (created_at): the same row a
 # bulk_create would insert. Values go through psycopg's own adapters, as with the ORM.
 _COPY_FIELDS = [f for f in Member._meta.concrete_fields if not f.primary_key and not f.has_db_default()]
-_COPY_ATTNAMES = [f.attname for f in _COPY_FIELDS]
+COPY_ATTNAMES = [f.attname for f in _COPY_FIELDS]
 _COPY_SQL = "COPY {table} ({columns}) FROM STDIN".format(
     table=connection.ops.quote_name(Member._meta.db_table),
     columns=", ".join(connection.ops.quote_name(f.column) for f in _COPY_FIELDS),
 )
 # Changed members on PostgreSQL: a temporary table with the updated columns (and their types, but
 # no constraints), dropped when the import's transaction ends.
-_UPDATE_ATTNAMES = ["id", *COMPARED_FIELDS, "updated_at"]
+UPDATE_ATTNAMES = ["id", *COMPARED_FIELDS, "updated_at"]
 _UPDATE_TABLE = connection.ops.quote_name("roster_import_update")
-_UPDATE_COLUMNS = [connection.ops.quote_name(Member._meta.get_field(name).column) for name in _UPDATE_ATTNAMES]
+_UPDATE_COLUMNS = [connection.ops.quote_name(Member._meta.get_field(name).column) for name in UPDATE_ATTNAMES]
 _UPDATE_TABLE_SQL = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {_UPDATE_TABLE} ON COMMIT DROP AS "
     f"SELECT {', '.join(_UPDATE_COLUMNS)} FROM {connection.ops.quote_name(Member._meta.db_table)} WITH NO DATA"
@@ -168,6 +221,30 @@ _UPDATE_SQL = "UPDATE {table} AS m SET {assignments} FROM {source} AS u WHERE m.
     source=_UPDATE_TABLE,
     id=_UPDATE_COLUMNS[0],
 )
+
+
+def copy_new_members(rows: Iterable[list[Any]]) -> None:
+    """PostgreSQL: INSERT new members, each row the values of COPY_ATTNAMES, with one COPY.
+
+    psycopg's copy() is not wrapped by Django: its errors are turned into Django's here.
+    """
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(_COPY_SQL) as copy:
+        for values in rows:
+            copy.write_row(values)
+
+
+def copy_changed_members(rows: Iterable[list[Any]]) -> None:
+    """PostgreSQL: UPDATE members, each row the values of UPDATE_ATTNAMES (the id first), COPied
+    into a temporary table and applied with one UPDATE … FROM."""
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute(_UPDATE_TABLE_SQL)
+        cursor.execute(f"TRUNCATE {_UPDATE_TABLE}")
+        with cursor.cursor.copy(_UPDATE_COPY_SQL) as copy:
+            for values in rows:
+                copy.write_row(values)
+        cursor.execute(_UPDATE_SQL)
+
+
 _BLANK_MEMBER = (
     None
     if any(f.has_default() and callable(f.default) for f in Member._meta.concrete_fields)
@@ -228,10 +305,22 @@ class MemberResource(resources.ModelResource):
         # bulk here (duplicates in the file, in the roster, gender/birth date, departments).
         clean_model_instances = False
 
-    def __init__(self, *, org_unit: OrgUnit, on_progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        org_unit: OrgUnit,
+        on_progress: Callable[[int], None] | None = None,
+        plan: "PlanWriter | None" = None,
+    ) -> None:
         super().__init__()
         self.target = org_unit
         self.on_progress = on_progress
+        # A dry run given a plan records what the commit would write (plan.py), so that the commit
+        # can write it without reading and checking the file again while nothing has changed.
+        self.plan = plan
+        self.units: list[OrgUnit] = []
+        self.departments: list[Department] = []
+        self.existing: dict[str, tuple] = {}
         self._columns: list[tuple[str, str, widgets.Widget]] = []
         self.row_numbers: list[int] = []
         self.row_hashes: list[str | None] = []
@@ -280,12 +369,8 @@ class MemberResource(resources.ModelResource):
 
     # Whole file, before the first row: the lookups every row needs, in a fixed number of queries.
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
-        ancestors = self.target.ancestor_paths()
-        units = list(OrgUnit.objects.filter(Q(path__startswith=self.target.path) | Q(path__in=ancestors)))
+        self.units, self.departments = units, departments = import_scope(self.target)
         self.subtree_ids = {unit.pk for unit in units if unit.path.startswith(self.target.path)}
-        departments = list(
-            Department.objects.filter(Q(org_unit__path__startswith=self.target.path) | Q(org_unit__path__in=ancestors))
-        )
         self.fields["org_unit"].widget.bind(self.target, units)
         self.fields["department"].widget.bind(units, departments)
         self.row_hashes, self.first_row_of = [], {}
@@ -384,8 +469,13 @@ class MemberResource(resources.ModelResource):
         if instance.pk is None:
             instance.gender = instance.gender or info.gender
             instance.birth_date = info.birth_date
-            if write:  # encrypting costs; a dry run keeps nothing anyway
-                instance.id_number = info.number
+            if write or self.plan is not None:  # encrypting costs; a bare dry run keeps nothing
+                # What the id_number setter does, with the keyed hash made once per row in
+                # before_import instead of again here.
+                instance._id_number_plain = info.number
+                instance.id_number_cipher = crypto.encrypt(info.number)
+                instance.id_number_hash = self.current_hash
+                instance.id_number_masked = mask_id_number(info.number)
         birth = info.birth_date  # an existing member's too: the matched number says it
         joined = cleaned.get("joined_on")
         if joined is not None:
@@ -405,7 +495,11 @@ class MemberResource(resources.ModelResource):
 
     def save_instance(self, instance: Member, is_create: bool, row: Any, **kwargs: Any) -> None:
         if kwargs.get("dry_run"):
-            return  # a dry run keeps nothing: no instances pile up in the bulk lists
+            # A dry run keeps nothing in memory (no instances pile up in the bulk lists); with a
+            # plan, the row goes to its file.
+            if self.plan is not None:
+                self.plan.add(instance, is_create)
+            return
         instance.updated_at = self._now  # neither bulk_update nor COPY sets auto_now fields
         super().save_instance(instance, is_create, row, **kwargs)
 
@@ -424,9 +518,7 @@ class MemberResource(resources.ModelResource):
         try:
             with transaction.atomic():
                 if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor, cursor.cursor.copy(_COPY_SQL) as copy:
-                        for instance in self.create_instances:
-                            copy.write_row([getattr(instance, name) for name in _COPY_ATTNAMES])
+                    copy_new_members([getattr(m, name) for name in COPY_ATTNAMES] for m in self.create_instances)
                 else:
                     Member.objects.bulk_create(self.create_instances, batch_size=batch_size)
         except Exception as exc:
@@ -448,13 +540,7 @@ class MemberResource(resources.ModelResource):
         try:
             with transaction.atomic():
                 if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute(_UPDATE_TABLE_SQL)
-                        cursor.execute(f"TRUNCATE {_UPDATE_TABLE}")
-                        with cursor.cursor.copy(_UPDATE_COPY_SQL) as copy:
-                            for instance in self.update_instances:
-                                copy.write_row([getattr(instance, name) for name in _UPDATE_ATTNAMES])
-                        cursor.execute(_UPDATE_SQL)
+                    copy_changed_members([getattr(m, name) for name in UPDATE_ATTNAMES] for m in self.update_instances)
                 else:
                     fields = self.get_bulk_update_fields()
                     Member.objects.bulk_update(self.update_instances, fields, batch_size=batch_size)
@@ -470,6 +556,16 @@ class MemberResource(resources.ModelResource):
     def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
         # ModelResource resets the id sequence here (for imports that carry ids); ours never do.
         pass
+
+    def stamp(self) -> str:
+        """The roster stamp of what this run's checks read (see roster_stamp)."""
+        return roster_stamp(
+            target=self.target,
+            today=self._today,
+            units=self.units,
+            departments=self.departments,
+            existing=self.existing,
+        )
 
 
 _FIELD_COLUMNS = {

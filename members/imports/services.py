@@ -1,12 +1,13 @@
 """The import's selectors and services (upload, dry run, confirm, commit) and the template download."""
 
+import contextlib
 import datetime
 import io
 import logging
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -40,7 +41,8 @@ from .files import (
     check_upload,
     read_roster,
 )
-from .resource import MemberResource, RosterResult, result_counts, row_errors
+from .plan import PlanWriter, file_digest, plan_discard, plan_open, plan_still_holds, plan_write
+from .resource import MemberResource, RosterResult, file_hashes, result_counts, row_errors
 
 logger = logging.getLogger(__name__)
 
@@ -92,17 +94,20 @@ def roster_import_create(*, actor: Any, org_unit: OrgUnit, uploaded_file: Any) -
     return roster_import
 
 
-def _read_import_file(roster_import: RosterImport) -> RosterTable:
+def _read_import_file(roster_import: RosterImport) -> tuple[RosterTable, str]:
+    """The upload's rows, and its SHA-256 (what the dry run's plan is tied to)."""
     try:
+        digest = file_digest(roster_import)
         with roster_import.file.open("rb") as stream:
-            return read_roster(stream, import_kind(roster_import.file.name))
+            return read_roster(stream, import_kind(roster_import.file.name)), digest
     except FileNotFoundError:
         raise RosterImportError(_("上传的文件已不存在，请重新上传。")) from None
 
 
 def _discard_file(roster_import: RosterImport) -> None:
-    """Drop the uploaded file once it is no longer needed: it holds 身份证号 in clear."""
+    """Drop the uploaded file (and the dry run's plan) once no longer needed: it holds 身份证号 in clear."""
     if roster_import.file:
+        plan_discard(roster_import)
         roster_import.file.delete(save=False)
         RosterImport.objects.filter(pk=roster_import.pk).update(file="")
 
@@ -119,15 +124,26 @@ def roster_import_validate(*, import_id: int) -> RosterImport:
     if not claimed:
         return roster_import
     try:
-        table = _read_import_file(roster_import)
-        RosterImport.objects.filter(pk=import_id).update(total_rows=len(table.row_numbers))
-        resource = MemberResource(
-            org_unit=roster_import.org_unit,
-            on_progress=lambda n: RosterImport.objects.filter(pk=import_id).update(processed_rows=n),
-        )
-        result = resource.import_table(table, dry_run=True)
-        if result.base_errors:  # the whole check failed, not a row (rows are counted as invalid)
-            raise RuntimeError(f"import errors: {result.base_errors}")
+        with contextlib.closing(PlanWriter()) as plan:
+            table, digest = _read_import_file(roster_import)
+            RosterImport.objects.filter(pk=import_id).update(total_rows=len(table.row_numbers))
+            resource = MemberResource(
+                org_unit=roster_import.org_unit,
+                on_progress=lambda n: RosterImport.objects.filter(pk=import_id).update(processed_rows=n),
+                plan=plan,
+            )
+            result = resource.import_table(table, dry_run=True)
+            if result.base_errors:  # the whole check failed, not a row (rows are counted as invalid)
+                raise RuntimeError(f"import errors: {result.base_errors}")
+            if not result_counts(result)["invalid_count"]:  # else it can never be committed
+                plan.save(
+                    roster_import,
+                    file_sha256=digest,
+                    stamp=resource.stamp(),
+                    hashes=file_hashes(resource.row_hashes),
+                    counts=result_counts(result),
+                    total_rows=len(table.row_numbers),
+                )
     except Exception as exc:
         if isinstance(exc, RosterImportError):
             message = exc.messages[0]
@@ -196,9 +212,10 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
     """Write the whole file to the roster, all or nothing.
 
     Accepts an import in PREVIEW without invalid rows (claimed here) or one already claimed by
-    roster_import_confirm. The rows are read and checked again: the roster may have changed since
-    the preview. Any invalid row or database error rolls everything back. The import's row stays
-    locked for the whole transaction, so a second run waits and then finds it DONE.
+    roster_import_confirm. The dry run's plan is written as it is if neither the file nor what its
+    checks read of the roster changed since (plan.py); else the rows are read and checked again.
+    Any invalid row or database error rolls everything back. The import's row stays locked for the
+    whole transaction, so a second run waits and then finds it DONE.
     """
     _claim_for_commit(actor=actor, import_id=import_id, resume=True)
     try:
@@ -208,18 +225,12 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
                 raise RosterImportError(_("该花名册已导入完成，不会重复导入。"))
             if roster_import.status != JobStatus.RUNNING or roster_import.committed_at is None:
                 raise RosterImportError(_("该花名册的状态已经改变，不能导入。"))
-            try:
-                table = _read_import_file(roster_import)
-            except RosterImportError as exc:
-                raise _CommitFailed(exc.messages[0]) from None
-            result = MemberResource(org_unit=roster_import.org_unit).import_table(table, dry_run=False)
-            counts = result_counts(result)
-            if counts["invalid_count"] or result.has_errors():
-                raise _CommitFailed("", result=result, table=table)
+            written = _write_planned(roster_import) or _write_checked(roster_import)
+            counts, roster_import.total_rows = written
             for name, value in counts.items():
                 setattr(roster_import, name, value)
             roster_import.status, roster_import.committed_at = JobStatus.DONE, timezone.now()
-            roster_import.total_rows = roster_import.processed_rows = len(table.row_numbers)
+            roster_import.processed_rows = roster_import.total_rows
             roster_import.errors, roster_import.message = [], ""
             roster_import.save()
             audit_record(
@@ -247,6 +258,36 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
         )
 
 
+def _write_planned(roster_import: RosterImport) -> tuple[dict[str, int], int] | None:
+    """Write the dry run's plan if it still holds; None if the file must be checked again."""
+    with plan_open(roster_import) as plan:
+        if plan is None or not plan_still_holds(plan, roster_import):
+            return None
+        try:
+            plan_write(plan)
+        except DatabaseError:
+            logger.warning("roster import %s: writing the plan failed", roster_import.pk, exc_info=True)
+            raise _CommitFailed(_write_failed_message()) from None
+    return plan.header["counts"], plan.header["total_rows"]
+
+
+def _write_checked(roster_import: RosterImport) -> tuple[dict[str, int], int]:
+    """Read and check every row again and write them (no plan, or the file or the roster changed)."""
+    try:
+        table, _digest = _read_import_file(roster_import)
+    except RosterImportError as exc:
+        raise _CommitFailed(exc.messages[0]) from None
+    result = MemberResource(org_unit=roster_import.org_unit).import_table(table, dry_run=False)
+    counts = result_counts(result)
+    if counts["invalid_count"] or result.has_errors():
+        raise _CommitFailed("", result=result, table=table)
+    return counts, len(table.row_numbers)
+
+
+def _write_failed_message() -> str:
+    return gettext("写入花名册时出错（可能有人同时登记了相同的身份证号），未导入任何数据。请重新上传。")
+
+
 class _CommitFailed(Exception):
     """Raised inside the commit's transaction to roll it back; says what to show afterwards."""
 
@@ -271,9 +312,7 @@ def _record_failed_commit(import_id: int, failure: _CommitFailed) -> RosterImpor
             )
         else:
             update["status"] = JobStatus.FAILED
-            update["message"] = gettext(
-                "写入花名册时出错（可能有人同时登记了相同的身份证号），未导入任何数据。请重新上传。"
-            )
+            update["message"] = _write_failed_message()
     else:
         update |= {"status": JobStatus.FAILED, "message": failure.message}
     RosterImport.objects.filter(pk=import_id).update(**update)

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from members import imports
@@ -586,6 +587,143 @@ def test_concurrent_commits_import_once(committee, org, settings, tmp_path):
     assert outcomes.count("done") == 1
     assert Member.objects.filter(name__startswith="导入").count() == 50
     assert AuditEntry.objects.filter(action="member.import").count() == 1
+
+
+# --- The commit writes the dry run's plan, unless something changed -----------------------------
+
+
+@pytest.fixture
+def file_reads(monkeypatch):
+    """How many times an import's rows were read from its file."""
+    reads = []
+    original = imports.services.read_roster
+
+    def counting(*args, **kwargs):
+        reads.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(imports.services, "read_roster", counting)
+    return reads
+
+
+def previewed_mix(start_import, committee, org):
+    """A preview of one new row, one changed and one unchanged member."""
+    changed = MemberFactory(org_unit=org.branch_a, id_number=person(1), name="导入1", phone="13900000000")
+    unchanged = start_import(committee, org.branch_a, csv_file([row(2)]))
+    imports.roster_import_commit(actor=committee, import_id=unchanged.pk)
+    roster_import = start_import(committee, org.branch_a, csv_file([row(1, 部门="办公室"), row(2), row(3)]))
+    assert (roster_import.new_count, roster_import.changed_count, roster_import.unchanged_count) == (1, 1, 1)
+    return roster_import, changed
+
+
+def test_the_commit_writes_the_checked_plan_without_reading_the_file_again(
+    start_import, committee, org, media, file_reads, django_capture_on_commit_callbacks
+):
+    roster_import, changed = previewed_mix(start_import, committee, org)
+    before = dict(Member.objects.values_list("pk", "updated_at"))
+    upload = media / roster_import.file.name
+    plan = upload.with_name(upload.name + ".plan")
+    assert not any(person(i) in plan.read_text() for i in (1, 2, 3))  # ciphertext and masks only
+    reads = len(file_reads)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
+    assert len(file_reads) == reads  # written from the plan
+    assert (done.status, done.new_count, done.changed_count, done.unchanged_count) == (JobStatus.DONE, 1, 1, 1)
+    assert (done.total_rows, done.processed_rows) == (3, 3)
+    new = Member.objects.with_id_number(person(3)).get()
+    assert (new.name, new.org_unit, new.gender, new.birth_date) == (
+        "导入3",
+        org.branch_a,
+        "F",
+        datetime.date(1980, 1, 4),
+    )
+    assert (new.joined_on, new.wage_base, new.frontline, new.member_no) == (
+        datetime.date(2016, 9, 1),
+        Decimal("5000.00"),
+        True,
+        "T3",
+    )
+    assert new.id_number == person(3) and new.id_number_masked == Member(id_number=person(3)).id_number_masked
+    changed.refresh_from_db()
+    assert (changed.phone, changed.department) == ("13900000001", org.school_office)
+    assert changed.updated_at > before[changed.pk]
+    unchanged = Member.objects.with_id_number(person(2)).get()
+    assert unchanged.updated_at == before[unchanged.pk]
+    assert not upload.exists() and not plan.exists()  # the upload and its plan are gone
+
+
+def test_a_commit_from_the_plan_makes_a_fixed_number_of_queries(start_import, committee, org, file_reads):
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for first, n in ((0, 10), (100, 200)):
+        roster_import = start_import(committee, org.branch_a, csv_file([row(i) for i in range(first, first + n)]))
+        reads = len(file_reads)
+        with CaptureQueriesContext(connection) as captured:
+            done = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
+        assert (done.status, done.new_count, len(file_reads)) == (JobStatus.DONE, n, reads)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def rename_unit(org, **kwargs):
+    org.group_a.name = "数学组工会小组"
+    org.group_a.save()
+
+
+def edit_member(org, **kwargs):
+    Member.objects.with_id_number(person(2)).update(phone="13811112222")
+
+
+def add_member(org, **kwargs):
+    MemberFactory(org_unit=org.branch_a, id_number=person(3))
+
+
+def rename_department(org, **kwargs):
+    org.school_office.name = "校办"
+    org.school_office.save()
+
+
+def next_day(org, monkeypatch, **kwargs):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kw: tomorrow)
+
+
+def replace_file(org, roster_import, **kwargs):
+    with roster_import.file.storage.open(roster_import.file.name, "wb") as stream:
+        stream.write(csv_file([row(1, 部门="办公室", 手机号="13955556666"), row(2), row(3)]).read())
+
+
+@pytest.mark.parametrize(
+    ("change", "outcome"),
+    [
+        (rename_unit, None),  # a unit no row names: no row's outcome changes, but the check runs again
+        (edit_member, (1, 2, 0)),  # the unchanged member differs from the file now
+        (add_member, (0, 2, 1)),  # row 4 now matches a member (who differs: name, phone …)
+        (rename_department, "部门“办公室”不是“第一中学工会”的部门。"),
+        (next_day, None),
+        (replace_file, None),
+    ],
+)
+def test_the_commit_checks_the_file_again_when_anything_it_read_changed(
+    start_import, committee, org, file_reads, monkeypatch, change, outcome
+):
+    roster_import, _changed = previewed_mix(start_import, committee, org)
+    reads = len(file_reads)
+    change(org=org, roster_import=roster_import, monkeypatch=monkeypatch)
+    done = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
+    assert len(file_reads) == reads + 1
+    if isinstance(outcome, str):
+        assert (done.status, done.errors[0]["message"]) == (JobStatus.PREVIEW, outcome)
+        assert not Member.objects.with_id_number(person(3)).exists()
+        return
+    assert done.status == JobStatus.DONE
+    if outcome is not None:
+        assert (done.new_count, done.changed_count, done.unchanged_count) == outcome
+    assert Member.objects.with_id_number(person(2)).get().phone == "13900000002"
+    phone = "13955556666" if change is replace_file else "13900000001"
+    assert Member.objects.with_id_number(person(1)).get().phone == phone
 
 
 # --- Pages ---------------------------------------------------------------------------------------
