@@ -264,7 +264,7 @@ def _is_cut_off(text: str) -> bool:
 
 
 # Words a paragraph opens with, for finding where a title glued to its paragraph ends.
-_PARAGRAPH_OPENER_RE = re.compile(rf"(?<=[{_CJK}])(?:紧紧围绕|围绕|按照|根据|为了|坚持|结合|针对|紧扣|立足)")
+_PARAGRAPH_OPENER_RE = re.compile(rf"(?<=[{_CJK}])(?<!紧)(?:紧紧围绕|围绕|按照|根据|为了|坚持|结合|针对|紧扣|立足)")
 
 
 def _lost_title(text: str) -> tuple[str, str]:
