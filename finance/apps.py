@@ -19,6 +19,7 @@ class FinanceConfig(AppConfig):
                 perms=(
                     "finance.view_ledger",
                     "finance.change_ledger",
+                    "finance.approve_budget",
                 ),
                 description=_(
                     "按《工会会计制度》记账：科目、年度预算、记账凭证、月结，以及经费收支表、预算执行情况表等报表导出。"
@@ -31,4 +32,22 @@ class FinanceConfig(AppConfig):
                     _("经费收支表、预算执行情况表、明细账导出 Excel 与 PDF"),
                 ),
             )
+        )
+
+        from union_office.registry import register_audit_actions
+
+        register_audit_actions(
+            {
+                "finance.entry.book": _("记账"),
+                "finance.entry.reverse": _("红字冲销"),
+                "finance.month.close": _("月度结账"),
+                "finance.budget.create": _("新建年度预算"),
+                "finance.budget.lines": _("修改预算"),
+                "finance.budget.submit": _("提交预算"),
+                "finance.budget.send_back": _("退回预算"),
+                "finance.budget.approve": _("批复预算"),
+                "finance.budget.adjust": _("预算调整"),
+                "finance.dues.batch": _("会费计算并记账"),
+                "finance.account.change": _("修改会计科目"),
+            }
         )

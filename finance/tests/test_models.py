@@ -37,3 +37,23 @@ def test_ledger_rows_cannot_be_deleted_or_updated_in_bulk():
         LedgerEntry.objects.all().update(summary="改")
     with pytest.raises(LedgerImmutableError):
         MonthClose(year=2026, month=1).delete()
+
+
+def test_admin_renames_an_account_with_an_audit_entry_and_never_deletes(client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from union_office.models import AuditEntry
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.org", "x-password-123")
+    client.force_login(admin_user)
+    account = Account.objects.get(code="502")
+    url = reverse("admin:finance_account_change", args=[account.pk])
+    response = client.post(url, {"name": "职工服务支出", "is_active": "on"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.name == "职工服务支出" and account.code == "502"
+    entry = AuditEntry.objects.get(action="finance.account.change")
+    assert entry.changes == {"name": ["维权支出", "职工服务支出"]}
+    assert client.post(reverse("admin:finance_account_delete", args=[account.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:finance_ledgerentry_add")).status_code == 403

@@ -1,0 +1,1 @@
+"""Finance screens: ledger.py (entries, months), budget.py, dues.py; reports in reports.py."""
