@@ -45,6 +45,7 @@ __all__ = [
     "XLSX_CONTENT_TYPE",
     "Column",
     "ColumnKind",
+    "TotalRow",
     "safe_cell",
     "write_report",
     "write_report_into",
@@ -97,6 +98,14 @@ class Column:
     width: int = 14
     kind: ColumnKind = "text"
     group: str | None = None
+
+
+class TotalRow(tuple):
+    """A row among the data rows written in the bold style of the 合计 row: a report's subtotals
+    (收入合计, 本月合计, a line over its sub-items). Its values are numbers computed by the caller,
+    like `totals`: `TotalRow([None, "支出合计", Decimal("1200.00")])`."""
+
+    __slots__ = ()
 
 
 def safe_cell(value: Any) -> CellValue:
@@ -412,6 +421,7 @@ class _Sheet:
         str_, int_, decimal, date = str, int, Decimal, dt.date
         illegal, triggers, spaces, escape = XML_ILLEGAL_RE.sub, _TRIGGER_CHARS, _XML_SPACE, _escape
         epoch, big = _EXCEL_EPOCH, _MAX_EXACT_INT
+        cls_of, total_row = type, TotalRow
         try:
             for values in rows:
                 if len(values) != width:
@@ -419,6 +429,14 @@ class _Sheet:
                 row += 1
                 r = str(row)
                 cells = [f'<row r="{r}">']
+                if cls_of(values) is total_row:
+                    cells.extend(
+                        _cell_xml(f"{letter}{r}", value, "total", kind)
+                        for (letter, kind, _style, _date_style), value in zip(specs, values, strict=True)
+                    )
+                    cells.append("</row>")
+                    pending.append("".join(cells))
+                    continue
                 for (letter, kind, style, date_style), value in zip(specs, values, strict=False):
                     cls = type(value)
                     if cls is str_:
@@ -503,10 +521,11 @@ def write_report_into(
     """Write a one-sheet report as .xlsx into `target`, a binary file object opened for writing.
 
     Layout: row 1 the title, row 2 单位 (left) and 期间 (right), then the header (two rows when any
-    column has a group), the data rows, and an optional bold 合计 row. Every row, `totals` included,
-    has one value per column. `totals` must hold the computed totals (None for blank cells); the
-    合计 label goes into the first text column when its total is None. Print setup is A4 landscape,
-    fitted to one page wide, repeating the header on every page; panes are frozen below the header.
+    column has a group), the data rows (a TotalRow among them is a bold subtotal), and an optional
+    bold 合计 row. Every row, `totals` included, has one value per column. `totals` must hold the
+    computed totals (None for blank cells); the 合计 label goes into the first text column when its
+    total is None. Print setup is A4 landscape, fitted to one page wide, repeating the header on
+    every page; panes are frozen below the header.
 
     `rows` may be a generator: it is consumed once, row by row (see the module docstring for memory).
     The archive is deflated into `target` as it is written; `target` is left open, positioned at

@@ -405,3 +405,15 @@ def test_write_report_into_an_unseekable_stream_holds_no_more_than_a_chunk(tmp_p
     # What the writer keeps is a chunk of rows and the compressor's state, whatever the output's size.
     assert big.largest_write < big.written / 4
     assert big_peak - small_peak < big.written / 4
+
+
+def test_total_rows_among_the_data_are_bold_numbers():
+    from union_office.xlsx import TotalRow
+
+    columns = [Column("项目", width=20), Column("金额", kind="money")]
+    rows = [["文体活动", Decimal("100.50")], TotalRow(["职工活动支出", Decimal("100.50")]), ["送温暖", Decimal("2")]]
+    ws = load(report(columns, rows, totals=[None, Decimal("102.50")]))
+    assert [ws.cell(row, 1).font.b for row in (4, 5, 6, 7)] == [False, True, False, True]
+    assert ws["B5"].value == 100.5 and ws["B5"].data_type == "n"
+    assert ws["B5"].number_format == "#,##0.00" and ws["B5"].alignment.horizontal == "right"
+    assert ws["A7"].value == "合计"
