@@ -13,6 +13,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -204,13 +205,17 @@ class MemberFilter(django_filters.FilterSet):
     def search(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
         # Name, member number, the tail of a phone number or of the 身份证号: what clerks type at
         # the counter. Full-width digits from a Chinese input method count as digits.
+        # "Ends with" is asked as "the reversed column starts with the reversed tail": on
+        # PostgreSQL every arm of the OR then has an index (migration 0005), else it reads them all.
         tail = unicodedata.normalize("NFKC", value).upper()
         q = Q(name__contains=value) | Q(member_no__iexact=value)
         if tail.isdigit():
-            q |= Q(phone__endswith=tail)
+            q |= Q(phone_reversed__startswith=tail[::-1])
         if ID_NUMBER_TAIL.fullmatch(tail):
-            q |= Q(id_number_masked__endswith=tail)
-        return queryset.filter(q)
+            q |= Q(id_number_masked_reversed__startswith=tail[::-1])
+        return queryset.alias(
+            phone_reversed=Reverse("phone"), id_number_masked_reversed=Reverse("id_number_masked")
+        ).filter(q)
 
     def in_subtree(self, queryset: QuerySet[Member], name: str, value: OrgUnit) -> QuerySet[Member]:
         return queryset.filter(org_unit__path__startswith=value.path)
