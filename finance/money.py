@@ -3,6 +3,8 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import DecimalField, Sum
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # The largest amount a DecimalField(max_digits=14, decimal_places=2) holds.
@@ -29,3 +31,21 @@ def to_decimal(value: Any) -> Decimal:
 def yuan(value: Decimal) -> str:
     """1234.5 → "1,234.50" for messages."""
     return f"{value:,.2f}"
+
+
+class MoneySum(Sum):
+    """SUM of a money column as a Decimal to the 分, 0.00 for no rows.
+
+    PostgreSQL sums numeric exactly. SQLite sums in floating point and Django hands the result back
+    unrounded for an aggregate (0.01 + 2.00 - 2.00 → 0.00999999999999979; found by the property
+    test), so every money total is rounded to the 分 here, on both databases alike.
+    """
+
+    output_field = DecimalField(max_digits=14, decimal_places=2)
+
+    def get_db_converters(self, connection: Any) -> list:
+        return [*super().get_db_converters(connection), _to_money]
+
+
+def _to_money(value: Any, expression: Any, connection: Any) -> Decimal:
+    return ZERO if value is None else round_money(Decimal(value))

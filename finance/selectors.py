@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, ExtractMonth
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractMonth
 
 from members import access
 from members.models import OrgUnit
 
 from .models import Account, AccountKind, Budget, BudgetAdjustment, DuesBatch, LedgerEntry, MonthClose
-from .money import ZERO
+from .money import ZERO, MoneySum
 from .services import BOOKKEEPING_KINDS
 
 VIEW = "finance.view_ledger"
@@ -67,7 +67,7 @@ def account_totals(org_unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> d
     rows = (
         LedgerEntry.objects.filter(org_unit=org_unit, date__gte=date_from, date__lte=date_to)
         .values("account_id")
-        .annotate(total=Sum("signed_amount"))
+        .annotate(total=MoneySum("signed_amount"))
         .order_by()
     )
     return {row["account_id"]: row["total"] for row in rows}
@@ -90,8 +90,8 @@ def totals_by_code(org_unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> d
 def balance(org_unit: OrgUnit, until: dt.date) -> Decimal:
     """Income minus expense booked up to and including `until` (经费结余, without opening balances)."""
     totals = LedgerEntry.objects.filter(org_unit=org_unit, date__lte=until).aggregate(
-        income=Coalesce(Sum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)), ZERO),
-        expense=Coalesce(Sum("signed_amount", filter=Q(account__kind=AccountKind.EXPENSE)), ZERO),
+        income=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)),
+        expense=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.EXPENSE)),
     )
     return totals["income"] - totals["expense"]
 
@@ -121,8 +121,8 @@ def month_rows(org_unit: OrgUnit, year: int) -> list[MonthRow]:
         .annotate(month=ExtractMonth("date"))
         .values("month")
         .annotate(
-            income=Coalesce(Sum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)), ZERO),
-            expense=Coalesce(Sum("signed_amount", filter=Q(account__kind=AccountKind.EXPENSE)), ZERO),
+            income=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)),
+            expense=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.EXPENSE)),
             count=Count("pk"),
         )
         .order_by()
@@ -184,7 +184,7 @@ def budget_rows(budget: Budget) -> list[BudgetRow]:
     adjusted = dict(
         BudgetAdjustment.objects.filter(line__budget=budget)
         .values("line__account_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .order_by()
         .values_list("line__account_id", "total")
     )

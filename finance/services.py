@@ -24,8 +24,6 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +43,7 @@ from .models import (
     MonthClose,
     VoucherCounter,
 )
-from .money import MAX_AMOUNT, ZERO, to_decimal, yuan
+from .money import MAX_AMOUNT, ZERO, MoneySum, to_decimal, yuan
 
 CHANGE_LEDGER = workflow.CHANGE_LEDGER
 APPROVE_BUDGET = workflow.APPROVE_BUDGET
@@ -155,12 +153,12 @@ def spent_on(org_unit_id: int, year: int, account_code: str) -> Decimal:
     """Net amount booked in the year on an account and its sub-items (reversals subtract)."""
     return LedgerEntry.objects.filter(
         org_unit_id=org_unit_id, year=year, account__code__startswith=account_code
-    ).aggregate(total=Coalesce(Sum("signed_amount"), ZERO))["total"]
+    ).aggregate(total=MoneySum("signed_amount"))["total"]
 
 
 def line_available(line: BudgetLine) -> Decimal:
     """批复数 plus every adjustment: what may be spent on the line this year."""
-    adjusted = line.adjustments.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    adjusted = line.adjustments.aggregate(total=MoneySum("amount"))["total"]
     return (line.approved if line.approved is not None else line.planned) + adjusted
 
 
@@ -435,8 +433,8 @@ def close_month(*, actor: Any, org_unit: OrgUnit, year: int, month: int) -> Mont
                 _("请先结账%(year)s年%(month)s月，月份须按顺序结账。") % {"year": year, "month": open_before.month}
             )
         totals = LedgerEntry.objects.filter(org_unit=org_unit, date__gte=first_day, date__lt=next_month).aggregate(
-            income=Coalesce(Sum("signed_amount", filter=models.Q(account__kind=AccountKind.INCOME)), ZERO),
-            expense=Coalesce(Sum("signed_amount", filter=models.Q(account__kind=AccountKind.EXPENSE)), ZERO),
+            income=MoneySum("signed_amount", filter=models.Q(account__kind=AccountKind.INCOME)),
+            expense=MoneySum("signed_amount", filter=models.Q(account__kind=AccountKind.EXPENSE)),
             count=models.Count("pk"),
         )
         closed = MonthClose.objects.create(
@@ -475,7 +473,7 @@ def previous_year_actuals(org_unit: OrgUnit, year: int) -> dict[int, Decimal]:
     rows = (
         LedgerEntry.objects.filter(org_unit=org_unit, year=year - 1)
         .values("account_id")
-        .annotate(total=Sum("signed_amount"))
+        .annotate(total=MoneySum("signed_amount"))
         .order_by()
     )
     return {row["account_id"]: row["total"] for row in rows if row["total"]}

@@ -12,8 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from members.models import OrgUnit
 from .. import selectors, services
 from ..forms import EntryFilter, EntryForm, MonthForm, ReverseForm, UnitYearForm
 from ..models import AccountKind, LedgerEntry
-from ..money import ZERO
+from ..money import ZERO, MoneySum
 
 PAGE_SIZE = 50
 
@@ -78,8 +77,8 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     entry_filter = EntryFilter(request.GET or None, queryset=entries, units=units, years=ledger_years(request.user))
     filtered = entry_filter.qs
     totals = filtered.order_by().aggregate(
-        income=Coalesce(Sum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)), ZERO),
-        expense=Coalesce(Sum("signed_amount", filter=Q(account__kind=AccountKind.EXPENSE)), ZERO),
+        income=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)),
+        expense=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.EXPENSE)),
     )
     totals["balance"] = totals["income"] - totals["expense"]
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
