@@ -76,6 +76,10 @@ def _plain(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} in a roster import plan")
 
 
+# One encoder for all rows: json.dumps(…, default=…) builds a new one per call (twice the time).
+_ENCODER = json.JSONEncoder(default=_plain, ensure_ascii=False)
+
+
 class PlanWriter:
     """Collects the rows of a dry run in temporary files; save() stores them as the plan."""
 
@@ -89,11 +93,11 @@ class PlanWriter:
         # updated_at stays empty (and is not read: a loaded member defers it, a query per row).
         if is_create:
             values = [None if name == "updated_at" else getattr(instance, name) for name in COPY_ATTNAMES]
-            self._new.write(json.dumps(values, default=_plain, ensure_ascii=False) + "\n")
+            self._new.write(_ENCODER.encode(values) + "\n")
             self.new_count += 1
         else:
             values = [None if name == "updated_at" else getattr(instance, name) for name in UPDATE_ATTNAMES]
-            self._changed.write(json.dumps(values, default=_plain, ensure_ascii=False) + "\n")
+            self._changed.write(_ENCODER.encode(values) + "\n")
             self.changed_count += 1
 
     def save(

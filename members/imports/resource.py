@@ -354,6 +354,7 @@ class MemberResource(resources.ModelResource):
         """Run the rows through import_data; `table.row_numbers` name the rows in errors."""
         self.row_numbers = table.row_numbers
         self.fields["joined_on"].widget.epoch = self.fields["birth_date"].widget.epoch = table.epoch
+        self.fields["id_number"].widget.today = self._today
         present = set(table.headers)
         self._columns = [(name, f.column_name, f.widget) for name, f in self.fields.items() if f.column_name in present]
         if dry_run:

@@ -50,6 +50,10 @@ class PhoneWidget(widgets.Widget):
 class IdNumberWidget(widgets.Widget):
     """The number's parsed facts (IdNumberInfo), or ValueError with parse_id_number's message."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.today: datetime.date | None = None  # the import's day, so not asked for again per row
+
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> IdNumberInfo | None:
         if isinstance(value, Decimal):
             raise ValueError(
@@ -61,7 +65,7 @@ class IdNumberWidget(widgets.Widget):
         if "*" in text:
             raise ValueError(gettext("身份证号中间被打码（含 *），导入需要完整的18位号码。"))
         try:
-            return parse_id_number(text)
+            return parse_id_number(text, today=self.today)
         except ValidationError as exc:
             raise ValueError(exc.messages[0]) from None
 

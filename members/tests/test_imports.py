@@ -283,6 +283,100 @@ def test_an_excel_style_workbook_shared_strings_prefixes_and_1904_dates(start_im
     assert member.joined_on == datetime.date(1904, 1, 1) + datetime.timedelta(days=41153)
 
 
+def sheet_rows(data: bytes) -> tuple[list, list, bool]:
+    """The rows of a workbook as the importer reads them, as expat alone reads them, and whether
+    the fast reader (fastsheet) read the whole sheet itself."""
+    from members.imports import fastsheet, files
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    sheet, strings = files._first_sheet_path(archive), files._shared_strings(archive)
+    expat_rows = list(files._expat_sheet_rows(archive.open(sheet), strings))
+    try:
+        list(fastsheet.plain_sheet_rows(archive.open(sheet), strings, files._xlsx_value, files._check_outline))
+        plain = True
+    except fastsheet.NotPlain:
+        plain = False
+    return list(files._xlsx_rows(io.BytesIO(data), {})), expat_rows, plain
+
+
+def write_only_xlsx(rows) -> bytes:
+    """As openpyxl's write-only mode writes it: inline strings, every non-ASCII character a &#…;."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("花名册")
+    for values in [HEADER, *rows]:
+        sheet.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def cells_sheet(*rows: str) -> str:
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}">'
+        f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "plain"),
+    [
+        (xlsx_bytes([row(1), row(2, 会费工资基数=5000.5, 入会日期=datetime.date(2016, 9, 1))]), True),
+        (write_only_xlsx([row(1), row(2, 姓名='A&B <王> "x"', 手机号=13900001234)]), True),
+        (
+            raw_xlsx(
+                cells_sheet(
+                    '<row r="1"><c r="A1" t="inlineStr"><is><t>&#x59d3;&#21517;&amp;&lt;&gt;&quot;&apos;</t></is></c>'
+                    '<c r="C1" s="2" t="b"><v>1</v></c><c r="D1" t="str"><v>a\r\nb</v></c><c r="E1"/>'
+                    '<c r="F1" t="inlineStr"><is><t xml:space="preserve"> x </t></is></c></row>',
+                    '<row r="2" spans="1:3"/>',
+                    '<row r="3"><c r="B3" t="e"><v>#N/A</v></c><c r="AA3"><v>1.5E3</v></c>'
+                    '<c r="C3" t="d"><v>2016-09-01</v></c></row>',
+                )
+            ),
+            True,
+        ),
+        # Shapes the fast reader leaves to expat: a rich-text cell (after rows it already gave),
+        # whitespace between cells, attributes in another order, a comment, namespace prefixes.
+        (
+            raw_xlsx(
+                cells_sheet(
+                    '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>',
+                    '<row r="2"><c r="A2" t="inlineStr"><is><r><t>b</t></r><r><t>c</t></r></is></c></row>',
+                    '<row r="3"><c r="A3"><v>3</v></c></row>',
+                )
+            ),
+            False,
+        ),
+        (raw_xlsx(cells_sheet('<row r="1">\n  <c r="A1"><v>1</v></c>\n</row>')), False),
+        (raw_xlsx(cells_sheet('<row r="1"><c t="inlineStr" r="A1"><is><t>x</t></is></c></row>')), False),
+        (raw_xlsx(cells_sheet('<row r="1"><c r="A1"><v>1</v></c></row><!-- x -->')), False),
+        (raw_xlsx(inline_sheet([["x", "y"]]).replace("<row", "<x:row").replace("</row", "</x:row")), False),
+    ],
+)
+def test_the_fast_sheet_reader_reads_what_expat_reads(data, plain):
+    rows, expat_rows, read_plain = sheet_rows(data)
+    assert rows == expat_rows and rows
+    assert read_plain == plain
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+        + cells_sheet('<row r="1"><c r="A1"><v>1</v></c></row>'),
+        cells_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&a;</t></is></c></row>'),  # an undeclared entity
+        cells_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&#1;</t></is></c></row>'),  # not an XML character
+        cells_sheet('<row r="1"><c r="A1"><v>1</v></c>'),  # a row left open
+        cells_sheet('<row r="1"><c r="A1"><v>1</v></c></row>') + "<x>",  # broken after the rows
+        cells_sheet('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>'),  # a formula
+    ],
+)
+def test_the_fast_sheet_reader_refuses_what_expat_refuses(sheet):
+    with pytest.raises(imports.RosterImportError):
+        list(imports.files._xlsx_rows(io.BytesIO(raw_xlsx(sheet)), {}))
+
+
 def test_a_file_without_the_required_headers_is_refused():
     with pytest.raises(imports.RosterImportError) as exc_info:
         imports.read_roster(csv_file([["x"]], header=["名字", "号码"]), "csv")
