@@ -69,3 +69,8 @@ class AuditEntry(models.Model):
             except FieldDoesNotExist:
                 labels.append(name)
         return labels
+
+
+# The notification models live in their own package; importing them here registers them with the
+# union_office app (and lets code write union_office.models.Notification).
+from .notifications.models import Channel, Delivery, Notification, NotificationMute, Reminder  # noqa: E402, F401

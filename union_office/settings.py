@@ -200,6 +200,47 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 
+# --- Notifications, reminders, email (docs/notifications.md) ---------------------------------
+# The address links in emails start with (the URL users open the system at).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Seconds between two dispatcher runs (Celery beat, or the embedded thread).
+REMINDERS_DISPATCH_INTERVAL = env_int("REMINDERS_DISPATCH_INTERVAL", 60)
+# A claim older than this belongs to a run that died; it must exceed the time to send one message.
+REMINDERS_CLAIM_TIMEOUT = env_int("REMINDERS_CLAIM_TIMEOUT", 300)
+# The in-process dispatcher thread: "auto" runs it under `runserver` when there is no REDIS_URL
+# (the embedded default); "true" also under gunicorn (one thread per worker process); "false" never.
+REMINDERS_THREAD = env_str("REMINDERS_THREAD", "auto")
+if REMINDERS_THREAD not in ("auto", "true", "false"):
+    raise ImproperlyConfigured(f"REMINDERS_THREAD must be auto, true or false, not {REMINDERS_THREAD!r}")
+# Email goes to the console (the runserver/worker log) until EMAIL_HOST names an SMTP server.
+# Django 6.1's MAILERS replaces the EMAIL_* settings; the environment variables keep those names.
+_email_host = env_str("EMAIL_HOST", "")
+_email_use_tls = env_bool("EMAIL_USE_TLS", False)
+_email_use_ssl = env_bool("EMAIL_USE_SSL", False)
+if _email_use_tls and _email_use_ssl:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
+_email_backend = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if _email_host else "django.core.mail.backends.console.EmailBackend",
+)
+if _email_backend.endswith("smtp.EmailBackend"):
+    _email_options = {
+        "host": _email_host or "localhost",
+        "port": env_int("EMAIL_PORT", 25),
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": _email_use_tls,
+        "use_ssl": _email_use_ssl,
+        "timeout": env_int("EMAIL_TIMEOUT", 20),
+    }
+elif _email_backend.endswith("filebased.EmailBackend"):
+    # Tests and demos: one file per connection in EMAIL_FILE_PATH.
+    _email_options = {"file_path": env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))}
+else:
+    _email_options = {}
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "工会办公管理系统 <noreply@localhost>")
+
 # --- Authentication -----------------------------------------------------------------------------
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

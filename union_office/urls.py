@@ -14,6 +14,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # The language switch must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("notifications/", include("union_office.notifications.urls")),
     path("members/", include("members.urls")),
     path("finance/", include("finance.urls")),
     path("welfare/", include("welfare.urls")),

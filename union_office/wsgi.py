@@ -4,3 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union_office.settings")
 application = get_wsgi_application()
+
+# With no Redis, the serving process dispatches reminders itself (docs/notifications.md).
+from union_office.notifications.embedded import start_embedded_dispatcher  # noqa: E402
+
+start_embedded_dispatcher()

@@ -1,0 +1,173 @@
+"""Writes: schedule, cancel and send-now reminders; read and mute in the inbox.
+
+Reminders are rows written in the caller's transaction, so a reminder scheduled by a service
+whose transaction rolls back never existed and is never sent; no on_commit is needed.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import models, transaction
+from django.utils import timezone
+
+from .kinds import check_kind
+from .models import Channel, Delivery, Notification, NotificationMute, Reminder
+
+DEFAULT_CHANNELS = (Channel.INAPP, Channel.EMAIL)
+
+
+def unread_cache_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def forget_unread_counts(user_ids: Iterable[int]) -> None:
+    """Drop the cached navbar counts once the transaction that changed them has committed."""
+    keys = [unread_cache_key(user_id) for user_id in set(user_ids)]
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _source_fields(source: models.Model | None) -> dict:
+    if source is None:
+        return {"source_type": None, "source_id": ""}
+    return {"source_type": ContentType.objects.get_for_model(source), "source_id": str(source.pk)}
+
+
+def reminder_schedule(
+    *,
+    kind: str,
+    recipient,
+    due_at: datetime,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    source: models.Model | None = None,
+    key: str = "",
+    channels: Iterable[str] = DEFAULT_CHANNELS,
+) -> Reminder:
+    """Remind `recipient` of something at `due_at`; calling again with the same (recipient, kind,
+    source, key) moves the still-pending reminder instead of adding a second one.
+
+    A channel already sent (or skipped) stays as it is: the same reminder is never sent twice.
+    A cancelled channel comes back (someone cancelled a sign-up, then signed up again).
+    """
+    check_kind(kind)
+    channels = list(dict.fromkeys(Channel(channel) for channel in channels))
+    if not channels:
+        raise ValueError("a reminder needs at least one channel")
+    if timezone.is_naive(due_at):
+        raise ValueError("due_at must be an aware datetime")
+    fields = {"subject": str(subject)[:200], "body": str(body), "url": str(url)[:500], "due_at": due_at}
+    with transaction.atomic():
+        # Locks the reminder (fixed order: reminder, then its deliveries) so that two schedulers of
+        # one reminder do not both create its deliveries; get_or_create survives the insert race.
+        reminder, created = Reminder.objects.select_for_update().get_or_create(
+            recipient=recipient, kind=kind, key=key, **_source_fields(source), defaults=fields
+        )
+        if created:
+            Delivery.objects.bulk_create(
+                Delivery(reminder=reminder, channel=channel, due_at=due_at) for channel in channels
+            )
+            return reminder
+        for name, value in fields.items():
+            setattr(reminder, name, value)
+        reminder.save(update_fields=list(fields))
+        existing = {d.channel: d for d in reminder.deliveries.select_for_update()}
+        reopen = [d.pk for c, d in existing.items() if c in channels and d.state == Delivery.State.CANCELLED]
+        Delivery.objects.filter(pk__in=reopen).update(state=Delivery.State.PENDING, note="")
+        Delivery.objects.filter(reminder=reminder, channel__in=channels, state=Delivery.State.PENDING).update(
+            due_at=due_at
+        )
+        Delivery.objects.filter(reminder=reminder, state=Delivery.State.PENDING).exclude(channel__in=channels).update(
+            state=Delivery.State.CANCELLED, finished_at=timezone.now(), note="不再需要此渠道"
+        )
+        Delivery.objects.bulk_create(
+            Delivery(reminder=reminder, channel=channel, due_at=due_at)
+            for channel in channels
+            if channel not in existing
+        )
+    return reminder
+
+
+def reminders_cancel(*, source: models.Model, kind: str | None = None, key: str | None = None, recipient=None) -> int:
+    """Cancel the pending deliveries of `source`'s reminders (narrowed by kind/key/recipient).
+
+    Returns how many were cancelled. A delivery the dispatcher is sending right now is not
+    cancelled (it is no longer pending): cancelling is for things that have not happened yet.
+    """
+    reminders = Reminder.objects.filter(**_source_fields(source))
+    if kind is not None:
+        reminders = reminders.filter(kind=kind)
+    if key is not None:
+        reminders = reminders.filter(key=key)
+    if recipient is not None:
+        reminders = reminders.filter(recipient=recipient)
+    return Delivery.objects.filter(reminder__in=reminders, state=Delivery.State.PENDING).update(
+        state=Delivery.State.CANCELLED, finished_at=timezone.now(), note="来源已取消"
+    )
+
+
+def notify(
+    *,
+    kind: str,
+    recipient,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    source: models.Model | None = None,
+    key: str = "",
+    channels: Iterable[str] = DEFAULT_CHANNELS,
+) -> Reminder:
+    """Tell `recipient` now: the in-app message is written in the caller's transaction, the email
+    follows at the dispatcher's next run. Deduplicated like reminder_schedule (pass a new key to
+    send the same kind about the same source again)."""
+    from .dispatch import deliver_inapp
+
+    with transaction.atomic():
+        reminder = reminder_schedule(
+            kind=kind,
+            recipient=recipient,
+            due_at=timezone.now(),
+            subject=subject,
+            body=body,
+            url=url,
+            source=source,
+            key=key,
+            channels=channels,
+        )
+        pending = list(
+            Delivery.objects.select_for_update()
+            .filter(reminder=reminder, channel=Channel.INAPP, state=Delivery.State.PENDING)
+            .select_related("reminder__recipient")
+        )
+        deliver_inapp(pending, now=timezone.now())
+    return reminder
+
+
+def notification_mark_read(*, user, notification: Notification) -> None:
+    if notification.recipient_id != user.pk:  # selectors already 404 others; belt and braces
+        raise PermissionError("not this user's notification")
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
+        notification.read_at = timezone.now()
+        forget_unread_counts([user.pk])
+
+
+def notifications_mark_all_read(*, user) -> int:
+    count = Notification.objects.filter(recipient=user, read_at=None).update(read_at=timezone.now())
+    forget_unread_counts([user.pk])
+    return count
+
+
+def notification_mute_set(*, user, kind: str, muted: bool) -> None:
+    """Switch a kind of reminder off (or on again) for this user; applies to reminders already
+    scheduled too, since the dispatcher checks the switch when it sends."""
+    reminder_kind = check_kind(kind)
+    if muted and not reminder_kind.mutable:
+        raise ValueError(f"{kind} cannot be muted")
+    if muted:
+        NotificationMute.objects.get_or_create(user=user, kind=kind)
+    else:
+        NotificationMute.objects.filter(user=user, kind=kind).delete()
