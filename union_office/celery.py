@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union_office.settings")
 
@@ -18,7 +19,14 @@ app.conf.beat_schedule = {
     # rather than once at midnight: a worker that was down at 00:05 costs an hour, not a day; a run
     # with nothing due is one index scan. Idempotent (docs/membership.md "待生效").
     "membership-apply-due": {"task": "members.tasks.membership_apply_due_task", "schedule": crontab(minute=5)},
-    # Apps add their periodic dispatchers here as they gain them (activities reminders, motion
-    # 催办, hardship re-checks), e.g.:
-    # "dispatch-due-reminders": {"task": "...", "schedule": 60.0},
+    # Every reminder of every app (event reminders, plan deadlines, monthly digests) is a Delivery
+    # row; this run sends the due ones, each exactly once (docs/notifications.md). Runs that
+    # overlap split the rows (SKIP LOCKED); a tick that expires unrun loses nothing, the next
+    # one finds the same rows, so the message expires rather than queueing up behind a dead worker.
+    "reminders-dispatch-due": {
+        "task": "union_office.tasks.reminders_dispatch_task",
+        "schedule": float(settings.REMINDERS_DISPATCH_INTERVAL),
+        "options": {"expires": float(settings.REMINDERS_DISPATCH_INTERVAL)},
+    },
+    # Apps add other periodic work here as they gain it (motion 催办, hardship re-checks).
 }
