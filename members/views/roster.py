@@ -1,4 +1,3 @@
-import datetime
 from dataclasses import dataclass
 from math import ceil
 from urllib.parse import urlencode
@@ -87,7 +86,7 @@ class RosterRow:
     id_number_masked: str
     unit: str
     department: str
-    joined_on: datetime.date | None
+    joined_on: str  # 2015-03-01, or "" when unknown
     status: str
     url: str
 
@@ -120,7 +119,7 @@ def roster_rows(page_queryset) -> list[RosterRow]:
             id_number_masked=masked,
             unit=unit,
             department=department or "",
-            joined_on=joined_on,
+            joined_on=joined_on.isoformat() if joined_on else "",
             status=statuses.get(status, status),
             url=f"{head}{pk}{tail}",
         )
