@@ -34,7 +34,7 @@ class EntryForm(forms.Form):
     """记账: one entry. The hidden token makes a double-clicked submit book once (source form:<token>)."""
 
     org_unit = forms.ModelChoiceField(label=_("记账单位"), queryset=OrgUnit.objects.none(), empty_label=None)
-    date = forms.DateField(label=_("记账日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("记账日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     account = forms.ModelChoiceField(label=_("科目"), queryset=Account.objects.none())
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=14, decimal_places=2, min_value=0.01)
     summary = forms.CharField(label=_("摘要"), max_length=200)
@@ -59,7 +59,7 @@ class EntryForm(forms.Form):
 
 
 class ReverseForm(forms.Form):
-    date = forms.DateField(label=_("冲销日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("冲销日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("冲销原因"), max_length=150)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -123,10 +123,16 @@ class EntryFilter(django_filters.FilterSet):
         label=_("月份"), choices=MONTH_CHOICES, empty_label=_("全部月份"), field_name="date", lookup_expr="month"
     )
     date_from = django_filters.DateFilter(
-        label=_("起始日期"), field_name="date", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("起始日期"),
+        field_name="date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = django_filters.DateFilter(
-        label=_("截止日期"), field_name="date", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("截止日期"),
+        field_name="date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     account = django_filters.ModelChoiceFilter(
         label=_("科目"), queryset=Account.objects.none(), empty_label=_("全部科目"), method="filter_account"

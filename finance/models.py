@@ -294,7 +294,7 @@ class LedgerEntry(models.Model):
 
     @property
     def voucher_label(self) -> str:
-        """记-2026-0007: how the voucher number is printed."""
+        """2026-0007: how the voucher number is printed (year and number, four digits)."""
         return f"{self.year}-{self.voucher_number:04d}"
 
     @property

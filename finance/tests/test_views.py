@@ -270,8 +270,8 @@ def test_navigation_leads_to_the_ledger(login, treasurer, member, org):
 # --- Query counts -------------------------------------------------------------------------------
 
 
-# session, user, grants (2), years, totals, count, unit choices, account choices, the page
-LEDGER_LIST_QUERIES = 10
+# session, user, grants (2), years, totals, unit count, count, unit choices, account choices, the page
+LEDGER_LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("user_fixture", ["treasurer", "auditor"])

@@ -87,6 +87,8 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "totals": totals,
         "may_book": access.has_anywhere(request.user, selectors.CHANGE),
+        # One unit's books (the usual case): no unit column.
+        "show_unit": units.count() > 1,
         "tab": "ledger",
     }
     return render(request, "finance/entry_list.html", context)

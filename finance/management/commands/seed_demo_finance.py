@@ -19,7 +19,7 @@ from django.db import transaction
 
 from finance import dues, services
 from finance.chart import load_chart
-from finance.models import Account, Budget
+from finance.models import Account, Budget, LedgerEntry
 from members.models import Member, OrgUnit
 
 UNIT, TREASURER, CHAIR, YEAR = "清河县第一中学工会", "treasurer", "chair", 2026
@@ -83,12 +83,18 @@ class Command(BaseCommand):
         with transaction.atomic():
             filled = self._fill_wage_bases(unit)
             self._budget(unit, treasurer, chair)
-            for month in DUES_MONTHS:
-                dues.dues_batch_create(actor=treasurer, org_unit=unit, year=YEAR, month=month)
-            for day, code, amount, summary, counterparty in ENTRIES:
-                self._book(treasurer, unit, day, code, amount, summary, counterparty)
-            mistake = self._book(treasurer, unit, *MISTAKE)
-            services.reverse_entry(actor=treasurer, entry_id=mistake.pk, reason="重复录入", date=dt.date(YEAR, 3, 2))
+            # In date order, as a treasurer books them: voucher numbers follow the calendar.
+            events: list[tuple[dt.date, Any]] = [
+                (dues.default_booking_date(YEAR, month), lambda month=month: self._dues(treasurer, unit, month))
+                for month in DUES_MONTHS
+            ]
+            events += [
+                (dt.date.fromisoformat(row[0]), lambda row=row: self._book(treasurer, unit, *row))
+                for row in [*ENTRIES, MISTAKE]
+            ]
+            events.append((dt.date(YEAR, 3, 2), lambda: self._reverse_mistake(treasurer, unit)))
+            for _day, event in sorted(events, key=lambda event: event[0]):
+                event()
             for month in CLOSED_MONTHS:
                 services.close_month(actor=treasurer, org_unit=unit, year=YEAR, month=month)
         self.stdout.write(
@@ -108,6 +114,13 @@ class Command(BaseCommand):
             member.wage_base = Decimal(rng.randrange(380, 981) * 10)
         Member.objects.bulk_update(missing, ["wage_base"])
         return len(missing)
+
+    def _dues(self, treasurer: Any, unit: OrgUnit, month: int) -> None:
+        dues.dues_batch_create(actor=treasurer, org_unit=unit, year=YEAR, month=month)
+
+    def _reverse_mistake(self, treasurer: Any, unit: OrgUnit) -> None:
+        mistake = LedgerEntry.objects.get(org_unit=unit, summary=MISTAKE[3])
+        services.reverse_entry(actor=treasurer, entry_id=mistake.pk, reason="重复录入", date=dt.date(YEAR, 3, 2))
 
     def _budget(self, unit: OrgUnit, treasurer: Any, chair: Any) -> None:
         budget = services.budget_create(actor=treasurer, org_unit=unit, year=YEAR)
