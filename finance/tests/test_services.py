@@ -2,12 +2,14 @@
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
+from django.utils import translation
 
-from finance import services
+from finance import services, workflow
 from finance.models import Account, BudgetAdjustment, BudgetStatus, LedgerEntry, MonthClose, VoucherCounter
 from finance.services import FinanceError
 from finance.tests.builders import approved_budget, book
@@ -291,3 +293,14 @@ def test_submit_needs_lines(org, treasurer):
     budget = services.budget_create(actor=treasurer, org_unit=org.school, year=2026)
     with pytest.raises(FinanceError, match="还没有任何科目"):
         services.budget_transition(actor=treasurer, budget_id=budget.pk, action="submit")
+
+
+@translation.override("zh-hans")
+def test_docs_list_every_budget_transition():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "finance.md").read_text()
+    for t in workflow.TRANSITIONS:
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{t.action}`")), None)
+        assert row is not None, t.action
+        cells = [cell.strip() for cell in row.split("|")]
+        assert cells[2] == str(t.label) and cells[3] == t.source.label and cells[4] == t.target.label, t.action
+        assert cells[5] == f"`{t.permission}`", t.action
