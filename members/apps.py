@@ -27,6 +27,7 @@ class MembersConfig(AppConfig):
                 "member.reveal_id_number": _("查看完整身份证号"),
                 "member.export_full_id_numbers": _("导出含完整身份证号的花名册"),
                 "member.import": _("导入花名册"),
+                "member.retention_cleanup": _("按保留期限删除花名册导出和导入文件"),
             }
         )
         register_card(DashboardCard("my_account", "members/dashboard/my_account.html", 0, dashboard.my_account_card))

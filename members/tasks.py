@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from .export_tasks import roster_export_task  # noqa: F401  (registered for autodiscovery)
 from .imports import RosterImportError, roster_import_commit, roster_import_validate
 from .membership import membership_apply_due
+from .retention import roster_retention_cleanup
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +42,14 @@ def membership_apply_due_task() -> int:
     service locks each member with SKIP LOCKED and re-reads the change under the lock.
     """
     return membership_apply_due()
+
+
+@shared_task(acks_late=True)
+def roster_retention_cleanup_task() -> dict[str, int]:
+    """Beat, daily: delete roster exports and abandoned import uploads past their retention."""
+    result = roster_retention_cleanup()
+    return {
+        "exports_deleted": len(result.exports_deleted),
+        "imports_expired": len(result.imports_expired),
+        "orphan_files_deleted": len(result.orphan_files_deleted),
+    }

@@ -19,6 +19,12 @@ app.conf.beat_schedule = {
     # rather than once at midnight: a worker that was down at 00:05 costs an hour, not a day; a run
     # with nothing due is one index scan. Idempotent (docs/membership.md "待生效").
     "membership-apply-due": {"task": "members.tasks.membership_apply_due_task", "schedule": crontab(minute=5)},
+    # Roster exports older than 7 days and import uploads left unconfirmed for 2 days hold personal
+    # data nobody needs: their files go (members/retention.py). At night, when nobody exports.
+    "roster-retention-cleanup": {
+        "task": "members.tasks.roster_retention_cleanup_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Every reminder of every app (event reminders, plan deadlines, monthly digests) is a Delivery
     # row; this run sends the due ones, each exactly once (docs/notifications.md). Runs that
     # overlap split the rows (SKIP LOCKED); a tick that expires unrun loses nothing, the next

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from members import access, exports, selectors
 from members.models import JobStatus, MemberStatus, RosterExport
+from members.retention import EXPORT_RETENTION
 from union_office.pdf import render_pdf
 from union_office.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
@@ -70,7 +71,11 @@ def export_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     export = _own_export(request, pk)
-    context = {"export": export, "filter_summary": exports.filter_summaries([export])[export.pk]}
+    context = {
+        "export": export,
+        "filter_summary": exports.filter_summaries([export])[export.pk],
+        "expires_at": export.created_at + EXPORT_RETENTION,
+    }
     return render(request, "members/exports/export_detail.html", context)
 
 
@@ -78,7 +83,9 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress partial the status page polls while the export is queued or running."""
-    return render(request, "members/exports/export_detail.html#progress", {"export": _own_export(request, pk)})
+    export = _own_export(request, pk)
+    context = {"export": export, "expires_at": export.created_at + EXPORT_RETENTION}
+    return render(request, "members/exports/export_detail.html#progress", context)
 
 
 @require_GET
