@@ -1,6 +1,9 @@
 """The booking rules: amounts, accounts, vouchers without gaps, closed months, reversals, budget checks."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -304,3 +307,12 @@ def test_docs_list_every_budget_transition():
         cells = [cell.strip() for cell in row.split("|")]
         assert cells[2] == str(t.label) and cells[3] == t.source.label and cells[4] == t.target.label, t.action
         assert cells[5] == f"`{t.permission}`", t.action
+
+
+def test_a_bad_budget_check_setting_stops_start_up():
+    env = {**os.environ, "FINANCE_BUDGET_CHECK": "maybe", "DJANGO_SETTINGS_MODULE": "union_office.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "FINANCE_BUDGET_CHECK must be block or warn, not 'maybe'" in result.stderr
