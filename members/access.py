@@ -69,6 +69,7 @@ PERMISSIONS: dict[str, Permission] = {
         _perm("congress.reply_motions", _("答复提案"), Role.HANDLER),
         _perm("activities.view_events", _("查看活动与日历"), *ALL_ROLES, reaches_up=True),
         _perm("activities.manage_events", _("组织活动"), Role.CHAIR, Role.COMMITTEE, Role.WOMEN),
+        _perm("activities.approve_group_plans", _("审批兴趣小组计划与经费"), Role.CHAIR, Role.COMMITTEE),
         _perm("plans.view_plan", _("查看工作计划"), *ALL_ROLES, reaches_up=True),
         _perm("plans.edit_plan", _("起草工作计划"), Role.CHAIR, Role.COMMITTEE),
         _perm("plans.approve_plan", _("审批工作计划"), Role.CHAIR),

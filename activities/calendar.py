@@ -1,0 +1,156 @@
+"""The union calendar: events, occurrences of recurring schedules, and whatever other apps add.
+
+Other apps add their dates through a plain registry (plans adds its 时限 deadlines; activities never
+imports plans):
+
+    from activities.calendar import CalendarItem, register_source
+    register_source(lambda user, start, end: [CalendarItem(...), ...])   # in AppConfig.ready()
+
+A source gets the user and a date range (both ends included) and returns only what the user may see.
+"""
+
+import calendar as pycalendar
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from members import access
+
+from .models import Event, EventStatus, Schedule, SignUp, SignUpStatus
+from .recurrence import occurrences
+
+VIEW = "activities.view_events"
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    uid: str  # stable across requests (the iCalendar UID)
+    title: str
+    starts_at: dt.datetime | dt.date  # a date for all-day items (deadlines)
+    ends_at: dt.datetime | dt.date | None = None
+    url: str = ""
+    category: str = "event"  # event | occurrence | deadline | … (the colour on the month view)
+    place: str = ""
+    description: str = ""
+    cancelled: bool = False
+    mine: bool = False  # the user is signed up
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.starts_at, dt.datetime)
+
+    @property
+    def day(self) -> dt.date:
+        return timezone.localtime(self.starts_at).date() if not self.all_day else self.starts_at
+
+    @property
+    def sort_key(self) -> tuple:
+        return (
+            self.day,
+            self.all_day is False,
+            timezone.localtime(self.starts_at).time() if not self.all_day else dt.time(),
+        )
+
+
+Source = Callable[[Any, dt.date, dt.date], Iterable[CalendarItem]]
+SOURCES: list[Source] = []
+
+
+def register_source(source: Source) -> Source:
+    """Add a source of calendar items (usable as a decorator); registering twice is harmless."""
+    if source not in SOURCES:
+        SOURCES.append(source)
+    return source
+
+
+def _aware(day: dt.date, time: dt.time = dt.time.min) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, time))
+
+
+def event_items(user: Any, start: dt.date, end: dt.date) -> list[CalendarItem]:
+    events = access.visible(
+        user,
+        VIEW,
+        Event.objects.filter(starts_at__lt=_aware(end + dt.timedelta(days=1)), ends_at__gte=_aware(start)),
+    ).select_related("org_unit")
+    mine = set(
+        SignUp.objects.filter(
+            member__user=user, event__in=events, status__in=(SignUpStatus.SIGNED_UP, SignUpStatus.CHECKED_IN)
+        ).values_list("event_id", flat=True)
+    )
+    return [
+        CalendarItem(
+            uid=f"event-{event.pk}",
+            title=event.title,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            url=reverse("activities:event_detail", args=[event.pk]),
+            category="event",
+            place=event.place,
+            description=event.org_unit.name,
+            cancelled=event.status == EventStatus.CANCELLED,
+            mine=event.pk in mine,
+            extra={"status": event.get_status_display(), "kind": event.get_kind_display()},
+        )
+        for event in events
+    ]
+
+
+def occurrence_items(user: Any, start: dt.date, end: dt.date) -> list[CalendarItem]:
+    schedules = access.visible(
+        user,
+        VIEW,
+        Schedule.objects.filter(starts_on__lte=end).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)),
+    ).prefetch_related("exceptions")
+    items = []
+    for schedule in schedules:
+        for occurrence in occurrences(schedule, start, end):
+            items.append(
+                CalendarItem(
+                    uid=f"schedule-{schedule.pk}-{occurrence.date:%Y%m%d}",
+                    title=schedule.title,
+                    starts_at=occurrence.starts_at,
+                    ends_at=occurrence.ends_at,
+                    url=reverse("activities:schedule_detail", args=[schedule.pk]),
+                    category="occurrence",
+                    place=schedule.place,
+                    description=schedule.description,
+                )
+            )
+    return items
+
+
+def items_for(user: Any, start: dt.date, end: dt.date) -> list[CalendarItem]:
+    """Everything on the user's calendar between start and end (both included), in time order."""
+    items = event_items(user, start, end) + occurrence_items(user, start, end)
+    for source in SOURCES:
+        items.extend(source(user, start, end))
+    return sorted(items, key=lambda item: item.sort_key)
+
+
+@dataclass
+class Day:
+    date: dt.date
+    in_month: bool
+    items: list[CalendarItem]
+
+
+def month_grid(year: int, month: int, items: Iterable[CalendarItem]) -> list[list[Day]]:
+    """Weeks (Monday first) of the month with each day's items; days of the neighbour months greyed."""
+    by_day: dict[dt.date, list[CalendarItem]] = {}
+    for item in items:
+        by_day.setdefault(item.day, []).append(item)
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    return [[Day(day, day.month == month, by_day.get(day, [])) for day in week] for week in weeks]
+
+
+def month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """The first and last day shown on the month's grid (whole weeks)."""
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    return weeks[0][0], weeks[-1][-1]

@@ -1,0 +1,242 @@
+"""Forms of the activities screens; the rules live in activities/services/."""
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from finance.forms import leaf_accounts
+from members.models import Member, OrgUnit
+
+from .models import Event, EventKind, GroupPlan, PolicyRule, Recurrence, Schedule
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+WEEKDAYS = [(i, _("星期%(day)s") % {"day": d}) for i, d in enumerate("一二三四五六日")]
+
+
+def bootstrap(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, (forms.HiddenInput, forms.CheckboxInput)):
+            continue
+        if isinstance(widget, forms.CheckboxSelectMultiple):
+            continue
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs.setdefault("class", css)
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "kind",
+            "org_unit",
+            "starts_at",
+            "ends_at",
+            "place",
+            "eligibility",
+            "eligible_units",
+            "capacity",
+            "signup_opens_at",
+            "signup_closes_at",
+            "items_per_person",
+            "budget",
+            "account",
+            "responsible",
+            "description",
+        ]
+        widgets = {
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
+            "signup_opens_at": DATETIME,
+            "signup_closes_at": DATETIME,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "eligible_units": forms.SelectMultiple(attrs={"size": 4}),
+        }
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["org_unit"].queryset = units
+        self.fields["org_unit"].empty_label = None
+        self.fields["eligible_units"].queryset = units
+        self.fields["account"].queryset = leaf_accounts()
+        self.fields["account"].help_text = _("留空则按活动类型选择（文体活动记 50101 等）")
+        self.fields["responsible"].queryset = Member.objects.filter(
+            org_unit__in=units, status=Member.Status.ACTIVE
+        ).order_by("name")
+        self.fields["budget"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+        if self.instance.pk:
+            # The unit of an existing event does not move (its sign-ups and books are there).
+            del self.fields["org_unit"]
+        bootstrap(self)
+
+    def _post_clean(self) -> None:
+        # Saved by services.event_create / event_update, which check the rules with messages per field.
+        pass
+
+
+class SubEventForm(forms.Form):
+    name = forms.CharField(label=_("项目名称"), max_length=100)
+    capacity = forms.IntegerField(label=_("名额"), min_value=1, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class ResultForm(forms.Form):
+    result = forms.CharField(label=_("成绩"), max_length=50, required=False)
+    rank = forms.IntegerField(label=_("名次"), min_value=1, required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("取消原因"), max_length=200, required=False)
+
+
+class ExpenseForm(forms.Form):
+    date = forms.DateField(label=_("记账日期"), widget=DATE)
+    amount = forms.DecimalField(label=_("金额（元）"), max_digits=14, decimal_places=2, min_value=0.01)
+    summary = forms.CharField(label=_("摘要"), max_length=150)
+    counterparty = forms.CharField(label=_("收款单位/个人"), max_length=100, required=False)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("token", uuid.uuid4().hex)
+        initial.setdefault("date", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"]
+        if not token.isalnum():
+            raise forms.ValidationError(_("表单已失效，请刷新页面后重新填写。"))
+        return token
+
+
+class ScheduleForm(forms.ModelForm):
+    weekday = forms.TypedChoiceField(label=_("星期"), choices=[("", "—"), *WEEKDAYS], coerce=int, required=False)
+    month_of_quarter = forms.TypedChoiceField(
+        label=_("季度中的第几个月"),
+        choices=[("", "—"), (1, _("第一个月")), (2, _("第二个月")), (3, _("第三个月"))],
+        coerce=int,
+        required=False,
+    )
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "title",
+            "kind",
+            "org_unit",
+            "recurrence",
+            "weekday",
+            "day",
+            "month_of_quarter",
+            "start_time",
+            "end_time",
+            "starts_on",
+            "ends_on",
+            "place",
+            "responsible",
+            "description",
+        ]
+        widgets = {
+            "start_time": TIME,
+            "end_time": TIME,
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units
+        self.fields["org_unit"].empty_label = None
+        self.fields["recurrence"].choices = Recurrence.choices
+        self.fields["kind"].initial = EventKind.CONTEST
+        self.fields["responsible"].queryset = Member.objects.filter(
+            org_unit__in=units, status=Member.Status.ACTIVE
+        ).order_by("name")
+        bootstrap(self)
+
+    def _post_clean(self) -> None:
+        # The model's rule constraint is checked by the service with a message per field.
+        pass
+
+
+class SkipForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=DATE)
+    reason = forms.CharField(label=_("原因"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("小组名称"), max_length=100)
+    org_unit = forms.ModelChoiceField(label=_("所属工会"), queryset=OrgUnit.objects.none(), empty_label=None)
+    leader = forms.ModelChoiceField(label=_("组长"), queryset=Member.objects.none())
+    description = forms.CharField(label=_("简介"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units
+        self.fields["leader"].queryset = Member.objects.filter(
+            org_unit__in=units, status=Member.Status.ACTIVE
+        ).order_by("name")
+        bootstrap(self)
+
+
+class GroupPlanForm(forms.ModelForm):
+    class Meta:
+        model = GroupPlan
+        fields = ["year", "content", "budget_requested"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("year", timezone.localdate().year)
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+    def _post_clean(self) -> None:
+        pass  # saved by services.group_plan_save
+
+
+class DecisionForm(forms.Form):
+    budget_approved = forms.DecimalField(label=_("批准经费（元）"), max_digits=14, decimal_places=2, required=False)
+    note = forms.CharField(label=_("审批意见"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
+
+
+class PolicyRuleForm(forms.ModelForm):
+    class Meta:
+        model = PolicyRule
+        fields = ["org_unit", "event_kind", "rule", "limit", "severity", "note"]
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units
+        self.fields["org_unit"].empty_label = None
+        bootstrap(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("rule") and data["rule"] != PolicyRule.Kind.NO_UNION_FUNDS and not data.get("limit"):
+            self.add_error("limit", _("请填写限额（天数或每人每天的元数）。"))
+        return data
+
+    def _post_clean(self) -> None:
+        pass  # saved by services.policy_rule_create

@@ -1,0 +1,85 @@
+"""Occurrences of recurring schedules, computed for the range asked for: nothing is materialised.
+
+Rules: weekly on a weekday (每周五), monthly on a day (每月15日), quarterly on a day of the n-th
+month of each quarter (每季度第一个月第九日 = 1月9日, 4月9日, 7月9日, 10月9日). A day past the end of
+a shorter month (31 in April) falls on that month's last day: an office that meets "on the 31st"
+means "at the end of the month", not "skip April". Exceptions (停止一次) drop single dates.
+"""
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .models import Recurrence, Schedule
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    schedule: Schedule
+    date: dt.date
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.date, self.schedule.start_time))
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.date, self.schedule.end_time))
+
+
+def _months(start: dt.date, end: dt.date) -> Iterator[tuple[int, int]]:
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _on_day(year: int, month: int, day: int) -> dt.date:
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def rule_dates(schedule: Schedule, start: dt.date, end: dt.date) -> Iterator[dt.date]:
+    """The dates the rule gives between start and end (both included), before exceptions."""
+    first = max(start, schedule.starts_on)
+    last = min(end, schedule.ends_on) if schedule.ends_on else end
+    if first > last:
+        return
+    if schedule.recurrence == Recurrence.WEEKLY:
+        day = first + dt.timedelta(days=(schedule.weekday - first.weekday()) % 7)
+        while day <= last:
+            yield day
+            day += dt.timedelta(days=7)
+        return
+    for year, month in _months(first, last):
+        if schedule.recurrence == Recurrence.QUARTERLY and (month - 1) % 3 != schedule.month_of_quarter - 1:
+            continue
+        day = _on_day(year, month, schedule.day)
+        if first <= day <= last:
+            yield day
+
+
+def occurrences(
+    schedule: Schedule, start: dt.date, end: dt.date, cancelled: Iterable[dt.date] | None = None
+) -> list[Occurrence]:
+    """The occurrences between start and end (both included), without the cancelled dates.
+
+    Pass `cancelled` when the exceptions were fetched already (the calendar prefetches them);
+    otherwise they are read from the schedule.
+    """
+    if cancelled is None:
+        cancelled = [e.date for e in schedule.exceptions.all()]
+    skip = set(cancelled)
+    return [Occurrence(schedule, day) for day in rule_dates(schedule, start, end) if day not in skip]
+
+
+def describe(schedule: Schedule) -> str:
+    """The rule in words: 每周五 14:00–17:00."""
+    times = f"{schedule.start_time:%H:%M}–{schedule.end_time:%H:%M}"
+    if schedule.recurrence == Recurrence.WEEKLY:
+        return f"每周{'一二三四五六日'[schedule.weekday]} {times}"
+    if schedule.recurrence == Recurrence.MONTHLY:
+        return f"每月{schedule.day}日 {times}"
+    return f"每季度第{'一二三'[schedule.month_of_quarter - 1]}个月{schedule.day}日 {times}"

@@ -1,0 +1,116 @@
+"""Recurring schedules (每周五 14:00–17:00 全员健身) and their exceptions (国庆放假停一次)."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from members import access
+from members.models import Member, OrgUnit
+from union_office.audit import audit_record
+
+from .. import workflow
+from ..models import EventKind, Recurrence, Schedule, ScheduleException
+from ..recurrence import describe, rule_dates
+from .common import ActivityError
+
+
+def _check(values: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    if not (values.get("title") or "").strip():
+        errors["title"] = _("请填写活动名称。")
+    recurrence = values.get("recurrence")
+    if recurrence == Recurrence.WEEKLY and values.get("weekday") not in range(7):
+        errors["weekday"] = _("每周重复的活动请选择星期几。")
+    if recurrence in (Recurrence.MONTHLY, Recurrence.QUARTERLY) and values.get("day") not in range(1, 32):
+        errors["day"] = _("请填写每月的第几日（1–31）。")
+    if recurrence == Recurrence.QUARTERLY and values.get("month_of_quarter") not in (1, 2, 3):
+        errors["month_of_quarter"] = _("请选择每季度的第几个月（1–3）。")
+    if recurrence not in Recurrence.values:
+        errors["recurrence"] = _("请选择重复方式。")
+    start, end = values.get("start_time"), values.get("end_time")
+    if start is None or end is None or end <= start:
+        errors["end_time"] = _("结束时刻须晚于开始时刻。")
+    if values.get("ends_on") and values.get("starts_on") and values["ends_on"] < values["starts_on"]:
+        errors["ends_on"] = _("结束日期不能早于起始日期。")
+    if errors:
+        raise ActivityError(errors)
+
+
+def schedule_create(
+    *,
+    actor: Any,
+    org_unit: OrgUnit,
+    title: str,
+    recurrence: str,
+    start_time: dt.time,
+    end_time: dt.time,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    weekday: int | None = None,
+    day: int | None = None,
+    month_of_quarter: int | None = None,
+    kind: str = EventKind.OTHER,
+    place: str = "",
+    description: str = "",
+    responsible: Member | None = None,
+) -> Schedule:
+    access.require(actor, workflow.MANAGE, org_unit)
+    values = {
+        "title": (title or "").strip(),
+        "recurrence": recurrence,
+        "start_time": start_time,
+        "end_time": end_time,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        # Only the fields of the chosen rule are kept, so the row says exactly one thing.
+        "weekday": weekday if recurrence == Recurrence.WEEKLY else None,
+        "day": day if recurrence != Recurrence.WEEKLY else None,
+        "month_of_quarter": month_of_quarter if recurrence == Recurrence.QUARTERLY else None,
+        "kind": kind,
+        "place": (place or "").strip(),
+        "description": description or "",
+        "responsible": responsible,
+    }
+    _check(values)
+    with transaction.atomic():
+        schedule = Schedule.objects.create(org_unit=org_unit, **values)
+        audit_record(
+            actor=actor, action="activities.schedule.create", obj=schedule, changes={"rule": describe(schedule)}
+        )
+    return schedule
+
+
+def schedule_skip(*, actor: Any, schedule_id: int, date: dt.date, reason: str = "") -> ScheduleException:
+    """Cancel one occurrence (节假日停一次); the date must be one the rule gives."""
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().select_related("org_unit").get(pk=schedule_id)
+        access.require(actor, workflow.MANAGE, schedule.org_unit)
+        if date not in set(rule_dates(schedule, date, date)):
+            raise ActivityError(
+                _("%(date)s 不是“%(title)s”（%(rule)s）的活动日。")
+                % {"date": date.isoformat(), "title": schedule.title, "rule": describe(schedule)}
+            )
+        exception, created = ScheduleException.objects.get_or_create(
+            schedule=schedule, date=date, defaults={"reason": (reason or "").strip()}
+        )
+        if not created:
+            raise ActivityError(_("%(date)s 的活动已经取消过了。") % {"date": date.isoformat()})
+        audit_record(
+            actor=actor,
+            action="activities.schedule.skip",
+            obj=schedule,
+            changes={"date": date.isoformat(), "reason": exception.reason},
+        )
+    return exception
+
+
+def schedule_unskip(*, actor: Any, schedule_id: int, date: dt.date) -> None:
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().select_related("org_unit").get(pk=schedule_id)
+        access.require(actor, workflow.MANAGE, schedule.org_unit)
+        deleted, _rows = ScheduleException.objects.filter(schedule=schedule, date=date).delete()
+        if not deleted:
+            raise ActivityError(_("%(date)s 的活动没有取消。") % {"date": date.isoformat()})
+        audit_record(actor=actor, action="activities.schedule.unskip", obj=schedule, changes={"date": date.isoformat()})
