@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import budget, dues, ledger
+from .views import budget, dues, ledger, reports
 
 app_name = "finance"
 urlpatterns = [
@@ -19,4 +19,10 @@ urlpatterns = [
     path("dues/", dues.dues_index, name="dues"),
     path("dues/create/", dues.dues_create, name="dues_create"),
     path("dues/<int:pk>/", dues.dues_detail, name="dues_detail"),
+    path("reports/", reports.report_index, name="reports"),
+    path("reports/<slug:key>/", reports.report_detail, name="report"),
+    path("reports/<slug:key>/xlsx/", reports.report_xlsx, name="report_xlsx"),
+    path("reports/<slug:key>/pdf/", reports.report_pdf, name="report_pdf"),
+    path("export/", reports.ledger_export, name="ledger_export"),
+    path("import/", reports.ledger_import, name="ledger_import"),
 ]
