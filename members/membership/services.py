@@ -303,12 +303,7 @@ def membership_apply_due(*, today: datetime.date | None = None) -> int:
                 changes = _apply(member, change)
                 change.state = State.APPROVED
                 change.save(update_fields=["state", "updated_at"])
-                audit_record(
-                    actor=None,
-                    action="membership.apply",
-                    obj=member,
-                    changes={**changes, "change": [None, change.pk]},
-                )
+                audit_record(actor=None, action="membership.apply", obj=member, changes=changes)
             closed += 1
     return closed
 
