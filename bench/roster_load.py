@@ -22,7 +22,9 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "12"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+# gunicorn's own advice for sync workers: 2 × cores + 1 (one computes while another waits on
+# PostgreSQL or the network); 5 on the 2-core machine of docs/performance.md.
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 

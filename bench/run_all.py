@@ -468,9 +468,43 @@ def wrk(load, url: str, cookie: str | None, connections: int, duration: str) -> 
     return json.loads(output.strip().splitlines()[-1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(server_pid: int) -> dict[int, float]:
+    """CPU seconds so far of each gunicorn worker and each PostgreSQL backend serving the bench
+    database: what one page costs the machine, whatever else runs on it (wall times on a shared
+    machine say as much about the neighbours as about the page)."""
+    from django.db import connection
+
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server_pid:
+                workers.append(int(stat.parent.name))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = [pid for (pid,) in cursor.fetchall()]
+    return {pid: _cpu_seconds(pid) for pid in [*workers, *backends]}
+
+
+def cpu_ms_per_request(before: dict[int, float], after: dict[int, float], requests: int) -> float:
+    spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+    return 1000 * spent / max(requests, 1)
+
+
 @contextlib.contextmanager
-def gunicorn(load) -> Iterator[str]:
-    """gunicorn on 127.0.0.1 only, with bench/settings.py (the reference views), as roster_load.py."""
+def gunicorn(load) -> Iterator[tuple[str, int]]:
+    """gunicorn on 127.0.0.1 only, with bench/settings.py (the reference views), as roster_load.py.
+    Yields the base URL and the server's pid."""
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -488,7 +522,7 @@ def gunicorn(load) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{load.PORT}"
         load.wait_until_up(base + "/bench/trivial/")
-        yield base
+        yield base, server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -510,24 +544,30 @@ def load_section() -> dict:
         ("search", "roster list, county chair, search 会员123", "/members/?q=%E4%BC%9A%E5%91%98123", county),
     ]
     results = {}
-    with gunicorn(load) as base:
+    with gunicorn(load) as (base, server_pid):
         for key, label, path, cookie in targets:
             note(f"wrk {WARMUP} + {load.DURATION} + {SINGLE_DURATION} at 1 connection: {label}")
             wrk(load, base + path, cookie, load.CONNECTIONS, WARMUP)  # not reported: connections, caches
+            cpu_before, load_before = server_cpu(server_pid), os.getloadavg()[0]
             results[key] = {"label": label, **wrk(load, base + path, cookie, load.CONNECTIONS, load.DURATION)}
+            results[key]["cpu_ms"] = cpu_ms_per_request(cpu_before, server_cpu(server_pid), results[key]["requests"])
+            results[key]["load"] = (load_before, os.getloadavg()[0])
             results[key]["single"] = wrk(load, base + path, cookie, 1, SINGLE_DURATION)
     trivial, template = results["trivial"], results["template"]
     out(
         f"gunicorn {load.WORKERS} sync workers on 127.0.0.1, wrk 2 threads, {load.CONNECTIONS} connections, "
         f"{load.DURATION} per page after a {WARMUP} warm-up (wrk timeout 30 s). Ratios: p95 as a "
-        "multiple of the reference's p95; req/s as a share of the reference's. The last column is one "
-        f"connection for {SINGLE_DURATION} (no queue: the time one request takes).\n"
+        "multiple of the reference's p95; req/s as a share of the reference's. \"1 connection\" is one "
+        f'connection for {SINGLE_DURATION} (no queue: the time one request takes). "CPU / request" is '
+        "the CPU time the gunicorn workers and the PostgreSQL backends spent during the 12-connection "
+        "run divided by the requests served (wrk's own CPU not included): unlike the times, it does not "
+        "depend on what else the machine is running. Load average (1 min) before and after each run.\n"
     )
     out(
         "| page | req/s | p50 | p95 | p99 | errors / non-2xx | p95 ÷ trivial | p95 ÷ 50-row | "
-        "req/s vs trivial | req/s vs 50-row | 1 connection: p50, req/s |"
+        "req/s vs trivial | req/s vs 50-row | 1 connection: p50, req/s | CPU / request | load average |"
     )
-    out("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    out("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for result in results.values():
         single = result["single"]
         out(
@@ -535,7 +575,8 @@ def load_section() -> dict:
             f"| {result['p99_ms']:.1f} ms | {result['errors']} / {result['non2xx']} "
             f"| {result['p95_ms'] / trivial['p95_ms']:.1f}× | {result['p95_ms'] / template['p95_ms']:.1f}× "
             f"| {result['rps'] / trivial['rps']:.1%} | {result['rps'] / template['rps']:.1%} "
-            f"| {single['p50_ms']:.1f} ms, {single['rps']:.0f} |"
+            f"| {single['p50_ms']:.1f} ms, {single['rps']:.0f} | {result['cpu_ms']:.1f} ms "
+            f"| {result['load'][0]:.1f} → {result['load'][1]:.1f} |"
         )
     out()
     page_breakdown([(key, label, path) for key, label, path, _cookie in targets[2:]])
@@ -552,10 +593,12 @@ def page_breakdown(pages: list[tuple[str, str, str]]) -> None:
     users = {"county": "bench_county", "branch": "bench_branch", "search": "bench_county"}
     out(
         "Where one request's time goes: the same pages through the test client in one process, one at a time, "
-        "after a warm-up request (so the county's statistics come from the cache, as under load); median of 7.\n"
+        "after a warm-up request (so the county's statistics come from the cache, as under load); median of 7. "
+        "The last column is the CPU time of this process (test client included, PostgreSQL not): it does not "
+        "grow while the process waits for a core, as the times do on a busy machine.\n"
     )
-    out("| page | total | SQL (client side) | queries | Python: views, forms, template |")
-    out("|---|--:|--:|--:|--:|")
+    out("| page | total | SQL (client side) | queries | Python: views, forms, template | CPU of this process |")
+    out("|---|--:|--:|--:|--:|--:|")
     for key, label, path in pages:
         client = Client(SERVER_NAME="127.0.0.1")
         client.force_login(get_user_model().objects.get(username=users[key]))
@@ -573,16 +616,16 @@ def page_breakdown(pages: list[tuple[str, str, str]]) -> None:
                     timing["queries"] += 1
 
             with connection.execute_wrapper(timed):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 status = client.get(path).status_code
-                total = time.perf_counter() - started
+                total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
             if status != 200:
                 raise SystemExit(f"{label}: status {status}")
-            samples.append((total, timing["sql"], timing["queries"]))
-        total, sql = median([t for t, _s, _q in samples]), median([s for _t, s, _q in samples])
+            samples.append((total, timing["sql"], timing["queries"], cpu))
+        total, sql = median([sample[0] for sample in samples]), median([sample[1] for sample in samples])
         out(
             f"| {label} | {total * 1000:.1f} ms | {sql * 1000:.1f} ms | {samples[-1][2]} "
-            f"| {(total - sql) * 1000:.1f} ms |"
+            f"| {(total - sql) * 1000:.1f} ms | {median([sample[3] for sample in samples]) * 1000:.1f} ms |"
         )
     out()
 
