@@ -257,6 +257,8 @@ def test_dues_through_the_page(login, org, books, treasurer):
     batch = DuesBatch.objects.get()
     assert batch.total == Decimal("25.00")
     assert client.get(reverse("finance:dues_detail", args=[batch.pk])).status_code == 200
+    entry_page = client.get(reverse("finance:entry_detail", args=[batch.entry_id])).content.decode()
+    assert reverse("finance:dues_detail", args=[batch.pk]) in entry_page
     again = client.post(reverse("finance:dues_create"), {"unit": org.school.pk, "year": 2026, "month": 2}, follow=True)
     assert "已经计算并记账" in again.content.decode() or "已记账" in again.content.decode()
     assert DuesBatch.objects.count() == 1
