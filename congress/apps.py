@@ -8,6 +8,14 @@ class CongressConfig(AppConfig):
 
     def ready(self) -> None:
         from members.modules import Module, register_module
+        from union_office.notifications import register_kind
+
+        register_kind(
+            "congress.reply_due",
+            label=_("提案催办"),
+            description=_("交办给本部门的提案到期前和逾期后提醒答复"),
+        )
+        register_kind("congress.motion_replied", label=_("提案已答复"), description=_("您的提案得到答复时通知您评价"))
 
         register_module(
             Module(
