@@ -73,6 +73,7 @@ class EventForm(forms.ModelForm):
             org_unit__in=units, status=Member.Status.ACTIVE
         ).order_by("name")
         self.fields["budget"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+        self.fields["budget"].required = False
         if self.instance.pk:
             # The unit of an existing event does not move (its sign-ups and books are there).
             del self.fields["org_unit"]
