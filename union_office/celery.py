@@ -25,14 +25,23 @@ app.conf.beat_schedule = {
         "task": "members.tasks.roster_retention_cleanup_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # "reminders-dispatch-due": added by _reminders_schedule below, once the settings are loaded.
+    # Apps add other periodic work here as they gain it (motion 催办, hardship re-checks).
+}
+
+
+@app.on_after_configure.connect
+def _reminders_schedule(sender: Celery, **kwargs: object) -> None:
+    # Not read at import: this module is imported by the union_office package, so while a
+    # settings module that imports union_office.settings (bench/settings.py) is itself still
+    # being imported; Celery loads its configuration, and sends this signal, on first use.
+    interval = float(settings.REMINDERS_DISPATCH_INTERVAL)
     # Every reminder of every app (event reminders, plan deadlines, monthly digests) is a Delivery
     # row; this run sends the due ones, each exactly once (docs/notifications.md). Runs that
     # overlap split the rows (SKIP LOCKED); a tick that expires unrun loses nothing, the next
     # one finds the same rows, so the message expires rather than queueing up behind a dead worker.
-    "reminders-dispatch-due": {
+    sender.conf.beat_schedule["reminders-dispatch-due"] = {
         "task": "union_office.tasks.reminders_dispatch_task",
-        "schedule": float(settings.REMINDERS_DISPATCH_INTERVAL),
-        "options": {"expires": float(settings.REMINDERS_DISPATCH_INTERVAL)},
-    },
-    # Apps add other periodic work here as they gain it (motion 催办, hardship re-checks).
-}
+        "schedule": interval,
+        "options": {"expires": interval},
+    }
