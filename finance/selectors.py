@@ -154,6 +154,8 @@ class BudgetRow:
     approved: Decimal | None
     adjusted: Decimal
     actual: Decimal
+    # For a parent without a line of its own: the sum of its sub-items' adjusted budgets.
+    sub_available: Decimal | None = None
 
     @property
     def available(self) -> Decimal | None:
@@ -204,4 +206,9 @@ def budget_rows(budget: Budget) -> list[BudgetRow]:
                 actual=actual.get(account.code, ZERO),
             )
         )
+    by_code = {row.account.code: row for row in rows}
+    for row in rows:
+        parent = by_code.get(row.account.code[:3]) if row.account.parent_id else None
+        if parent is not None and parent.line is None and row.line is not None:
+            parent.sub_available = (parent.sub_available or ZERO) + row.available
     return rows

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from finance import services
+from finance import selectors, services
 from finance.models import Account, Budget, BudgetAdjustment, BudgetStatus, DuesBatch, LedgerEntry, MonthClose
 from finance.tests.builders import approved_budget, book
 from members.tests.factories import MemberFactory
@@ -247,6 +247,9 @@ def test_budget_pages(login, org, books, treasurer, chair):
     assert draft.status == BudgetStatus.APPROVED and draft.lines.get().approved == Decimal("1000.50")
     detail = chair_client.get(reverse("finance:budget_detail", args=[books["budget"].pk])).content.decode()
     assert "6.00%" in detail  # 300 of 5,000 spent on 50201
+    rows = {row.account.code: row for row in selectors.budget_rows(books["budget"])}
+    assert rows["502"].line is None and rows["502"].sub_available == Decimal("5000.00")
+    assert rows["502"].actual == Decimal("300.00") and rows["501"].sub_available is None
 
 
 def test_dues_through_the_page(login, org, books, treasurer):
