@@ -92,7 +92,7 @@ def roster(event: Event) -> QuerySet[SignUp]:
         .exclude(status=SignUpStatus.CANCELLED)
         .select_related("member__org_unit", "member__department")
         .prefetch_related(Prefetch("entries", queryset=SubEventEntry.objects.select_related("sub_event")))
-        .order_by("status", "queued_at", "pk")
+        .order_by("queued_at", "pk")
     )
 
 

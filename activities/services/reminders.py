@@ -30,9 +30,10 @@ def _due_at(event: Event) -> dt.datetime:
 
 
 def _subject(event: Event) -> str:
+    starts = timezone.localtime(event.starts_at)
     return _("活动提醒：%(title)s（%(when)s，%(place)s）") % {
         "title": event.title,
-        "when": f"{timezone.localtime(event.starts_at):%m月%d日 %H:%M}",
+        "when": f"{starts.month}月{starts.day}日 {starts:%H:%M}",
         "place": event.place or _("地点另行通知"),
     }
 

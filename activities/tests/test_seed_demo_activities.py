@@ -1,0 +1,28 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from activities.models import Event, GroupPlan, InterestGroup, PolicyRule, Schedule, SignUp
+
+
+@pytest.mark.django_db
+def test_demo_activities_are_created_once_after_seed_demo(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo_activities", stdout=StringIO())
+    call_command("seed_demo_activities", stdout=StringIO())
+    assert set(Event.objects.values_list("kind", flat=True)) == {"womens_day", "sports_day", "retreat"}
+    sports = Event.objects.get(kind="sports_day")
+    assert sports.items.count() == 4 and sports.status == "open"
+    assert SignUp.objects.filter(event=sports, status="signed_up").count() == 18
+    assert Event.objects.get(kind="womens_day").eligibility == "women"
+    assert Schedule.objects.get(title="全员健身").exceptions.get().reason == "国庆放假"
+    assert InterestGroup.objects.count() == 1 and GroupPlan.objects.get().status == "submitted"
+    assert PolicyRule.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_demo_activities_need_the_demo_union():
+    with pytest.raises(CommandError, match="seed_demo"):
+        call_command("seed_demo_activities", stdout=StringIO())

@@ -1,0 +1,86 @@
+"""Browser walk of activities (issue 6): the demo member finds the sports day on the union calendar,
+opens it, signs up (htmx, no reload) and enters a 比赛项目; after the reminder dispatch the reminder is
+in her inbox. The organiser checks her in on a phone-sized screen. Screenshots go to
+test-artifacts/screenshots/activities-*.png."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser.conftest import ARTIFACTS, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_member_signs_up_from_the_calendar_and_is_reminded(browser, live_server, demo):
+    from django.utils import timezone
+
+    from activities.models import Event, SignUp
+    from union_office.notifications.dispatch import reminders_dispatch_due
+
+    call_command("seed_demo_activities", stdout=StringIO())
+    sports = Event.objects.get(title="教职工趣味运动会")
+    starts = timezone.localtime(sports.starts_at)
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    log_in(page, live_server, "member")
+
+    # The calendar of the sports day's month: the event, the weekly 全员健身, the 三八 event.
+    page.goto(f"{live_server.url}/activities/calendar/?year={starts.year}&month={starts.month}")
+    item = page.locator(f"[data-testid=cal-event-{sports.pk}]")
+    assert item.count() == 1
+    assert page.locator("[data-testid=calendar]").get_by_text("全员健身").count() >= 3
+    page.screenshot(path=str(ARTIFACTS / "activities-calendar.png"), full_page=True)
+
+    item.click()
+    page.wait_for_url(f"{live_server.url}/activities/{sports.pk}/")
+    page.click("[data-testid=signup-button]")
+    page.wait_for_selector("[data-testid=my-status]")
+    assert page.locator("[data-testid=my-status]").inner_text() == "已报名"
+    tug = sports.items.get(name="拔河")
+    page.click(f"[data-testid=item-{tug.pk}]")
+    page.wait_for_selector(f"[data-testid=item-{tug.pk}].btn-success")
+    page.screenshot(path=str(ARTIFACTS / "activities-event-signed-up.png"), full_page=True)
+    signup = SignUp.objects.get(event=sports, member__user__username="member")
+    assert signup.status == "signed_up" and signup.entries.get().sub_event == tug
+
+    # The day before: the dispatcher runs, the reminder is in her inbox.
+    reminders_dispatch_due(now=sports.starts_at)
+    page.goto(f"{live_server.url}/notifications/")
+    assert page.get_by_text("活动提醒：教职工趣味运动会").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "activities-inbox.png"), full_page=True)
+
+    # A man cannot join the 三八 event: the page says so instead of offering the button.
+    womens_day = Event.objects.get(title="三八妇女节插花茶艺活动")
+    page.goto(f"{live_server.url}/activities/{womens_day.pk}/")
+    assert page.locator("[data-testid=signup-button]").count() == 1  # 吴雪 may
+    context.close()
+
+    # The organiser's phone: check her in.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    page = phone.new_page()
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    log_in(page, live_server, "chair")
+    page.goto(f"{live_server.url}/activities/{sports.pk}/check-in/")
+    page.fill("#check-in-search", "吴雪")
+    page.click(f"[data-testid=check-in-{signup.pk}]")
+    page.wait_for_selector(f"#signup-{signup.pk} .btn-success")
+    page.screenshot(path=str(ARTIFACTS / "activities-check-in-phone.png"), full_page=False)
+    signup.refresh_from_db()
+    assert signup.status == "checked_in"
+    phone.close()
+
+    # The printable 签到表 on the organiser's desk.
+    desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = desk.new_page()
+    log_in(page, live_server, "chair")
+    page.goto(f"{live_server.url}/activities/{sports.pk}/roster/")
+    assert page.locator("[data-testid=roster] tbody tr").count() == 19
+    page.screenshot(path=str(ARTIFACTS / "activities-roster-print.png"), full_page=True)
+    page.goto(f"{live_server.url}/activities/{sports.pk}/")
+    page.screenshot(path=str(ARTIFACTS / "activities-event-organiser.png"), full_page=True)
+    desk.close()
+    assert errors == []
