@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/expenses/", events.expense_create, name="expense_create"),
     path("<int:pk>/signup/", signups.signup, name="signup"),
     path("<int:pk>/cancel/", signups.cancel, name="cancel"),
+    path("<int:pk>/signup-for/", signups.signup_for, name="signup_for"),
     path("<int:pk>/items/<int:item_pk>/toggle/", signups.item_toggle, name="item_toggle"),
     path("<int:pk>/check-in/", signups.check_in_page, name="check_in_page"),
     path("<int:pk>/check-in/<int:signup_pk>/", signups.check_in, name="check_in"),

@@ -213,3 +213,16 @@ def test_group_screens(login, chair, member, org):
     client.post(reverse("activities:group_plan_transition", args=[plan.pk, "approve"]), {"budget_approved": "1200"})
     plan.refresh_from_db()
     assert (plan.status, plan.budget_approved) == ("approved", Decimal("1200.00"))
+
+
+def test_the_organiser_signs_up_a_retiree_by_name(login, chair, member, org):
+    from members.models import Member
+
+    event = build_event(org.school, eligibility=Eligibility.RETIREES, title="重阳登山")
+    retiree = person(org.branch_b, name="老张", status=Member.Status.RETIRED)
+    client = login(chair)
+    client.post(reverse("activities:signup_for", args=[event.pk]), {"who": "老张"})
+    assert SignUp.objects.get(event=event).member == retiree
+    response = client.post(reverse("activities:signup_for", args=[event.pk]), {"who": "没有这个人"}, follow=True)
+    assert "没有找到姓名或会员编号为“没有这个人”的会员" in response.text
+    assert login(member).post(reverse("activities:signup_for", args=[event.pk]), {"who": "老张"}).status_code == 403

@@ -2,9 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from members.models import Member
 
 from .. import selectors, services
 from ..models import SignUp, SignUpStatus
@@ -100,3 +104,39 @@ def roster_print(request: HttpRequest, pk: int) -> HttpResponse:
         "waiting": [r for r in rows if r.status == SignUpStatus.WAITLISTED],
     }
     return render(request, "activities/roster_print.html", context)
+
+
+@require_POST
+def signup_for(request: HttpRequest, pk: int) -> HttpResponse:
+    """代为报名: the organiser signs up a member by name or 会员编号 (retirees, members without a login)."""
+    event = selectors.event_for_manager(request.user, pk)
+    who = request.POST.get("who", "").strip()
+    candidates = (
+        list(
+            Member.objects.filter(org_unit__path__startswith=event.org_unit.path).filter(
+                Q(name=who) | Q(member_no=who)
+            )[:2]
+        )
+        if who
+        else []
+    )
+    if not candidates:
+        messages.error(
+            request,
+            _("在“%(unit)s”没有找到姓名或会员编号为“%(who)s”的会员。") % {"unit": event.org_unit.name, "who": who},
+        )
+    elif len(candidates) > 1:
+        messages.error(request, _("有不止一位会员叫“%(who)s”，请输入会员编号。") % {"who": who})
+    else:
+        try:
+            signup = services.signup_create(actor=request.user, event_id=event.pk, member=candidates[0])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, f"{candidates[0].name}：{message}")
+        else:
+            messages.success(
+                request,
+                _("已为%(name)s报名（%(status)s）。")
+                % {"name": candidates[0].name, "status": signup.get_status_display()},
+            )
+    return redirect("activities:event_detail", pk=pk)
