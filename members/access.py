@@ -62,6 +62,7 @@ PERMISSIONS: dict[str, Permission] = {
         _perm("finance.approve_budget", _("批复经费预算"), Role.CHAIR),
         _perm("welfare.view_aid", _("查看帮扶档案与申请"), Role.CHAIR, Role.COMMITTEE),
         _perm("welfare.review_aid", _("审核帮扶申请"), Role.CHAIR, Role.COMMITTEE),
+        _perm("welfare.decide_aid", _("审定帮扶金额"), Role.CHAIR),
         _perm("welfare.apply", _("提交帮扶/助学申请"), *ALL_ROLES),
         _perm("congress.view_motions", _("查看提案"), *ALL_ROLES, reaches_up=True),
         _perm("congress.submit_motion", _("提交提案与建议"), *ALL_ROLES),

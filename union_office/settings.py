@@ -290,6 +290,12 @@ STORAGES = {
 # served by URL; views stream them after a permission check.
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Welfare documents (低保证, 病历, 身份证 copies) live in their own root, apart from MEDIA_ROOT, so a
+# misconfigured web server that publishes the media folder still cannot reach them.
+PRIVATE_MEDIA_ROOT = Path(env_str("DJANGO_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+# 公示 period of an aid decision, in days (objections may be raised until its last day).
+WELFARE_NOTICE_DAYS = env_int("WELFARE_NOTICE_DAYS", 5)
+WELFARE_UPLOAD_MAX_BYTES = env_int("WELFARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Outside production, serve straight from the finders (no collectstatic step for `make run`).

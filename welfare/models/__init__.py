@@ -1,0 +1,25 @@
+"""Welfare models, one module per area: attachments (private uploads), hardship files, aid
+applications, 慰问 visits. A 金秋助学 campaign module joins them as campaign.py."""
+
+from .aid import AidApplication, AidKind, AidState, AidStep, Objection
+from .attachments import Attachment
+from .hardship import FamilyMember, FileEvent, HardshipCause, HardshipFile, HardshipLevel, HardshipStatus
+from .visits import Visit, VisitKind, VisitRule
+
+__all__ = [
+    "AidApplication",
+    "AidKind",
+    "AidState",
+    "AidStep",
+    "Attachment",
+    "FamilyMember",
+    "FileEvent",
+    "HardshipCause",
+    "HardshipFile",
+    "HardshipLevel",
+    "HardshipStatus",
+    "Objection",
+    "Visit",
+    "VisitKind",
+    "VisitRule",
+]

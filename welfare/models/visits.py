@@ -1,0 +1,88 @@
+"""慰问 visits (送温暖, 五必访, 节日/生日) and the per-unit rules that cap them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from finance.models import LedgerEntry
+from members.models import Member, OrgUnit
+from union_office.models import TimeStampedModel
+
+
+class VisitKind(models.TextChoices):
+    ILLNESS = "illness", _("生病住院")
+    WEDDING = "wedding", _("结婚")
+    BIRTH = "birth", _("生育")
+    FUNERAL = "funeral", _("丧事")
+    RETIREMENT = "retirement", _("退休")
+    HARDSHIP = "hardship", _("困难")
+    FESTIVAL = "festival", _("节日")
+    BIRTHDAY = "birthday", _("生日")
+
+
+class VisitRule(models.Model):
+    """A unit's standard for one kind of visit; the nearest unit up the tree with a rule decides.
+
+    Blank limits mean "no limit of this sort".
+    """
+
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("慰问类型"), max_length=12, choices=VisitKind)
+    max_per_visit = models.DecimalField(_("每次最高（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    max_per_year = models.DecimalField(_("每人每年最高（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    once_per_cause_per_year = models.BooleanField(_("同一事由每年一次"), default=False)
+    cash_allowed = models.BooleanField(_("可发现金"), default=True)
+
+    class Meta:
+        verbose_name = _("慰问标准")
+        verbose_name_plural = _("慰问标准")
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "kind"], name="welfare_visit_rule_unique"),
+            models.CheckConstraint(condition=models.Q(kind__in=VisitKind.values), name="welfare_visit_rule_kind"),
+            models.CheckConstraint(
+                condition=models.Q(max_per_visit__isnull=True) | models.Q(max_per_visit__gte=0),
+                name="welfare_visit_rule_max_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_per_year__isnull=True) | models.Q(max_per_year__gte=0),
+                name="welfare_visit_rule_year_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit} · {self.get_kind_display()}"
+
+
+class Visit(TimeStampedModel):
+    member = models.ForeignKey(
+        Member, verbose_name=_("慰问对象"), on_delete=models.PROTECT, related_name="welfare_visits"
+    )
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属工会"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("慰问类型"), max_length=12, choices=VisitKind)
+    # The illness, the festival (春节, 中秋): "the same illness once a year" compares this.
+    cause = models.CharField(_("事由"), max_length=60)
+    visited_on = models.DateField(_("慰问日期"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    is_cash = models.BooleanField(_("现金"), default=True)
+    gift = models.CharField(_("慰问品"), max_length=100, blank=True)
+    visitors = models.CharField(_("慰问人"), max_length=200)
+    note = models.TextField(_("备注"), blank=True)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, verbose_name=_("记账凭证"), null=True, on_delete=models.PROTECT, related_name="welfare_visit"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("慰问")
+        verbose_name_plural = _("慰问")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=VisitKind.values), name="welfare_visit_kind"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="welfare_visit_amount_gte_0"),
+        ]
+        indexes = [
+            # The caps: a member's visits of one kind in a year.
+            models.Index(fields=["member", "kind", "visited_on"], name="welfare_visit_member_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.name} · {self.get_kind_display()} · {self.visited_on}"
