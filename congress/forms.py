@@ -147,11 +147,17 @@ class InviteForm(StyledForm):
 
 class RejectForm(StyledForm):
     reason = forms.ChoiceField(label=_("不予立案理由"), choices=RejectionReason.choices)
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("说明（理由为“其他”时必填）")}),
+    )
 
 
 class MergeForm(StyledForm):
-    into = forms.ModelChoiceField(label=_("并入提案"), queryset=Motion.objects.none())
+    into = forms.ModelChoiceField(
+        label=_("并入提案"), queryset=Motion.objects.none(), empty_label=_("请选择要并入的提案")
+    )
 
     def __init__(self, *args: Any, motion: Motion, candidates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -216,3 +216,26 @@ def test_the_motion_list_costs_the_same_for_1_and_30_rows(login, world, django_a
     with django_assert_num_queries(8):
         response = client.get(url)
     assert response.content.decode().count('data-status="registered"') == rows
+
+
+def test_attachments_are_checked_and_served_only_to_readers(login, world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client = login(user_of(world.d1))
+    url = reverse("congress:motion_create", args=[world.session.pk])
+    fake = SimpleUploadedFile("方案.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = client.post(url, MOTION_TEXT | {"attachment": fake})
+    assert "附件内容与扩展名 .pdf 不符" in response.content.decode()
+    exe = SimpleUploadedFile("run.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    assert "附件只能是" in client.post(url, MOTION_TEXT | {"attachment": exe}).content.decode()
+    assert not Motion.objects.exists()
+    pdf = SimpleUploadedFile("调研报告.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    client.post(url, MOTION_TEXT | {"attachment": pdf})
+    motion = Motion.objects.get()
+    assert motion.attachment_name == "调研报告.pdf" and "调研报告" not in motion.attachment.name
+    download = reverse("congress:motion_attachment", args=[motion.pk])
+    response = client.get(download)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 test"
+    assert login(world.member).get(download).status_code == 404  # a draft is the proposer's
+    assert login(world.outsider).get(download).status_code == 404
