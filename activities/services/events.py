@@ -157,7 +157,7 @@ def event_update(*, actor: Any, event_id: int, eligible_units: Iterable[OrgUnit]
     if unknown:
         raise TypeError(f"event_update cannot change {sorted(unknown)}")
     with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("org_unit").get(pk=event_id)
+        event = Event.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=event_id)
         access.require(actor, workflow.MANAGE, event.org_unit)
         if event.status in (EventStatus.FINISHED, EventStatus.CANCELLED):
             raise ActivityError(_("活动%(status)s，不能再修改。") % {"status": event.get_status_display()})
@@ -186,7 +186,7 @@ def event_update(*, actor: Any, event_id: int, eligible_units: Iterable[OrgUnit]
 
 def event_transition(*, actor: Any, event_id: int, action: str, reason: str = "") -> Event:
     with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("org_unit").get(pk=event_id)
+        event = Event.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=event_id)
         move = workflow.find(workflow.EVENT_TRANSITIONS, action, event.status)
         if move is None:
             raise ActivityError(_("活动当前为“%(status)s”，不能执行此操作。") % {"status": event.get_status_display()})
@@ -212,7 +212,7 @@ def event_transition(*, actor: Any, event_id: int, action: str, reason: str = ""
 def sub_event_add(*, actor: Any, event_id: int, name: str, capacity: int | None = None) -> SubEvent:
     name = (name or "").strip()
     with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("org_unit").get(pk=event_id)
+        event = Event.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=event_id)
         access.require(actor, workflow.MANAGE, event.org_unit)
         if not name:
             raise ActivityError(_("请填写比赛项目名称。"))

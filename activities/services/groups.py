@@ -49,7 +49,7 @@ def group_create(*, actor: Any, org_unit: OrgUnit, name: str, leader: Member, de
 def group_join(*, actor: Any, group_id: int) -> GroupMembership:
     member = own_member(actor)
     with transaction.atomic():
-        group = InterestGroup.objects.select_for_update().select_related("org_unit").get(pk=group_id)
+        group = InterestGroup.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=group_id)
         if member is None or member.status != MemberStatus.ACTIVE:
             raise ActivityError(_("您的账号没有关联在册会员，不能加入兴趣小组。"))
         if not member.org_unit.path.startswith(group.org_unit.path):
@@ -85,7 +85,7 @@ def group_plan_save(
     content = (content or "").strip()
     budget = _amount(budget_requested, _("申请经费"))
     with transaction.atomic():
-        group = InterestGroup.objects.select_for_update().select_related("org_unit").get(pk=group_id)
+        group = InterestGroup.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=group_id)
         if not _may_write_plan(actor, group):
             access.require(actor, workflow.MANAGE, group.org_unit)
         if not content:
@@ -112,7 +112,7 @@ def group_plan_transition(
     """submit (the leader), approve with an amount ≤ the request, or return with a reason (the committee)."""
     note = (note or "").strip()
     with transaction.atomic():
-        plan = GroupPlan.objects.select_for_update().select_related("group__org_unit").get(pk=plan_id)
+        plan = GroupPlan.objects.select_for_update(of=("self",)).select_related("group__org_unit").get(pk=plan_id)
         move = workflow.find(workflow.GROUP_PLAN_TRANSITIONS, action, plan.status)
         if move is None:
             raise ActivityError(_("计划当前为“%(status)s”，不能执行此操作。") % {"status": plan.get_status_display()})

@@ -154,7 +154,7 @@ def expense_book(
     if not summary:
         raise ActivityError(_("请填写摘要，写明这笔钱用在了什么上。"))
     with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("org_unit", "account").get(pk=event_id)
+        event = Event.objects.select_for_update(of=("self",)).select_related("org_unit", "account").get(pk=event_id)
         books = bookkeeping_unit(event.org_unit)
         access.require(actor, finance.CHANGE_LEDGER, books)
         if event.account is None:
@@ -238,7 +238,7 @@ def policy_rule_create(
 
 def policy_rule_delete(*, actor: Any, rule_id: int) -> None:
     with transaction.atomic():
-        rule = PolicyRule.objects.select_for_update().select_related("org_unit").get(pk=rule_id)
+        rule = PolicyRule.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=rule_id)
         access.require(actor, "activities.manage_events", rule.org_unit)
         audit_record(actor=actor, action="activities.policy.change", obj=rule, changes={"deleted": str(rule)})
         rule.delete()

@@ -85,7 +85,7 @@ def schedule_create(
 def schedule_skip(*, actor: Any, schedule_id: int, date: dt.date, reason: str = "") -> ScheduleException:
     """Cancel one occurrence (节假日停一次); the date must be one the rule gives."""
     with transaction.atomic():
-        schedule = Schedule.objects.select_for_update().select_related("org_unit").get(pk=schedule_id)
+        schedule = Schedule.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=schedule_id)
         access.require(actor, workflow.MANAGE, schedule.org_unit)
         if date not in set(rule_dates(schedule, date, date)):
             raise ActivityError(
@@ -108,7 +108,7 @@ def schedule_skip(*, actor: Any, schedule_id: int, date: dt.date, reason: str = 
 
 def schedule_unskip(*, actor: Any, schedule_id: int, date: dt.date) -> None:
     with transaction.atomic():
-        schedule = Schedule.objects.select_for_update().select_related("org_unit").get(pk=schedule_id)
+        schedule = Schedule.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=schedule_id)
         access.require(actor, workflow.MANAGE, schedule.org_unit)
         deleted, _rows = ScheduleException.objects.filter(schedule=schedule, date=date).delete()
         if not deleted:

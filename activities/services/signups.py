@@ -65,7 +65,7 @@ def window_refusal(event: Event) -> str | None:
 
 
 def _locked_event(event_id: int) -> Event:
-    return Event.objects.select_for_update().select_related("org_unit").get(pk=event_id)
+    return Event.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=event_id)
 
 
 def _acting_for(actor: Any, event: Event, member: Member | None) -> Member:
@@ -121,7 +121,7 @@ def signup_cancel(*, actor: Any, signup_id: int) -> SignUp:
         raise SignUp.DoesNotExist(signup_id)
     with transaction.atomic():
         event = _locked_event(event_id)
-        signup = SignUp.objects.select_for_update().select_related("member").get(pk=signup_id)
+        signup = SignUp.objects.select_for_update(of=("self",)).select_related("member").get(pk=signup_id)
         _acting_for(actor, event, signup.member)
         if signup.status not in (SignUpStatus.SIGNED_UP, SignUpStatus.WAITLISTED):
             raise ActivityError(_("该报名%(status)s，不能取消。") % {"status": signup.get_status_display()})
@@ -162,7 +162,7 @@ def check_in(*, actor: Any, signup_id: int, undo: bool = False) -> SignUp:
     signup = SignUp.objects.select_related("event__org_unit", "member").get(pk=signup_id)
     access.require(actor, workflow.MANAGE, signup.event.org_unit)
     with transaction.atomic():
-        signup = SignUp.objects.select_for_update().select_related("event", "member").get(pk=signup_id)
+        signup = SignUp.objects.select_for_update(of=("self",)).select_related("event", "member").get(pk=signup_id)
         if signup.event.status not in workflow.CHECK_IN_STATUSES:
             raise ActivityError(_("活动%(status)s，不能签到。") % {"status": signup.event.get_status_display()})
         wanted_from = SignUpStatus.CHECKED_IN if undo else SignUpStatus.SIGNED_UP
@@ -187,7 +187,7 @@ def item_enter(*, actor: Any, signup_id: int, sub_event_id: int) -> SubEventEntr
         raise SignUp.DoesNotExist(signup_id)
     with transaction.atomic():
         event = _locked_event(event_id)
-        signup = SignUp.objects.select_for_update().select_related("member").get(pk=signup_id)
+        signup = SignUp.objects.select_for_update(of=("self",)).select_related("member").get(pk=signup_id)
         _acting_for(actor, event, signup.member)
         item = SubEvent.objects.select_for_update().get(pk=sub_event_id, event=event)
         if signup.status not in HOLDS_PLACE:
@@ -217,7 +217,7 @@ def item_withdraw(*, actor: Any, signup_id: int, sub_event_id: int) -> None:
         raise SignUp.DoesNotExist(signup_id)
     with transaction.atomic():
         event = _locked_event(event_id)
-        signup = SignUp.objects.select_for_update().select_related("member").get(pk=signup_id)
+        signup = SignUp.objects.select_for_update(of=("self",)).select_related("member").get(pk=signup_id)
         _acting_for(actor, event, signup.member)
         refusal = window_refusal(event)
         if refusal:
