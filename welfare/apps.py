@@ -8,7 +8,12 @@ class WelfareConfig(AppConfig):
 
     def ready(self) -> None:
         from members.modules import Module, register_module
+        from union_office.notifications import register_kind
 
+        register_kind("welfare.hardship_recheck", label=_("困难职工档案复核提醒"))
+        register_kind("welfare.notice_ended", label=_("帮扶公示期满提醒"))
+        register_kind("welfare.objection", label=_("帮扶公示异议"))
+        register_kind("welfare.aid_decided", label=_("帮扶申请结果"))
         register_module(
             Module(
                 app_label="welfare",
@@ -20,6 +25,7 @@ class WelfareConfig(AppConfig):
                     "welfare.apply",
                     "welfare.view_aid",
                     "welfare.review_aid",
+                    "welfare.decide_aid",
                 ),
                 description=_(
                     "困难职工档案、帮扶救助申请的初审—入户核实—审定—公示—发放，五必访慰问，以及金秋助学活动。"

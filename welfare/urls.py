@@ -1,8 +1,24 @@
 from django.urls import path
 
-from members.modules import module_home
+from . import views
 
 app_name = "welfare"
 urlpatterns = [
-    path("", module_home("welfare"), name="index"),
+    path("", views.index, name="index"),
+    path("aid/", views.aid_list, name="aid_list"),
+    path("aid/new/", views.aid_create, name="aid_create"),
+    path("aid/<int:pk>/", views.aid_detail, name="aid_detail"),
+    path("aid/<int:pk>/act/<slug:action>/", views.aid_act, name="aid_act"),
+    path("aid/<int:pk>/upload/", views.aid_upload, name="aid_upload"),
+    path("aid/<int:pk>/form.pdf", views.aid_pdf, name="aid_pdf"),
+    path("files/", views.file_list, name="file_list"),
+    path("files/new/", views.file_create, name="file_create"),
+    path("files/<int:pk>/", views.file_detail, name="file_detail"),
+    path("files/<int:pk>/act/<slug:action>/", views.file_act, name="file_act"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("notice/", views.notice_board, name="notice"),
+    path("notice/<int:pk>/objection/", views.objection_raise, name="objection_raise"),
+    path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
+    path("visits/", views.visit_list, name="visits"),
+    path("report/", views.report, name="report"),
 ]

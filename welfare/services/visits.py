@@ -1,0 +1,187 @@
+"""慰问 (送温暖): record a visit, check it against the unit's standard, book it in finance (50202).
+
+The standards are rows (VisitRule) per unit and kind; the nearest unit up the tree that has one
+decides. A unit with none anywhere above falls back to DEFAULT_RULES, the usual 工会 standard.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from finance import services as finance
+from members.models import Member, OrgUnit
+from union_office.audit import audit_record
+
+from ..models import Visit, VisitKind, VisitRule
+from .common import WelfareError, bookkeeping_unit, require
+
+REVIEW = "welfare.review_aid"
+PAYOUT_ACCOUNT = "50202"  # 维权支出 / 送温暖
+
+K = VisitKind
+
+
+@dataclass(frozen=True)
+class Standard:
+    max_per_visit: Decimal | None
+    max_per_year: Decimal | None
+    once_per_cause_per_year: bool
+    cash_allowed: bool
+    unit_name: str  # whose rule it is, named in the message
+
+
+D = Decimal
+# kind -> (max per visit, max per person per year, same cause once a year, cash allowed)
+DEFAULT_RULES: dict[str, tuple[Decimal | None, Decimal | None, bool, bool]] = {
+    K.ILLNESS: (D("2000"), None, True, True),
+    K.WEDDING: (D("2000"), None, True, True),
+    K.BIRTH: (D("2000"), None, False, True),
+    K.FUNERAL: (D("2000"), None, False, True),
+    K.RETIREMENT: (D("2000"), None, True, True),
+    K.HARDSHIP: (D("2000"), None, False, True),
+    K.FESTIVAL: (None, D("2200"), False, False),
+    K.BIRTHDAY: (D("300"), None, True, False),
+}
+
+
+class VisitError(WelfareError):
+    pass
+
+
+def standard_for(unit: OrgUnit, kind: str) -> Standard:
+    rules = {
+        r.org_unit.path: r
+        for r in VisitRule.objects.filter(org_unit__path__in=unit.ancestor_paths(), kind=kind).select_related(
+            "org_unit"
+        )
+    }
+    for path in reversed(unit.ancestor_paths()):
+        if path in rules:
+            r = rules[path]
+            return Standard(r.max_per_visit, r.max_per_year, r.once_per_cause_per_year, r.cash_allowed, r.org_unit.name)
+    per_visit, per_year, once, cash = DEFAULT_RULES[kind]
+    return Standard(per_visit, per_year, once, cash, _("系统默认"))
+
+
+def _amount(value: Any) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    try:
+        amount = Decimal(str(value).replace(",", "").strip()).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise VisitError(_("金额不是有效的数字。")) from None
+    if amount <= 0:
+        raise VisitError(_("慰问金额（或慰问品价值）必须大于 0 元。"))
+    return amount
+
+
+def check_visit(*, member: Member, kind: str, cause: str, visited_on: dt.date, amount: Decimal, is_cash: bool) -> None:
+    """Raise VisitError naming the rule a visit would break."""
+    rule = standard_for(member.org_unit, kind)
+    name = _("“%(unit)s·%(kind)s慰问”标准") % {"unit": rule.unit_name, "kind": VisitKind(kind).label}
+    if is_cash and not rule.cash_allowed:
+        raise VisitError(_("按%(rule)s，不得发放现金，请改为慰问品。") % {"rule": name})
+    if rule.max_per_visit is not None and amount > rule.max_per_visit:
+        raise VisitError(
+            _("按%(rule)s，每次最多 %(max)s 元，本次 %(amount)s 元超出标准。")
+            % {"rule": name, "max": rule.max_per_visit, "amount": amount}
+        )
+    same_year = Visit.objects.filter(member=member, kind=kind, visited_on__year=visited_on.year)
+    if rule.once_per_cause_per_year:
+        earlier = same_year.filter(cause=cause).order_by("visited_on").first()
+        if earlier is not None:
+            raise VisitError(
+                _("按%(rule)s，同一事由每年只慰问一次：%(name)s 已于 %(day)s 因“%(cause)s”慰问过。")
+                % {"rule": name, "name": member.name, "day": earlier.visited_on, "cause": cause}
+            )
+    if rule.max_per_year is not None:
+        given = same_year.aggregate(total=Coalesce(Sum("amount"), Decimal("0")))["total"]
+        if given + amount > rule.max_per_year:
+            raise VisitError(
+                _(
+                    "按%(rule)s，每人每年最多 %(max)s 元：%(name)s 今年已慰问 %(given)s 元，"
+                    "本次 %(amount)s 元将超出标准。"
+                )
+                % {"rule": name, "max": rule.max_per_year, "name": member.name, "given": given, "amount": amount}
+            )
+
+
+def visit_record(
+    *,
+    actor: Any,
+    member: Member,
+    kind: str,
+    cause: str,
+    visited_on: dt.date,
+    amount: Any,
+    is_cash: bool,
+    visitors: str,
+    gift: str = "",
+    note: str = "",
+) -> Visit:
+    require(actor, REVIEW, member.org_unit)
+    if kind not in VisitKind.values:
+        raise VisitError(_("请选择慰问类型。"))
+    cause, visitors, gift = (cause or "").strip(), (visitors or "").strip(), (gift or "").strip()
+    if not cause:
+        raise VisitError(_("请填写事由（如病名、节日）。"))
+    if not visitors:
+        raise VisitError(_("请填写慰问人。"))
+    if not is_cash and not gift:
+        raise VisitError(_("未发现金时，请填写慰问品。"))
+    if visited_on > timezone.localdate():
+        raise VisitError(_("慰问日期不能晚于今天。"))
+    amount = _amount(amount)
+    with transaction.atomic():
+        # Caps count a member's visits: serialise the visits of one member.
+        Member.objects.select_for_update().filter(pk=member.pk).first()
+        check_visit(member=member, kind=kind, cause=cause, visited_on=visited_on, amount=amount, is_cash=is_cash)
+        visit = Visit.objects.create(
+            member=member,
+            org_unit=member.org_unit,
+            kind=kind,
+            cause=cause[:60],
+            visited_on=visited_on,
+            amount=amount,
+            is_cash=is_cash,
+            gift=gift[:100],
+            visitors=visitors[:200],
+            note=(note or "").strip(),
+            created_by=actor,
+        )
+        try:
+            entry = finance.book_payout(
+                actor=actor,
+                org_unit=bookkeeping_unit(member.org_unit),
+                date=visited_on,
+                account=PAYOUT_ACCOUNT,
+                amount=amount,
+                summary=_("%(kind)s慰问：%(name)s（%(cause)s）")
+                % {"kind": VisitKind(kind).label, "name": member.name, "cause": cause},
+                counterparty=member.name,
+                source=visit,
+            )
+        except finance.FinanceError as exc:
+            raise VisitError(_("记账未成功，慰问未登记：%(why)s") % {"why": " ".join(exc.messages)}) from None
+        visit.ledger_entry = entry
+        visit.save(update_fields=["ledger_entry"])
+        audit_record(
+            actor=actor,
+            action="welfare.visit.record",
+            obj=visit,
+            changes={
+                "kind": kind,
+                "cause": cause,
+                "amount": str(amount),
+                "cash": is_cash,
+                "voucher": entry.voucher_label,
+            },
+        )
+    return visit
