@@ -46,9 +46,11 @@ def advance(application, state: str, *, chair, **extra):
         ("publish", {}),
     ]
     order = ["draft", "submitted", "screened", "verified", "approved", "notice"]
-    for action, fields in steps:
-        if order.index(application.state) >= order.index(state):
+    for position, (action, fields) in enumerate(steps):
+        if order.index(state) <= position:
             break
+        if order.index(application.state) > position:
+            continue
         fields = {**fields, **extra.get(action, {})}
         application = aid_services.aid_transition(actor=chair, application_id=application.pk, action=action, **fields)
     return application
