@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Department, Gender, Member, OrgUnit
+from members.models import Department, Gender, JobStatus, Member, OrgUnit
 from union_office.models import TimeStampedModel
 
 
@@ -509,3 +509,34 @@ class SecretChoice(models.Model):
 
     def __str__(self) -> str:
         return self.get_choice_display()
+
+
+class CompilationExport(TimeStampedModel):
+    """A 提案汇编 PDF being written by Celery: a whole congress takes longer than a request should
+    (about 0.1 s per motion, 16 s for 150), so the page shows its progress and downloads when done."""
+
+    Status = JobStatus
+
+    session = models.ForeignKey(
+        CongressSession, verbose_name=_("届次"), on_delete=models.CASCADE, related_name="compilations"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("生成人"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus, default=JobStatus.QUEUED)
+    motions = models.PositiveIntegerField(_("提案数"), default=0)
+    file = models.FileField(_("文件"), upload_to="congress/compilations/%Y/", blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("提案汇编")
+        verbose_name_plural = _("提案汇编")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="congress_compilation_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.created_at:%Y-%m-%d %H:%M}"

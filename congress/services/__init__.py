@@ -7,6 +7,7 @@ raises CongressError with a message the user can read.
 """
 
 from .common import CongressError
+from .compilations import compilation_request, compilation_run
 from .handling import motion_assign, motion_close, motion_rate, motion_reply, motion_set_flags
 from .motions import (
     cosigner_confirm,
@@ -31,6 +32,8 @@ __all__ = [
     "ballot_close",
     "ballot_create",
     "ballot_open",
+    "compilation_request",
+    "compilation_run",
     "cosigner_confirm",
     "cosigner_decline",
     "cosigners_invite",

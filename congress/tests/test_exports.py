@@ -10,7 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from congress import exports, services
-from congress.models import Satisfaction
+from congress.models import CompilationExport, Satisfaction
+from members.models import JobStatus
 
 from .builders import TODAY, motion_assigned, motion_registered, user_of
 
@@ -75,10 +76,53 @@ def test_statistics_count_by_category_department_and_satisfaction(world, handled
     assert 'id="congress-stats-data"' in page and "chart.umd.min.js" in page
 
 
-def test_downloads(world, handled, login):
+def test_downloads(world, handled, login, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
     client = login(world.member)
-    response = client.get(reverse("congress:compilation_pdf", args=[world.session.pk]))
-    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("congress:compilation_request", args=[world.session.pk]))
+    job = CompilationExport.objects.get()
+    assert response["Location"] == reverse("congress:compilation_detail", args=[job.pk])
+    assert job.status == JobStatus.DONE and job.motions == 2
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="compilation-download"' in page
+    response = client.get(reverse("congress:compilation_download", args=[job.pk]))
+    pdf = b"".join(response.streaming_content)
+    assert response["Content-Type"] == "application/pdf" and pdf.startswith(b"%PDF")
     assert "attachment" in response["Content-Disposition"]
+    # Nothing changed: the same file again, no second job. A new reply: a new job.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("congress:compilation_request", args=[world.session.pk]))
+    assert CompilationExport.objects.count() == 1
+    first, second = handled
+    services.motion_assign(
+        actor=world.motions,
+        motion_id=second.pk,
+        lead_department_id=world.general.pk,
+        co_department_ids=[],
+        due_on=TODAY,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("congress:compilation_request", args=[world.session.pk]))
+    assert CompilationExport.objects.count() == 2
     response = client.get(reverse("congress:handling_xlsx", args=[world.session.pk]))
     assert response.status_code == 200 and response.content.startswith(b"PK")
+    assert login(world.outsider).get(reverse("congress:compilation_download", args=[job.pk])).status_code == 404
+
+
+def test_a_queued_job_shows_its_progress_and_runs_once(world, handled, login, monkeypatch):
+    from congress.services import compilations
+
+    job = CompilationExport.objects.create(session=world.session, created_by=world.motions, motions=2)
+    page = (
+        login(world.member)
+        .get(reverse("congress:compilation_detail", args=[job.pk]), headers={"HX-Request": "true"})
+        .content.decode()
+    )
+    assert 'hx-trigger="every 1s"' in page and "<progress" in page and "<html" not in page
+    calls = []
+    monkeypatch.setattr("congress.exports.compilation_pdf", lambda session: calls.append(1) or b"%PDF-1.7")
+    compilations.compilation_run(job_id=job.pk)
+    compilations.compilation_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert calls == [1] and job.status == JobStatus.DONE

@@ -33,12 +33,12 @@ def test_another_unit_gets_404_everywhere(login, world):
         ("composition", [world.session.pk]),
         ("ballots", [world.session.pk]),
         ("statistics", [world.session.pk]),
-        ("compilation_pdf", [world.session.pk]),
         ("handling_xlsx", [world.session.pk]),
         ("motion_detail", [motion.pk]),
     ):
         assert client.get(reverse(f"congress:{name}", args=args)).status_code == 404, name
     assert client.post(reverse("congress:motion_act", args=[motion.pk, "assign"])).status_code == 404
+    assert client.post(reverse("congress:compilation_request", args=[world.session.pk])).status_code == 404
     # The hospital's handler has an inbox, with nothing of the school in it.
     response = login(world.hospital_handler).get(reverse("congress:inbox"))
     assert response.status_code == 200 and motion.title not in response.content.decode()

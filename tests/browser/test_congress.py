@@ -139,8 +139,11 @@ def test_a_motion_from_suggestion_to_the_compilation(browser, live_server, demo)
     page.goto(f"{live_server.url}/congress/sessions/{session.pk}/statistics/")
     page.wait_for_timeout(600)  # the charts' animation
     _shot(page, "9-statistics")
+    page.click("[data-testid=compilation-pdf]")
+    page.wait_for_selector("[data-testid=compilation-download]")
+    _shot(page, "10-compilation-ready", full_page=False)
     with page.expect_download() as download_info:
-        page.click("[data-testid=compilation-pdf]")
+        page.click("[data-testid=compilation-download]")
     download = download_info.value
     assert download.suggested_filename.endswith("提案汇编.pdf")
     pdf = Path(download.path()).read_bytes()

@@ -1,0 +1,73 @@
+"""The 提案汇编 PDF as a background job: requested in the browser, written by Celery."""
+
+import logging
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import JobStatus
+
+from .. import workflow
+from ..models import CompilationExport, CongressSession, Motion, MotionReply
+
+logger = logging.getLogger(__name__)
+
+
+def _last_change(session: CongressSession) -> Any:
+    motions = Motion.objects.filter(session=session).aggregate(at=Max("updated_at"))["at"]
+    replies = MotionReply.objects.filter(motion__session=session).aggregate(at=Max("updated_at"))["at"]
+    return max((at for at in (motions, replies) if at is not None), default=None)
+
+
+def compilation_request(*, actor: Any, session: CongressSession) -> CompilationExport:
+    """A job for the session's 提案汇编: the last one if nothing changed since it was written (or it
+    is still being written), else a new one queued for Celery once this transaction commits."""
+    from ..tasks import compilation_task
+
+    last = (
+        CompilationExport.objects.filter(session=session)
+        .exclude(status=JobStatus.FAILED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    changed = _last_change(session)
+    if last is not None and (changed is None or last.created_at >= changed):
+        return last
+    with transaction.atomic():
+        job = CompilationExport.objects.create(
+            session=session,
+            created_by=actor,
+            motions=Motion.objects.filter(session=session, status__in=workflow.REGISTERED).count(),
+        )
+        compilation_task.delay_on_commit(job.pk)
+    return job
+
+
+def compilation_run(*, job_id: int) -> None:
+    """Write a queued job's PDF (the Celery task's body); a second run of the same job does nothing."""
+    from ..exports import compilation_pdf
+
+    claimed = CompilationExport.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    if claimed != 1:
+        return
+    job = CompilationExport.objects.select_related("session__org_unit").get(pk=job_id)
+    rows = CompilationExport.objects.filter(pk=job_id)
+    try:
+        pdf = compilation_pdf(job.session)
+        name = f"{job.session.title}提案汇编.pdf"
+        job.file.save(name, ContentFile(pdf, name=name), save=False)
+        rows.update(status=JobStatus.DONE, file=job.file.name, finished_at=timezone.now(), updated_at=timezone.now())
+    except Exception:
+        logger.exception("congress compilation %s failed", job_id)
+        rows.update(
+            status=JobStatus.FAILED,
+            message=_("生成失败，请稍后重试；如果仍然失败，请联系系统管理员。"),
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
