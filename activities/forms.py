@@ -19,6 +19,16 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 WEEKDAYS = [(i, _("星期%(day)s") % {"day": d}) for i, d in enumerate("一二三四五六日")]
 
 
+def people_with_login(units: QuerySet[OrgUnit]) -> QuerySet[Member]:
+    """Who can be 负责人 or 组长: active members of these units with a login. A county has 100,000
+    members; those who run an event or lead a group use the system, so the list stays short."""
+    return (
+        Member.objects.filter(org_unit__in=units, status=Member.Status.ACTIVE, user__isnull=False)
+        .select_related("org_unit")
+        .order_by("name")
+    )
+
+
 def bootstrap(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
@@ -69,9 +79,10 @@ class EventForm(forms.ModelForm):
         self.fields["eligible_units"].queryset = units
         self.fields["account"].queryset = leaf_accounts()
         self.fields["account"].help_text = _("留空则按活动类型选择（文体活动记 50101 等）")
-        self.fields["responsible"].queryset = Member.objects.filter(
-            org_unit__in=units, status=Member.Status.ACTIVE
-        ).order_by("name")
+        self.fields["account"].empty_label = _("（按活动类型）")
+        self.fields["eligible_units"].help_text = _("参加对象为“指定单位的会员”时选择；按住 Ctrl 可多选")
+        self.fields["responsible"].queryset = people_with_login(units)
+        self.fields["responsible"].empty_label = _("（未指定）")
         self.fields["budget"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
         self.fields["budget"].required = False
         if self.instance.pk:
@@ -164,9 +175,8 @@ class ScheduleForm(forms.ModelForm):
         self.fields["org_unit"].empty_label = None
         self.fields["recurrence"].choices = Recurrence.choices
         self.fields["kind"].initial = EventKind.CONTEST
-        self.fields["responsible"].queryset = Member.objects.filter(
-            org_unit__in=units, status=Member.Status.ACTIVE
-        ).order_by("name")
+        self.fields["responsible"].queryset = people_with_login(units)
+        self.fields["responsible"].empty_label = _("（未指定）")
         bootstrap(self)
 
     def _post_clean(self) -> None:
@@ -192,9 +202,7 @@ class GroupForm(forms.Form):
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = units
-        self.fields["leader"].queryset = Member.objects.filter(
-            org_unit__in=units, status=Member.Status.ACTIVE
-        ).order_by("name")
+        self.fields["leader"].queryset = people_with_login(units)
         bootstrap(self)
 
 

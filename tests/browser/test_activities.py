@@ -13,6 +13,15 @@ from tests.browser.conftest import ARTIFACTS, log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _chart_of_accounts(demo):
+    """A transactional test empties the tables after each test, the migration's chart included."""
+    from finance.chart import load_chart
+    from finance.models import Account
+
+    load_chart(Account)
+
+
 def test_member_signs_up_from_the_calendar_and_is_reminded(browser, live_server, demo):
     from django.utils import timezone
 
@@ -83,4 +92,45 @@ def test_member_signs_up_from_the_calendar_and_is_reminded(browser, live_server,
     page.goto(f"{live_server.url}/activities/{sports.pk}/")
     page.screenshot(path=str(ARTIFACTS / "activities-event-organiser.png"), full_page=True)
     desk.close()
+    assert errors == []
+
+
+def test_organiser_screens_and_the_womens_day_refusal(browser, live_server, demo):
+    from activities.models import Event, InterestGroup, Schedule
+
+    call_command("seed_demo_activities", stdout=StringIO())
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    log_in(page, live_server, "chair")  # 王建国, a man
+
+    page.goto(f"{live_server.url}/activities/")
+    assert page.locator("[data-testid=event-table] tbody tr").count() == 3
+    page.screenshot(path=str(ARTIFACTS / "activities-list.png"), full_page=True)
+
+    womens_day = Event.objects.get(kind="womens_day")
+    page.goto(f"{live_server.url}/activities/{womens_day.pk}/")
+    assert page.locator("[data-testid=refusal]").inner_text().strip() == "本活动仅限女职工参加，您不在报名范围内。"
+    assert page.locator("[data-testid=signup-button]").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "activities-womens-day-refused.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/activities/new/")
+    page.screenshot(path=str(ARTIFACTS / "activities-event-form.png"), full_page=True)
+
+    fitness = Schedule.objects.get(title="全员健身")
+    page.goto(f"{live_server.url}/activities/schedules/{fitness.pk}/")
+    assert page.locator("[data-testid=next-dates] li").count() >= 10
+    page.screenshot(path=str(ARTIFACTS / "activities-schedule.png"), full_page=True)
+
+    group = InterestGroup.objects.get()
+    page.goto(f"{live_server.url}/activities/groups/{group.pk}/")
+    page.screenshot(path=str(ARTIFACTS / "activities-group.png"), full_page=True)
+    page.get_by_role("button", name="批准").click()
+    page.wait_for_selector("[data-testid=group-plan] [data-status=approved]")
+
+    page.goto(f"{live_server.url}/activities/rules/")
+    assert page.locator("[data-testid=policy-table] tbody tr").count() == 3
+    page.screenshot(path=str(ARTIFACTS / "activities-rules.png"), full_page=True)
+    context.close()
     assert errors == []
