@@ -239,6 +239,9 @@ class PolicyRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = units
         self.fields["org_unit"].empty_label = None
+        self.fields["event_kind"].choices = EventKind.choices
+        self.fields["event_kind"].initial = EventKind.RETREAT
+        self.fields["rule"].choices = PolicyRule.Kind.choices
         bootstrap(self)
 
     def clean(self) -> dict[str, Any]:
