@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from finance.money import MoneySum
 from union_office.xlsx import Column, write_report
 
 from . import privacy
@@ -48,14 +48,14 @@ def aid_given(user: Any, year: int) -> AidGiven:
         privacy.applications_visible(user)
         .filter(state=AidState.PAID, paid_at__year=year)
         .values("org_unit__path", "org_unit__name", "kind")
-        .annotate(n=Count("pk"), total=Coalesce(Sum("amount_granted"), ZERO))
+        .annotate(n=Count("pk"), total=MoneySum("amount_granted"))
         .order_by("org_unit__path", "kind")
     )
     visits = (
         privacy.visits_visible(user)
         .filter(visited_on__year=year)
         .values("org_unit__path", "org_unit__name", "kind")
-        .annotate(n=Count("pk"), total=Coalesce(Sum("amount"), ZERO))
+        .annotate(n=Count("pk"), total=MoneySum("amount"))
         .order_by("org_unit__path", "kind")
     )
     rows = [

@@ -10,12 +10,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from finance import services as finance
+from finance.money import MoneySum
 from members.models import Member, OrgUnit
 from union_office.audit import audit_record
 
@@ -102,7 +101,7 @@ def check_visit(*, member: Member, kind: str, cause: str, visited_on: dt.date, a
                 % {"rule": name, "name": member.name, "day": earlier.visited_on, "cause": cause}
             )
     if rule.max_per_year is not None:
-        given = same_year.aggregate(total=Coalesce(Sum("amount"), Decimal("0")))["total"]
+        given = same_year.aggregate(total=MoneySum("amount"))["total"]
         if given + amount > rule.max_per_year:
             raise VisitError(
                 _(

@@ -1,0 +1,95 @@
+"""Double clicks on 发放 and on 慰问 caps, with real threads on PostgreSQL."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from finance.chart import load_chart
+from finance.models import Account, LedgerEntry
+from welfare.models import AidState, Visit
+from welfare.services import aid as aid_services
+from welfare.services import visits
+from welfare.services.common import WelfareError
+
+from .conftest import advance, end_notice
+
+THREADS = 10
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="SQLite has no row locks and its in-memory test database cannot be shared between threads",
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def chart_of_accounts():
+    """Transactional tests flush the database, the migration's chart included: put it back."""
+    load_chart(Account)
+
+
+def run_together(target, count: int = THREADS) -> list[str]:
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(n: int) -> None:
+        try:
+            barrier.wait()
+            target(n)
+            result = "ok"
+        except WelfareError as exc:
+            result = exc.messages[0]
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == count, "a thread did not finish"
+    return outcomes
+
+
+def test_ten_clicks_on_pay_book_exactly_one_entry(applicant, member, chair, budget):
+    application = aid_services.aid_create(
+        actor=member, member=applicant, kind="illness", amount_requested="5000", reason="住院", submit=True
+    )
+    application = end_notice(advance(application, "notice", chair=chair))
+
+    outcomes = run_together(
+        lambda n: aid_services.aid_transition(actor=chair, application_id=application.pk, action="pay")
+    )
+    assert outcomes.count("ok") == 1
+    assert all("已发放" in o for o in outcomes if o != "ok")
+    assert LedgerEntry.objects.count() == 1
+    application.refresh_from_db()
+    assert application.state == AidState.PAID
+    assert application.ledger_entry == LedgerEntry.objects.get()
+
+
+def test_concurrent_festival_gifts_stay_under_the_yearly_cap(member_in_b, chair, budget):
+    outcomes = run_together(
+        lambda n: visits.visit_record(
+            actor=chair,
+            member=member_in_b,
+            kind="festival",
+            cause=f"节日{n}",
+            visited_on=timezone.localdate(),
+            amount="1000",
+            is_cash=False,
+            gift="慰问品",
+            visitors="王建国",
+        )
+    )
+    assert outcomes.count("ok") == 2  # 2 × 1000 ≤ 2200 < 3 × 1000
+    assert sum(v.amount for v in Visit.objects.all()) == Decimal("2000.00")
+    assert LedgerEntry.objects.count() == 2
