@@ -8,6 +8,10 @@ class CongressConfig(AppConfig):
 
     def ready(self) -> None:
         from members.modules import Module, register_module
+
+        from . import dashboard
+
+        dashboard.register()
         from union_office.notifications import register_kind
 
         register_kind(

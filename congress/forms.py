@@ -198,7 +198,9 @@ class ReplyForm(StyledForm):
 
 
 class RateForm(StyledForm):
-    rating = forms.ChoiceField(label=_("评价"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+    rating = forms.ChoiceField(
+        label=_("评价"), choices=Satisfaction.choices, widget=forms.RadioSelect(attrs={"class": "form-check-input"})
+    )
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -225,7 +227,7 @@ class VoteForm(forms.Form):
         choices = [(c.value, c.label) for c in ballot.choices]
         for item in ballot.items.all():
             self.fields[f"item_{item.pk}"] = forms.ChoiceField(
-                label=item.label, choices=choices, widget=forms.RadioSelect
+                label=item.label, choices=choices, widget=forms.RadioSelect(attrs={"class": "form-check-input"})
             )
 
     def choices(self) -> dict[int, str]:

@@ -239,3 +239,33 @@ def test_attachments_are_checked_and_served_only_to_readers(login, world, settin
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 test"
     assert login(world.member).get(download).status_code == 404  # a draft is the proposer's
     assert login(world.outsider).get(download).status_code == 404
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_the_inbox_and_the_suggestions_cost_the_same_for_1_and_30_rows(login, world, django_assert_num_queries, rows):
+    for i in range(rows):
+        motion = Motion.objects.create(
+            session=world.session,
+            proposer=world.d1,
+            title=f"提案{i}",
+            category="life",
+            reason="r",
+            proposal="p",
+            status=MotionStatus.ASSIGNED,
+            number=i + 1,
+            lead_department=world.general,
+            due_on=TODAY,
+        )
+        motion.co_departments.add(world.teaching)
+        Suggestion.objects.create(session=world.session, author=world.d2.member, title=f"建议{i}", content="c")
+    client = login(world.handler)
+    client.get(reverse("congress:inbox"))
+    with django_assert_num_queries(6):
+        response = client.get(reverse("congress:inbox"))
+    assert response.content.decode().count('data-status="assigned"') == rows
+    client = login(world.motions)
+    url = reverse("congress:suggestions", args=[world.session.pk])
+    client.get(url)
+    with django_assert_num_queries(9):
+        response = client.get(url)
+    assert response.content.decode().count("建议") >= rows
