@@ -212,6 +212,13 @@ class FlagsForm(StyledForm):
 class BallotForm(StyledForm):
     title = forms.CharField(label=_("表决事项"), max_length=150)
     kind = forms.ChoiceField(label=_("类型"), choices=BallotKind.choices)
+    motion = forms.ModelChoiceField(
+        label=_("表决的提案"),
+        queryset=Motion.objects.none(),
+        required=False,
+        empty_label=_("（不针对某件提案）"),
+        help_text=_("提交大会表决的提案，可留空。"),
+    )
     secret = forms.BooleanField(label=_("无记名投票"), required=False, initial=True)
     items = forms.CharField(
         label=_("被评议人或分项"),
@@ -219,6 +226,15 @@ class BallotForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("民主评议每行一名被评议人；表决可留空（整体表决）。"),
     )
+
+    def __init__(self, *args: Any, session: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .workflow import REGISTERED
+
+        self.fields["motion"].queryset = Motion.objects.filter(session=session, status__in=REGISTERED).select_related(
+            "session"
+        )
+        self.fields["motion"].label_from_instance = lambda m: f"{m.number_display} {m.title}"
 
 
 class VoteForm(forms.Form):

@@ -18,7 +18,16 @@ from django.utils.translation import gettext as _
 from members import access
 from union_office.audit import audit_record
 
-from ..models import Ballot, BallotItem, BallotStatus, CongressSession, OpenVote, SecretChoice, VoterRecord
+from ..models import (
+    Ballot,
+    BallotItem,
+    BallotStatus,
+    CongressSession,
+    Motion,
+    OpenVote,
+    SecretChoice,
+    VoterRecord,
+)
 from .common import REVIEW, CongressError, delegate_of
 
 
@@ -40,6 +49,8 @@ def ballot_create(
         raise CongressError(_("民主评议请逐行填写被评议人。"))
     if len(set(labels)) != len(labels):
         raise CongressError(_("表决事项（被评议人）有重复。"))
+    if motion_id is not None and not Motion.objects.filter(pk=motion_id, session=session).exists():
+        raise CongressError(_("只能表决本届的提案。"))
     with transaction.atomic():
         ballot = Ballot.objects.create(session=session, title=title, kind=kind, secret=secret, motion_id=motion_id)
         BallotItem.objects.bulk_create(

@@ -269,3 +269,32 @@ def test_the_inbox_and_the_suggestions_cost_the_same_for_1_and_30_rows(login, wo
     with django_assert_num_queries(9):
         response = client.get(url)
     assert response.content.decode().count("建议") >= rows
+
+
+def test_the_committee_imports_delegates_on_the_page(login, world, org):
+    from members.tests.factories import MemberFactory
+
+    MemberFactory(name="孙丽", gender="F", org_unit=org.branch_b, member_no="S100")
+    client = login(world.motions)
+    url = reverse("congress:delegates", args=[world.session.pk])
+    response = client.post(url, {"text": "S100 第二代表团 一线职工\n查无此人 第一代表团"})
+    assert "第2行：本单位在册会员中没有“查无此人”。" in response.content.decode()
+    response = client.post(url, {"text": "S100 第二代表团 一线职工"}, follow=True)
+    assert "新增 1 名" in response.content.decode() and "孙丽" in response.content.decode()
+
+
+def test_a_ballot_on_a_registered_motion(login, world):
+    motion = motion_registered(world)
+    client = login(world.motions)
+    response = client.post(
+        reverse("congress:ballots", args=[world.session.pk]),
+        {"title": "表决提案", "kind": "resolution", "secret": "on", "motion": motion.pk, "items": ""},
+    )
+    from congress.models import Ballot
+
+    ballot = Ballot.objects.get()
+    assert response["Location"] == reverse("congress:ballot_detail", args=[ballot.pk])
+    assert (
+        ballot.motion == motion and ballot.secret and list(ballot.items.values_list("label", flat=True)) == ["表决提案"]
+    )
+    assert motion.title in client.get(response["Location"]).content.decode()

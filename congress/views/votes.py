@@ -20,7 +20,7 @@ from .sessions import session_context
 def ballots(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(request.user, pk)
     context = session_context(request, session, "ballots")
-    form = BallotForm(request.POST or None)
+    form = BallotForm(request.POST or None, session=session)
     if request.method == "POST":
         access.require(request.user, REVIEW, session.org_unit)
         if form.is_valid():
@@ -33,6 +33,7 @@ def ballots(request: HttpRequest, pk: int) -> HttpResponse:
                     kind=data["kind"],
                     secret=data["secret"],
                     items=data["items"].splitlines(),
+                    motion_id=data["motion"].pk if data["motion"] else None,
                 )
             except services.CongressError as exc:
                 form.add_error("items", exc)
@@ -44,7 +45,7 @@ def ballots(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _ballot_get(request: HttpRequest, pk: int) -> Ballot:
-    ballot = get_object_or_404(Ballot.objects.select_related("session"), pk=pk)
+    ballot = get_object_or_404(Ballot.objects.select_related("session", "motion__session"), pk=pk)
     selectors.session_get(request.user, ballot.session_id)  # 404 outside the unit
     return ballot
 
