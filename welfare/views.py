@@ -46,6 +46,12 @@ from .workflow import MAIN_PATH, available
 PAGE_SIZE = 30
 
 
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """render() with what the tabs need: the reviewers' tabs only for reviewers."""
+    context.setdefault("welfare_reviewer", access.has_anywhere(request.user, privacy.VIEW))
+    return render(request, template, context)
+
+
 def _error(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
@@ -87,7 +93,7 @@ def index(request: HttpRequest) -> HttpResponse:
         files = privacy.files_visible(user).filter(status=HardshipStatus.ACTIVE)
         context["files_active"] = files.count()
         context["files_due"] = files.filter(review_due_on__lte=today + dt.timedelta(days=30)).count()
-    return render(request, "welfare/index.html", context)
+    return _render(request, "welfare/index.html", context)
 
 
 # --- Aid applications ----------------------------------------------------------------------------
@@ -111,7 +117,7 @@ def aid_list(request: HttpRequest) -> HttpResponse:
         if data["q"]:
             applications = applications.filter(member__name__contains=data["q"])
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return _render(
         request,
         "welfare/aid_list.html",
         {"page": page, "filter": form, "is_reviewer": _may_review_anywhere(request.user), "tab": "aid"},
@@ -157,7 +163,7 @@ def aid_create(request: HttpRequest) -> HttpResponse:
                     _("申请已提交，请等待工会初审。") if data["submit_now"] else _("申请已保存为草稿。"),
                 )
                 return redirect("welfare:aid_detail", application.pk)
-    return render(request, "welfare/aid_form.html", {"form": form, "reviewer": reviewer, "own": own, "tab": "aid"})
+    return _render(request, "welfare/aid_form.html", {"form": form, "reviewer": reviewer, "own": own, "tab": "aid"})
 
 
 def _steps(application: AidApplication) -> list[dict[str, Any]]:
@@ -197,7 +203,7 @@ def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_print": reviewer,
         "tab": "aid",
     }
-    return render(request, "welfare/aid_detail.html", context)
+    return _render(request, "welfare/aid_detail.html", context)
 
 
 @require_POST
@@ -287,7 +293,7 @@ def notice_board(request: HttpRequest) -> HttpResponse:
         }
         for a in aid_services.notice_board(request.user)
     ]
-    return render(
+    return _render(
         request,
         "welfare/notice.html",
         {"rows": rows, "form": ObjectionForm(), "today": timezone.localdate(), "tab": "notice"},
@@ -356,7 +362,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("q"):
         files = files.filter(member__name__contains=request.GET["q"][:50])
     page = Paginator(files, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return _render(
         request,
         "welfare/file_list.html",
         {
@@ -398,7 +404,7 @@ def file_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("档案已建立。"))
                 return redirect("welfare:file_detail", file.pk)
-    return render(request, "welfare/file_form.html", {"form": form, "tab": "files"})
+    return _render(request, "welfare/file_form.html", {"form": form, "tab": "files"})
 
 
 def timeline(file: HardshipFile) -> list[dict[str, Any]]:
@@ -444,7 +450,7 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "due": file.status == HardshipStatus.ACTIVE and file.review_due_on <= timezone.localdate(),
         "tab": "files",
     }
-    return render(request, "welfare/file_detail.html", context)
+    return _render(request, "welfare/file_detail.html", context)
 
 
 @require_POST
@@ -510,7 +516,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         privacy.visits_visible(request.user).select_related("member", "ledger_entry").order_by("-visited_on", "-pk")
     )
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return _render(
         request, "welfare/visits.html", {"page": page, "form": form, "may_record": may_record, "tab": "visits"}
     )
 
@@ -526,7 +532,7 @@ def report(request: HttpRequest) -> HttpResponse:
     data = reports.aid_given(request.user, year)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(reports.aid_given_xlsx(data), f"帮扶资金发放情况-{year}.xlsx")
-    return render(request, "welfare/report.html", {"report": data, "year": year, "tab": "report"})
+    return _render(request, "welfare/report.html", {"report": data, "year": year, "tab": "report"})
 
 
 def _year(request: HttpRequest) -> int:

@@ -36,14 +36,16 @@ class Command(BaseCommand):
         if not Budget.objects.filter(org_unit=school, year=year, status=BudgetStatus.APPROVED).exists():
             raise CommandError(f"先运行 seed_demo_finance（发放需要 {year} 年已批复的预算）。")
         people = list(
-            Member.objects.filter(org_unit__name=BRANCH, user__isnull=True, status=Member.Status.ACTIVE).order_by("pk")[:3]
+            Member.objects.filter(org_unit__name=BRANCH, user__isnull=True, status=Member.Status.ACTIVE).order_by("pk")[
+                :3
+            ]
         )
         if len(people) < 3:
             raise CommandError(f"“{BRANCH}”没有足够的演示会员。")
         head, applicant, visited = people
         today = timezone.localdate()
         with transaction.atomic():
-            file = hardship.file_open(
+            hardship.file_open(
                 actor=chair,
                 member=head,
                 level="deep",
@@ -68,7 +70,11 @@ class Command(BaseCommand):
                 ("screen", {"comment": "材料齐全，情况属实，同意上报。"}),
                 (
                     "verify",
-                    {"visited_on": today - dt.timedelta(days=2), "visitors": "王建国、李晓梅", "findings": "入户核实，住院发票与诊断证明属实。"},
+                    {
+                        "visited_on": today - dt.timedelta(days=2),
+                        "visitors": "王建国、李晓梅",
+                        "findings": "入户核实，住院发票与诊断证明属实。",
+                    },
                 ),
                 ("decide", {"amount_granted": "5000.00", "comment": "主席办公会审定。"}),
                 ("publish", {}),

@@ -1,0 +1,119 @@
+"""Browser walk of an aid application (issue 7): the demo member 吴雪 applies with an upload (a
+renamed .exe is refused first); the chair screens it, records the home visit, decides the amount
+and publishes it; the 公示 board shows 吴* and a masked ID number; after the notice period the
+chair pays, and the treasurer finds the payout in the ledger.
+Screenshots: test-artifacts/screenshots/welfare-*.png."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.browser.conftest import ARTIFACTS, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"welfare-{name}.png"), full_page=True)
+
+
+def test_member_applies_chair_reviews_notice_masks_treasurer_sees_payout(
+    browser, live_server, demo, settings, tmp_path
+):
+    from finance.models import LedgerEntry
+    from welfare.models import AidApplication, AidState, Attachment
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    call_command("seed_demo_finance", stdout=StringIO())
+    errors: list[str] = []
+
+    def new_page(username: str):
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        log_in(page, live_server, username)
+        return page
+
+    # The member applies; a renamed executable is refused and nothing is saved.
+    member = new_page("member")
+    member.goto(f"{live_server.url}/welfare/")
+    member.locator("[data-testid=apply]").click()
+    member.select_option("#id_kind", label="大病救助")
+    member.fill("#id_amount_requested", "6000")
+    member.fill("#id_reason", "丈夫突发脑梗住院，医疗费自付部分约 4 万元，申请大病救助。")
+    member.set_input_files(
+        "#id_documents", {"name": "诊断证明.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00fake"}
+    )
+    member.locator("[data-testid=aid-form] button[type=submit]").click()
+    member.wait_for_load_state()
+    assert member.get_by_text("内容不是 PDF、JPG 或 PNG").count() == 1
+    assert not AidApplication.objects.exists()
+    shot(member, "1-fake-upload-refused")
+    member.set_input_files("#id_documents", {"name": "诊断证明.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    member.locator("[data-testid=aid-form] button[type=submit]").click()
+    member.wait_for_url("**/welfare/aid/*/")
+    application = AidApplication.objects.get()
+    assert application.state == AidState.SUBMITTED
+    assert Attachment.objects.filter(owner_id=application.pk).count() == 1
+    shot(member, "2-submitted")
+
+    # The chair screens, records the home visit, decides and publishes.
+    chair = new_page("chair")
+    chair.goto(f"{live_server.url}/welfare/aid/{application.pk}/")
+    chair.locator("form[data-action=screen] button").click()
+    chair.wait_for_load_state()
+    form = chair.locator("form[data-action=verify]")
+    form.locator("input[name=visitors]").fill("王建国、李晓梅")
+    form.locator("textarea[name=findings]").fill("入户核实：住院发票、诊断证明属实，家庭无其他收入来源。")
+    form.locator("button").click()
+    chair.wait_for_load_state()
+    form = chair.locator("form[data-action=decide]")
+    form.locator("input[name=amount_granted]").fill("5000")
+    form.locator("button").click()
+    chair.wait_for_load_state()
+    chair.locator("form[data-action=publish] button").click()
+    chair.wait_for_load_state()
+    application.refresh_from_db()
+    assert application.state == AidState.NOTICE
+    assert chair.locator("[data-testid=aid-state]").inner_text() == "公示中"
+    assert chair.locator("[data-testid=home-visit]").count() == 1
+    shot(chair, "3-on-notice")
+
+    # The 公示 board (seen by the member): masked name and ID number, the amount, the dates.
+    member.goto(f"{live_server.url}/welfare/notice/")
+    rows = member.locator("[data-testid=notice-row]")
+    names = rows.locator("[data-testid=masked-name]").all_inner_texts()
+    assert "吴*" in names and "吴雪" not in member.locator("[data-testid=notice-table]").inner_text()
+    ids = rows.locator("[data-testid=masked-id]").all_inner_texts()
+    assert all("********" in i for i in ids)
+    assert "5000.00" in member.locator("[data-testid=notice-table]").inner_text()
+    shot(member, "4-notice-board")
+
+    # The notice period ends (days pass); the chair pays.
+    today = timezone.localdate()
+    AidApplication.objects.filter(pk=application.pk).update(
+        notice_starts_on=today - dt.timedelta(days=6), notice_ends_on=today - dt.timedelta(days=1)
+    )
+    chair.goto(f"{live_server.url}/welfare/aid/{application.pk}/")
+    chair.locator("form[data-action=pay] button").click()
+    chair.wait_for_load_state()
+    application.refresh_from_db()
+    assert application.state == AidState.PAID
+    entry = application.ledger_entry
+    assert chair.locator("[data-testid=voucher]").inner_text().endswith(entry.voucher_label)
+    shot(chair, "5-paid")
+
+    # The treasurer sees the payout in the ledger (not the application: 404 for her).
+    treasurer = new_page("treasurer")
+    treasurer.goto(f"{live_server.url}/finance/")
+    assert treasurer.get_by_text("困难职工帮扶：吴雪（大病救助）").count() == 1
+    shot(treasurer, "6-ledger")
+    assert errors == []
+    response = treasurer.goto(f"{live_server.url}/welfare/aid/{application.pk}/")
+    assert response.status == 404
+    assert LedgerEntry.objects.filter(source_id=str(application.pk), account__code="50201").count() == 1
