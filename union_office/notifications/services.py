@@ -23,9 +23,11 @@ def unread_cache_key(user_id: int) -> str:
 
 
 def forget_unread_counts(user_ids: Iterable[int]) -> None:
-    """Drop the cached navbar counts once the transaction that changed them has committed."""
+    """Drop the cached navbar counts now and again once the change has committed (a request in
+    between may have cached the count from before the commit)."""
     keys = [unread_cache_key(user_id) for user_id in set(user_ids)]
     if keys:
+        cache.delete_many(keys)
         transaction.on_commit(lambda: cache.delete_many(keys))
 
 

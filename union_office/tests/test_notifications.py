@@ -269,3 +269,39 @@ def test_dispatch_query_count_does_not_grow_with_the_batch(db):
     one = _dispatch_queries(1)
     assert _dispatch_queries(30) == one
     assert one <= 20  # the sweep, one batch (select, mutes, insert, update) and the empty batch after it
+
+
+# --- The embedded dispatcher (no Redis) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "redis", "argv", "wanted"),
+    [
+        ("auto", None, ["manage.py", "runserver", "127.0.0.1:8000"], True),
+        ("auto", "redis://127.0.0.1:6379/0", ["manage.py", "runserver"], False),  # Celery beat does it
+        ("auto", None, ["gunicorn", "union_office.wsgi"], False),  # not unless configured
+        ("auto", None, ["manage.py", "migrate"], False),
+        ("true", "redis://127.0.0.1:6379/0", ["gunicorn", "union_office.wsgi"], True),
+        ("false", None, ["manage.py", "runserver"], False),
+    ],
+)
+def test_when_the_embedded_dispatcher_runs(settings, mode, redis, argv, wanted):
+    from union_office.notifications.embedded import embedded_dispatcher_wanted
+
+    settings.REMINDERS_THREAD = mode
+    settings.REDIS_URL = redis
+    assert embedded_dispatcher_wanted(argv) is wanted
+
+
+def test_the_embedded_dispatcher_starts_once_per_process(user, settings, monkeypatch):
+    import threading
+
+    from union_office.notifications import embedded
+
+    settings.REMINDERS_THREAD = "true"
+    ran = threading.Event()
+    monkeypatch.setattr(embedded, "_started", threading.Event())
+    monkeypatch.setattr(embedded, "_run_forever", lambda stop: ran.set())
+    assert embedded.start_embedded_dispatcher() is not None
+    assert embedded.start_embedded_dispatcher() is None  # a second call in the same process
+    assert ran.wait(5)
