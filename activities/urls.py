@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/check-in/", signups.check_in_page, name="check_in_page"),
     path("<int:pk>/check-in/<int:signup_pk>/", signups.check_in, name="check_in"),
     path("<int:pk>/roster/", signups.roster_print, name="roster_print"),
+    path("<int:pk>/roster.xlsx", signups.roster_export, name="roster_export"),
     path("calendar/", calendar.month, name="calendar"),
     path("calendar/feed/", calendar.feed_settings, name="feed_settings"),
     path("calendar/feed/renew/", calendar.feed_renew, name="feed_renew"),

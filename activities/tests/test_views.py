@@ -226,3 +226,17 @@ def test_the_organiser_signs_up_a_retiree_by_name(login, chair, member, org):
     response = client.post(reverse("activities:signup_for", args=[event.pk]), {"who": "没有这个人"}, follow=True)
     assert "没有找到姓名或会员编号为“没有这个人”的会员" in response.text
     assert login(member).post(reverse("activities:signup_for", args=[event.pk]), {"who": "老张"}).status_code == 403
+
+
+def test_the_organiser_exports_the_list_and_formulas_are_neutralised(login, chair, member, org, event):
+    import io
+    import zipfile
+
+    member_of(member, name="=HYPERLINK(1)")
+    services.signup_create(actor=member, event_id=event.pk)
+    services.signup_create(actor=person(org.branch_b, name="候补者").user, event_id=event.pk)
+    response = login(chair).get(reverse("activities:roster_export", args=[event.pk]))
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    sheet = zipfile.ZipFile(io.BytesIO(response.content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "'=HYPERLINK(1)" in sheet and "候补者" in sheet and "候补" in sheet and "<f>" not in sheet
+    assert login(member).get(reverse("activities:roster_export", args=[event.pk])).status_code == 403

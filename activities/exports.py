@@ -1,0 +1,50 @@
+"""报名名单 as a formatted .xlsx (union_office.xlsx): the organiser's list for the venue or the bus."""
+
+from django.utils import timezone
+
+from union_office.xlsx import Column, write_report
+
+from . import selectors
+from .models import Event
+
+COLUMNS = [
+    Column("序号", 6, "int"),
+    Column("姓名", 10),
+    Column("性别", 6),
+    Column("单位", 22),
+    Column("部门", 16),
+    Column("手机号", 14),
+    Column("状态", 8),
+    Column("比赛项目", 24),
+    Column("报名时间", 18),
+    Column("签到时间", 10),
+]
+
+
+def signup_workbook(event: Event) -> bytes:
+    rows = []
+    for number, signup in enumerate(selectors.roster(event), start=1):
+        member = signup.member
+        rows.append(
+            [
+                number,
+                member.name,
+                member.get_gender_display(),
+                member.org_unit.name,
+                member.department.name if member.department else "",
+                member.phone,
+                signup.get_status_display(),
+                "、".join(entry.sub_event.name for entry in signup.entries.all()),
+                f"{timezone.localtime(signup.queued_at):%Y-%m-%d %H:%M}",
+                f"{timezone.localtime(signup.checked_in_at):%H:%M}" if signup.checked_in_at else "",
+            ]
+        )
+    starts = timezone.localtime(event.starts_at)
+    return write_report(
+        title=f"{event.title} 报名名单",
+        unit=event.org_unit.name,
+        period=f"{starts:%Y-%m-%d %H:%M} {event.place}",
+        columns=COLUMNS,
+        rows=rows,
+        sheet_title="报名名单",
+    )
