@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from union_office.pdf import render_pdf
 from union_office.xlsx import Column, write_report
 
-from . import selectors
+from . import selectors, workflow
 from .models import CongressSession, Motion, MotionCategory, Satisfaction
 
 
@@ -104,7 +104,7 @@ class Statistics:
 
 def statistics(session: CongressSession) -> Statistics:
     rows = list(
-        Motion.objects.filter(session=session, status__in=selectors.workflow.REGISTERED).values_list(
+        Motion.objects.filter(session=session, status__in=workflow.REGISTERED).values_list(
             "category", "lead_department__name", "satisfaction", "replied_at", "is_key", "is_excellent"
         )
     )

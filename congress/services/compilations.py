@@ -1,11 +1,12 @@
 """The 提案汇编 PDF as a background job: requested in the browser, written by Celery."""
 
+import datetime
 import logging
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from .. import workflow
 from ..models import CompilationExport, CongressSession, Motion, MotionReply
 
 logger = logging.getLogger(__name__)
+STALE_AFTER = datetime.timedelta(minutes=10)
 
 
 def _last_change(session: CongressSession) -> Any:
@@ -28,9 +30,12 @@ def compilation_request(*, actor: Any, session: CongressSession) -> CompilationE
     is still being written), else a new one queued for Celery once this transaction commits."""
     from ..tasks import compilation_task
 
+    # A job still queued after STALE_AFTER lost its worker (a restart before it was picked up):
+    # it is passed over, and a new one is queued.
+    stale = Q(status=JobStatus.QUEUED, created_at__lt=timezone.now() - STALE_AFTER)
     last = (
         CompilationExport.objects.filter(session=session)
-        .exclude(status=JobStatus.FAILED)
+        .exclude(Q(status=JobStatus.FAILED) | stale)
         .order_by("-created_at", "-pk")
         .first()
     )

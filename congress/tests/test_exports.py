@@ -126,3 +126,15 @@ def test_a_queued_job_shows_its_progress_and_runs_once(world, handled, login, mo
     compilations.compilation_run(job_id=job.pk)
     job.refresh_from_db()
     assert calls == [1] and job.status == JobStatus.DONE
+
+
+def test_a_job_left_queued_by_a_dead_worker_is_replaced(world, handled):
+    import datetime
+
+    from django.utils import timezone
+
+    stale = CompilationExport.objects.create(session=world.session, created_by=world.motions, motions=2)
+    CompilationExport.objects.filter(pk=stale.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=11))
+    fresh = services.compilation_request(actor=world.motions, session=world.session)
+    assert fresh.pk != stale.pk
+    assert services.compilation_request(actor=world.motions, session=world.session).pk == fresh.pk
