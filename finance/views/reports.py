@@ -128,6 +128,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
     require_reader(request.user)
     context = {
         "specs": list(reports.REPORTS.values()),
+        "export_form": pick_unit_year(request, selectors.ledger_units(request.user), UnitYearForm),
         "may_import": selectors.ledger_units(request.user, selectors.CHANGE).exists(),
         "tab": "reports",
     }

@@ -57,7 +57,8 @@ def test_treasurer_books_closes_a_month_and_downloads_the_budget_report(browser,
     assert page.locator("tr[data-month='3']").get_by_text("已结账").count() == 1
 
     # The reports: the index, then the 预算执行情况表 and its Excel download.
-    page.goto(f"{live_server.url}/finance/reports/")
+    page.locator("[data-testid=reports-tab]").click()
+    page.wait_for_url(f"{live_server.url}/finance/reports/")
     page.screenshot(path=str(ARTIFACTS / "finance-report-index.png"), full_page=True)
     page.get_by_role("link", name="预算执行情况表").first.click()
     page.wait_for_url("**/finance/reports/budget-execution/**")
