@@ -32,6 +32,8 @@ from ..workflow import APPLICANT, REVIEW, Transition, transition
 from .common import WelfareError, bookkeeping_unit, require
 
 PAYOUT_ACCOUNT = "50201"  # 维权支出 / 困难职工帮扶
+# An application in these states is still being decided: a member has at most one at a time.
+UNDER_REVIEW = (AidState.SUBMITTED, AidState.SCREENED, AidState.VERIFIED, AidState.APPROVED, AidState.NOTICE)
 
 
 class AidError(WelfareError):
@@ -111,13 +113,6 @@ def aid_create(
         uploads.check_upload(upload)
     with transaction.atomic():
         Member.objects.select_for_update().filter(pk=member.pk).first()
-        if (
-            AidApplication.objects.filter(
-                member=member, state__in=[AidState.SUBMITTED, AidState.SCREENED, AidState.VERIFIED]
-            ).exists()
-            and submit
-        ):
-            raise AidError(_("%(name)s 已有一份正在审核的帮扶申请，请等待审核结果后再申请。") % {"name": member.name})
         application = AidApplication.objects.create(
             member=member,
             org_unit=member.org_unit,
@@ -207,6 +202,16 @@ def _apply(application: AidApplication, t: Transition, *, actor: Any, comment: s
     today = timezone.localdate()
     now = timezone.now()
     if t.action == "submit":
+        # Two drafts submitted at once: the member row serialises them (lock order: application, member).
+        Member.objects.select_for_update().filter(pk=application.member_id).first()
+        if (
+            AidApplication.objects.filter(member_id=application.member_id, state__in=UNDER_REVIEW)
+            .exclude(pk=application.pk)
+            .exists()
+        ):
+            raise AidError(
+                _("%(name)s 已有一份正在审核的帮扶申请，请等待审核结果后再申请。") % {"name": application.member.name}
+            )
         application.submitted_at = now
         return {}
     if t.action == "verify":

@@ -313,3 +313,12 @@ def test_list_queries_do_not_grow(login, chair, member_in_b, django_assert_num_q
     make(29)
     with django_assert_num_queries(len(one.captured_queries)):
         client.get(reverse("welfare:aid_list"))
+
+
+def test_one_application_under_review_at_a_time(application, applicant, member):
+    move(member, application, "submit")
+    second = aid_services.aid_create(actor=member, member=applicant, kind="living", amount_requested="100", reason="x")
+    with pytest.raises(AidError, match="已有一份正在审核的帮扶申请"):
+        move(member, second, "submit")
+    move(member, application, "withdraw")
+    assert move(member, second, "submit").state == AidState.SUBMITTED
