@@ -34,6 +34,10 @@ class ActivitiesConfig(AppConfig):
             )
         )
 
+        from . import dashboard
+
+        dashboard.register()
+
         from union_office.notifications import register_kind
         from union_office.registry import register_audit_actions
 

@@ -240,3 +240,19 @@ def test_the_organiser_exports_the_list_and_formulas_are_neutralised(login, chai
     sheet = zipfile.ZipFile(io.BytesIO(response.content)).read("xl/worksheets/sheet1.xml").decode()
     assert "'=HYPERLINK(1)" in sheet and "候补者" in sheet and "候补" in sheet and "<f>" not in sheet
     assert login(member).get(reverse("activities:roster_export", args=[event.pk])).status_code == 403
+
+
+def test_the_dashboard_card_shows_my_sign_ups_and_open_events(login, member, chair, org):
+    mine = build_event(org.school, title="我报名的读书会")
+    build_event(org.school, title="正在报名的合唱")
+    services.signup_create(actor=member, event_id=mine.pk)
+    page = login(member).get(reverse("dashboard")).text
+    assert 'data-card="activities"' in page
+    assert "我报名的读书会" in page and "正在报名的合唱" in page
+    leader = person(org.branch_b, name="组长")
+    group = services.group_create(actor=chair, org_unit=org.school, name="摄影小组", leader=leader)
+    plan = services.group_plan_save(
+        actor=leader.user, group_id=group.pk, year=2026, content="外拍", budget_requested="800"
+    )
+    services.group_plan_transition(actor=leader.user, plan_id=plan.pk, action="submit")
+    assert "待审批的兴趣小组计划" in login(chair).get(reverse("dashboard")).text

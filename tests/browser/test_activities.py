@@ -56,6 +56,11 @@ def test_member_signs_up_from_the_calendar_and_is_reminded(browser, live_server,
     signup = SignUp.objects.get(event=sports, member__user__username="member")
     assert signup.status == "signed_up" and signup.entries.get().sub_event == tug
 
+    # Her 工作台 lists the sign-up.
+    page.goto(f"{live_server.url}/")
+    assert page.locator("[data-testid=my-signups]").get_by_text("教职工趣味运动会").count() == 1
+    page.locator("[data-card=activities]").screenshot(path=str(ARTIFACTS / "activities-dashboard-card.png"))
+
     # The day before: the dispatcher runs, the reminder is in her inbox.
     reminders_dispatch_due(now=sports.starts_at)
     page.goto(f"{live_server.url}/notifications/")
