@@ -91,3 +91,53 @@ def test_treasurer_books_closes_a_month_and_downloads_the_budget_report(browser,
         page.screenshot(path=str(ARTIFACTS / f"finance-report-{key}.png"), full_page=True)
     assert not errors, errors
     context.close()
+
+
+def test_treasurer_imports_entries_after_fixing_a_bad_row(browser, live_server, demo, tmp_path):
+    """The 经审 round: a sheet with one bad row books nothing and names the row; fixed, it books all."""
+    from openpyxl import Workbook
+
+    from finance.models import LedgerEntry
+    from members.models import OrgUnit
+
+    call_command("seed_demo_finance", stdout=StringIO())
+    school = OrgUnit.objects.get(name=SCHOOL)
+    before = LedgerEntry.objects.filter(org_unit=school).count()
+
+    def sheet(rows, name):
+        workbook = Workbook()
+        workbook.active.append(["日期", "科目编码", "金额", "摘要", "往来单位/个人"])
+        for row in rows:
+            workbook.active.append(row)
+        path = tmp_path / name
+        workbook.save(path)
+        return path
+
+    rows = [
+        ["2026-05-06", "50202", 680, "五一慰问一线教职工", "清河县惠民超市"],
+        ["2026-05-09", "502", 300, "慰问生病住院教职工", "赵敏"],
+        ["2026-05-15", "408", 150.5, "废旧报刊出售收入", "县废品回收站"],
+    ]
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "treasurer")
+    page.goto(f"{live_server.url}/finance/reports/")
+    page.locator("[data-testid=ledger-import]").click()
+    page.set_input_files("#import-file", str(sheet(rows, "bad.xlsx")))
+    page.locator("[data-testid=import-form] button[type=submit]").click()
+    errors = page.locator("[data-testid=import-row-errors]")
+    assert "第 3 行" in errors.inner_text() and "明细科目" in errors.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "finance-import-errors.png"), full_page=True)
+    assert LedgerEntry.objects.filter(org_unit=school).count() == before
+
+    rows[1][1] = "50202"
+    page.set_input_files("#import-file", str(sheet(rows, "fixed.xlsx")))
+    page.locator("[data-testid=import-form] button[type=submit]").click()
+    assert page.locator("[data-testid=import-preview] tbody tr").count() == 3
+    page.screenshot(path=str(ARTIFACTS / "finance-import-preview.png"), full_page=True)
+    assert LedgerEntry.objects.filter(org_unit=school).count() == before
+    page.locator("[data-testid=import-confirm] button").click()
+    page.wait_for_url(f"{live_server.url}/finance/?**")
+    assert page.get_by_text("已导入 3 笔凭证").count() == 1
+    assert LedgerEntry.objects.filter(org_unit=school, source_key__startswith="import:").count() == 3
+    context.close()
