@@ -1,13 +1,14 @@
 """Reminders and the dispatcher: scheduling, dedupe, rollback, mute, email, stale claims."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from members.tests.factories import UserFactory
 from union_office.notifications import (
     Channel,
     Delivery,
@@ -20,6 +21,14 @@ from union_office.notifications import (
 from union_office.notifications.dispatch import reminders_dispatch_due, sweep_stale_claims
 from union_office.notifications.kinds import REMINDER_KINDS
 from union_office.notifications.services import notification_mute_set
+
+_usernames = itertools.count(1)
+
+
+def make_user(*, username: str | None = None, email: str = ""):
+    """A plain auth user: the kernel's tests may not build members (dependencies point one way)."""
+    return get_user_model().objects.create(username=username or f"user{next(_usernames)}", email=email)
+
 
 State = Delivery.State
 KIND = "tests.event_upcoming"
@@ -34,13 +43,13 @@ def _test_kind():
 
 @pytest.fixture
 def user(db):
-    return UserFactory(username="wang", email="wang@example.org")
+    return make_user(username="wang", email="wang@example.org")
 
 
 @pytest.fixture
 def source(db):
     # Any model instance can be a reminder's source; a user row is at hand in the kernel's tests.
-    return UserFactory(username="event-stand-in")
+    return make_user(username="event-stand-in")
 
 
 def schedule(user, *, due_in=timedelta(minutes=-1), source=None, key="", channels=(Channel.INAPP, Channel.EMAIL)):
@@ -124,7 +133,7 @@ def test_cancelled_reminders_are_not_sent_and_come_back_when_scheduled_again(use
 
 
 def test_cancel_narrows_to_one_recipient(user, source):
-    other = UserFactory(email="li@example.org")
+    other = make_user(email="li@example.org")
     schedule(user, source=source)
     schedule(other, source=source)
     assert reminders_cancel(source=source, recipient=other) == 2
@@ -151,7 +160,7 @@ def test_unmuting_sends_what_is_scheduled_afterwards(user, source):
 
 
 def test_email_is_skipped_for_a_user_without_an_address(db):
-    nobody = UserFactory(email="")
+    nobody = make_user(email="")
     schedule(nobody)
     result = reminders_dispatch_due()
     assert (result.sent, result.skipped) == (1, 1)
@@ -259,7 +268,7 @@ def _dispatch_queries(n: int) -> int:
     from django.test.utils import CaptureQueriesContext
 
     for _ in range(n):
-        schedule(UserFactory(email=""), channels=[Channel.INAPP])
+        schedule(make_user(email=""), channels=[Channel.INAPP])
     with CaptureQueriesContext(connection) as queries:
         assert reminders_dispatch_due().sent == n
     return len(queries)

@@ -1,19 +1,28 @@
 """Exactly once when dispatcher runs overlap: real threads on PostgreSQL (SKIP LOCKED)."""
 
+import itertools
 import threading
 import time
 from collections import Counter
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.utils import timezone
 
-from members.tests.factories import UserFactory
 from union_office.notifications import Channel, Delivery, Notification, register_kind, reminder_schedule
 from union_office.notifications.dispatch import reminders_dispatch_due
 from union_office.notifications.kinds import REMINDER_KINDS
+
+_usernames = itertools.count(1)
+
+
+def make_user(*, username: str | None = None, email: str = ""):
+    """A plain auth user: the kernel's tests may not build members (dependencies point one way)."""
+    return get_user_model().objects.create(username=username or f"user{next(_usernames)}", email=email)
+
 
 KIND = "tests.concurrency"
 
@@ -57,7 +66,7 @@ def _run_at_once(runs: int, **kwargs) -> list:
 
 
 def test_three_dispatch_runs_at_once_send_each_delivery_exactly_once(monkeypatch):
-    users = [UserFactory(email=f"user{i}@example.org") for i in range(120)]
+    users = [make_user(email=f"user{i}@example.org") for i in range(120)]
     due = timezone.now()
     for user in users:
         reminder_schedule(kind=KIND, recipient=user, due_at=due, subject=f"提醒 {user.pk}")
@@ -82,11 +91,11 @@ def test_three_dispatch_runs_at_once_send_each_delivery_exactly_once(monkeypatch
 
 
 def test_a_reminder_scheduled_while_runs_overlap_is_sent_once():
-    users = [UserFactory(email="") for _ in range(50)]
+    users = [make_user(email="") for _ in range(50)]
     for user in users:
         reminder_schedule(kind=KIND, recipient=user, due_at=timezone.now(), subject="x", channels=[Channel.INAPP])
     _run_at_once(2, batch_size=5)
-    late = UserFactory(email="")
+    late = make_user(email="")
     reminder_schedule(kind=KIND, recipient=late, due_at=timezone.now(), subject="y", channels=[Channel.INAPP])
     _run_at_once(2, batch_size=5)
     assert Notification.objects.count() == 51

@@ -1,15 +1,24 @@
 """The inbox, the navbar badge and the 待提醒 page: each user sees only their own rows."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from members.tests.factories import UserFactory
 from union_office.notifications import Channel, Notification, NotificationMute, notify, register_kind
 from union_office.notifications import reminder_schedule as schedule
 from union_office.notifications.kinds import REMINDER_KINDS
+
+_usernames = itertools.count(1)
+
+
+def make_user(*, username: str | None = None, email: str = ""):
+    """A plain auth user: the kernel's tests may not build members (dependencies point one way)."""
+    return get_user_model().objects.create(username=username or f"user{next(_usernames)}", email=email)
+
 
 KIND = "tests.views"
 
@@ -177,7 +186,7 @@ def test_muting_an_unknown_kind_is_refused_with_a_message(login, member):
 def test_the_admin_can_settle_a_review_row(admin_client):
     from union_office.notifications import Delivery
 
-    user = UserFactory(email="x@example.org")
+    user = make_user(email="x@example.org")
     reminder = schedule(kind=KIND, recipient=user, due_at=timezone.now(), subject="x", channels=[Channel.EMAIL])
     delivery = reminder.deliveries.get()
     import uuid
