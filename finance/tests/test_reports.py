@@ -331,3 +331,28 @@ def test_pdf_of_a_huge_ledger_is_refused(login, org, books, treasurer, monkeypat
         reverse("finance:report_pdf", args=["account-ledger"]), {"unit": org.school.pk, "account": "502"}
     )
     assert response.status_code == 400 and "导出 Excel" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "label"),
+    [
+        ("2026-01-01", "2026-12-31", "2026年度"),
+        ("2026-03-01", "2026-03-31", "2026年3月"),
+        ("2026-01-01", "2026-06-30", "2026年1月至6月"),
+        ("2026-01-05", "2026-03-20", "2026年1月5日至2026年3月20日"),
+        ("2025-12-01", "2026-01-31", "2025年12月1日至2026年1月31日"),
+    ],
+)
+def test_period_labels(start, end, label):
+    assert reports.period_label(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == label
+
+
+def test_a_long_ledger_page_is_cut_and_says_so(login, org, books, treasurer, monkeypatch):
+    from finance.views import reports as report_views
+
+    monkeypatch.setattr(report_views, "PAGE_ROWS", 3)
+    response = login(treasurer).get(
+        reverse("finance:report", args=["account-ledger"]), {"unit": org.school.pk, "account": "502"}
+    )
+    page = response.content.decode()
+    assert "页面只显示前 3 行" in page and "帮扶张三" in page and "春节慰问" not in page
