@@ -85,7 +85,9 @@ def rules_for(event: Event) -> list[PolicyRule]:
 
 
 def spent(event: Event) -> Decimal:
-    return event.expenses.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    """What the event has cost: its payouts, less those the treasurer reversed (红字冲销) in finance."""
+    live = event.expenses.filter(entry__reversed_by__isnull=True)
+    return live.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
 
 
 def policy_findings(event: Event, *, adding: Decimal = ZERO) -> list[Finding]:

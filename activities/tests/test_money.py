@@ -159,3 +159,15 @@ def test_rules_are_set_through_the_service_and_audited(chair, member, org):
         )
     with pytest.raises(PermissionDenied):
         services.policy_rule_delete(actor=member, rule_id=rule.pk)
+
+
+def test_a_reversed_payout_no_longer_counts(treasurer, budget, org):
+    from activities.services.money import spent
+    from finance.services import reverse_entry
+
+    event = build_event(org.school, budget=Decimal("500.00"))
+    first = services.expense_book(actor=treasurer, event_id=event.pk, amount="400", date=TODAY, summary="场地")
+    reverse_entry(actor=treasurer, entry_id=first.entry_id, reason="记错金额")
+    assert spent(event) == Decimal("0.00")
+    second = services.expense_book(actor=treasurer, event_id=event.pk, amount="300", date=TODAY, summary="场地")
+    assert second.warnings == [] and spent(event) == Decimal("300.00")

@@ -85,7 +85,7 @@ def _detail_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "tab": "events",
     }
     if may_manage or may_book:
-        context["expenses"] = list(event.expenses.select_related("entry", "booked_by"))
+        context["expenses"] = list(event.expenses.select_related("entry__reversed_by", "booked_by"))
         context["spent"] = expense_total(event)
         context["findings"] = policy_findings(event)
         context["books"] = books
