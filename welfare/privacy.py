@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members import access
 
-from .models import AidApplication, Attachment, HardshipFile, Visit
+from .models import AidApplication, Attachment, HardshipFile, StudentApplication, StudentPayment, Visit
 
 VIEW = "welfare.view_aid"
 REVIEW = "welfare.review_aid"
@@ -64,11 +64,19 @@ def visits_visible(user: Any) -> QuerySet[Visit]:
     return Visit.objects.filter(access.unit_q(user, VIEW))
 
 
+def student_applications_visible(user: Any) -> QuerySet[StudentApplication]:
+    """金秋助学: the parent, and the reviewers of the parent's union and of the unions above it
+    (the campaign's upper union among them)."""
+    return StudentApplication.objects.filter(own_or_reviewed_q(user))
+
+
 # Owner model -> "may this user read this owner?"; the campaign module adds its applications.
 OwnerCheck = Callable[[Any, Model], bool]
 ATTACHMENT_OWNERS: dict[type[Model], OwnerCheck] = {
     AidApplication: lambda user, owner: applications_visible(user).filter(pk=owner.pk).exists(),
     HardshipFile: lambda user, owner: files_visible(user).filter(pk=owner.pk).exists(),
+    StudentApplication: lambda user, owner: student_applications_visible(user).filter(pk=owner.pk).exists(),
+    StudentPayment: lambda user, owner: student_applications_visible(user).filter(pk=owner.application_id).exists(),
 }
 
 

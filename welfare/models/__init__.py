@@ -3,6 +3,7 @@ applications, 慰问 visits. A 金秋助学 campaign module joins them as campai
 
 from .aid import AidApplication, AidKind, AidState, AidStep, Objection
 from .attachments import Attachment
+from .campaign import Campaign, CampaignTier, StudentApplication, StudentPayment, StudentState
 from .hardship import FamilyMember, FileEvent, HardshipCause, HardshipFile, HardshipLevel, HardshipStatus
 from .visits import Visit, VisitKind, VisitRule
 
@@ -12,6 +13,11 @@ __all__ = [
     "AidState",
     "AidStep",
     "Attachment",
+    "Campaign",
+    "CampaignTier",
+    "StudentApplication",
+    "StudentPayment",
+    "StudentState",
     "FamilyMember",
     "FileEvent",
     "HardshipCause",

@@ -93,3 +93,47 @@ def test_concurrent_festival_gifts_stay_under_the_yearly_cap(member_in_b, chair,
     assert outcomes.count("ok") == 2  # 2 × 1000 ≤ 2200 < 3 × 1000
     assert sum(v.amount for v in Visit.objects.all()) == Decimal("2000.00")
     assert LedgerEntry.objects.count() == 2
+
+
+def test_thirty_concurrent_approvals_for_five_places(org, member):
+    """Issue 7: exactly 5 approved, the other 25 told the quota is full."""
+    from welfare.models import StudentApplication
+    from welfare.services import campaign as campaign_services
+
+    from .campaign_builders import campaign, county_chair, ready_for_approval
+
+    boss = county_chair(org)
+    jinqiu = campaign(org, boss)
+    tier = jinqiu.tiers.get(name="一档")
+    apps = [ready_for_approval(jinqiu, member.member, boss, n) for n in range(30)]
+
+    outcomes = run_together(
+        lambda n: campaign_services.student_transition(
+            actor=boss, application_id=apps[n].pk, action="approve", tier_id=tier.pk
+        ),
+        count=30,
+    )
+    assert outcomes.count("ok") == 5
+    assert all("名额已满（5 名）" in o for o in outcomes if o != "ok")
+    assert StudentApplication.objects.filter(tier=tier, state="approved").count() == 5
+
+
+def test_the_same_student_approved_twice_at_once_is_aided_once(org, member):
+    from welfare.models import StudentApplication
+    from welfare.services import campaign as campaign_services
+
+    from .campaign_builders import campaign, county_chair, ready_for_approval
+
+    boss = county_chair(org)
+    c1, c2 = campaign(org, boss, title="甲"), campaign(org, boss, title="乙")
+    a = ready_for_approval(c1, member.member, boss, 5)
+    b = ready_for_approval(c2, member.member, boss, 5)  # the same student 身份证号
+    pairs = [(a, c1), (b, c2)]
+    outcomes = run_together(
+        lambda n: campaign_services.student_transition(
+            actor=boss, application_id=pairs[n][0].pk, action="approve", tier_id=pairs[n][1].tiers.get(name="二档").pk
+        ),
+        count=2,
+    )
+    assert outcomes.count("ok") == 1
+    assert StudentApplication.objects.filter(state="approved").count() == 1

@@ -1,0 +1,172 @@
+"""金秋助学: a campaign run by an upper union across its base unions, its tiers (名额 and amounts),
+the parents' applications for their children, and the yearly payments of multi-year grants."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from finance.models import LedgerEntry
+from members.models import Member, OrgUnit
+from union_office import crypto
+from union_office.models import TimeStampedModel
+
+
+class Campaign(TimeStampedModel):
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("主办工会"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("活动名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    opens_on = models.DateField(_("开始日期"))
+    deadline = models.DateField(_("申请截止"))
+    closes_on = models.DateField(_("结束日期"))
+    eligibility = models.TextField(_("申请条件"), blank=True)
+    # Labels of the documents every application must carry (书面申请, 低保证, 录取通知书 …).
+    required_documents = models.JSONField(_("必备材料"), default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("金秋助学活动")
+        verbose_name_plural = _("金秋助学活动")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("opens_on")) & models.Q(closes_on__gte=models.F("deadline")),
+                name="welfare_campaign_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignTier(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tiers")
+    name = models.CharField(_("档次"), max_length=40)
+    quota = models.PositiveIntegerField(_("名额"))
+    amount = models.DecimalField(_("每年金额（元）"), max_digits=14, decimal_places=2)
+    # 1: once; 4: every year until graduation (a payment per year, each waiting for 在读证明).
+    years = models.PositiveSmallIntegerField(_("资助年数"), default=1)
+
+    class Meta:
+        ordering = ["-amount", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="welfare_tier_name_unique"),
+            models.CheckConstraint(condition=models.Q(quota__gt=0), name="welfare_tier_quota_gt_0"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="welfare_tier_amount_gt_0"),
+            models.CheckConstraint(condition=models.Q(years__gte=1, years__lte=8), name="welfare_tier_years_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.quota} 名 × {self.amount} 元）"
+
+
+class StudentState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    BASE_REVIEWED = "base_ok", _("基层工会审核通过")
+    UPPER_REVIEWED = "upper_ok", _("上级工会审核通过")
+    APPROVED = "approved", _("审定")
+    NOTICE = "notice", _("公示中")
+    PAID = "paid", _("已发放")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+# States in which a student counts as aided (and a tier's place as taken).
+GRANTED_STATES = ("approved", "notice", "paid")
+
+
+class StudentApplication(TimeStampedModel):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="applications")
+    member = models.ForeignKey(Member, verbose_name=_("申请人（家长）"), on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属工会"), on_delete=models.PROTECT, related_name="+")
+    student_name = models.CharField(_("学生姓名"), max_length=50)
+    student_id_cipher = models.TextField(editable=False)
+    # Keyed hash of the student's 身份证号: "aided before?" across campaigns without decrypting.
+    student_id_hash = models.CharField(max_length=64, editable=False)
+    student_id_masked = models.CharField(_("学生身份证号"), max_length=18, editable=False)
+    school = models.CharField(_("录取学校"), max_length=100)
+    admission = models.CharField(_("录取批次"), max_length=20)
+    reason = models.TextField(_("家庭困难情况"))
+    tier = models.ForeignKey(
+        CampaignTier,
+        verbose_name=_("资助档次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    state = models.CharField(_("状态"), max_length=10, choices=StudentState, default=StudentState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    notice_starts_on = models.DateField(null=True, blank=True)
+    notice_ends_on = models.DateField(null=True, blank=True)
+    closing_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("金秋助学申请")
+        verbose_name_plural = _("金秋助学申请")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=StudentState.values), name="welfare_student_state"),
+            # No student aided twice, in this campaign or any other: the database has the last word.
+            models.UniqueConstraint(
+                fields=["student_id_hash"],
+                condition=models.Q(state__in=GRANTED_STATES),
+                name="welfare_student_aided_once",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state__in=GRANTED_STATES) | models.Q(tier__isnull=False),
+                name="welfare_student_granted_has_tier",
+            ),
+        ]
+        indexes = [
+            # The quota count of a tier, and the reviewers' lists.
+            models.Index(fields=["tier", "state"], name="welfare_student_tier_state"),
+            models.Index(fields=["campaign", "state"], name="welfare_student_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(name)s的金秋助学申请") % {"name": self.student_name}
+
+    @property
+    def student_id(self) -> str:
+        return crypto.decrypt(self.student_id_cipher) if self.student_id_cipher else ""
+
+    def set_student_id(self, number: str) -> None:
+        from members.idcard import mask_id_number
+
+        self.student_id_cipher = crypto.encrypt(number)
+        self.student_id_hash = crypto.keyed_hash(number)
+        self.student_id_masked = mask_id_number(number)
+
+
+class StudentPayment(models.Model):
+    """One year's grant. Year 1 is paid after 公示; later years wait for a 在读证明 upload."""
+
+    class Status(models.TextChoices):
+        WAITING_PROOF = "waiting", _("待交在读证明")
+        READY = "ready", _("待发放")
+        PAID = "paid", _("已发放")
+
+    application = models.ForeignKey(StudentApplication, on_delete=models.PROTECT, related_name="payments")
+    year_index = models.PositiveSmallIntegerField(_("第几年"))
+    due_year = models.PositiveSmallIntegerField(_("发放年度"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    status = models.CharField(_("状态"), max_length=8, choices=Status)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="student_payment"
+    )
+
+    class Meta:
+        ordering = ["application", "year_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "year_index"], name="welfare_student_payment_year"),
+            models.CheckConstraint(
+                condition=models.Q(status="paid", ledger_entry__isnull=False)
+                | (~models.Q(status="paid") & models.Q(ledger_entry__isnull=True)),
+                name="welfare_student_payment_paid_has_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.year_index}"
