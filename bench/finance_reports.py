@@ -273,12 +273,12 @@ def main() -> None:
         label, target = labels[result["name"]]
         seconds = result["seconds"]
         shown = f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+        queries = result["queries"]
+        if result["name"] == "baseline":
+            shown = queries = "—"
         if "bytes" in result:
             label += f" ({result['bytes'] / 1024 / 1024:.1f} MiB file)"
-        print(
-            f"| {label} | {result['entries']:,} | {shown} | {result['queries']} | "
-            f"{result['peak_mib']:.0f} MiB | {target} |"
-        )
+        print(f"| {label} | {result['entries']:,} | {shown} | {queries} | {result['peak_mib']:.0f} MiB | {target} |")
 
 
 if __name__ == "__main__":
