@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_campaign
 
 app_name = "welfare"
 urlpatterns = [
@@ -21,4 +21,11 @@ urlpatterns = [
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("visits/", views.visit_list, name="visits"),
     path("report/", views.report, name="report"),
+    path("jinqiu/", views_campaign.campaign_list, name="campaign_list"),
+    path("jinqiu/<int:pk>/", views_campaign.campaign_detail, name="campaign_detail"),
+    path("jinqiu/<int:pk>/apply/", views_campaign.student_apply, name="student_apply"),
+    path("jinqiu/<int:pk>/notice/", views_campaign.campaign_notice, name="campaign_notice"),
+    path("jinqiu/students/<int:pk>/", views_campaign.student_detail, name="student_detail"),
+    path("jinqiu/students/<int:pk>/act/<slug:action>/", views_campaign.student_act, name="student_act"),
+    path("jinqiu/payments/<int:pk>/<slug:action>/", views_campaign.payment_act, name="payment_act"),
 ]

@@ -1,0 +1,97 @@
+"""金秋助学 screens: 404 outside, the applicant table and payment list in Excel, masked 公示 list."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from welfare.models import StudentApplication
+from welfare.services import campaign as services
+
+from .campaign_builders import campaign, county_chair, ready_for_approval, student_id
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def boss(org):
+    return county_chair(org)
+
+
+@pytest.fixture
+def jinqiu(org, boss):
+    return campaign(org, boss, required=["录取通知书"])
+
+
+def test_apply_through_the_form(login, member, jinqiu):
+    response = login(member).post(
+        reverse("welfare:student_apply", args=[jinqiu.pk]),
+        {
+            "student_name": "吴小雨",
+            "student_id": student_id(3),
+            "school": "河北大学",
+            "admission": "二本",
+            "reason": "困难",
+            "doc_0": SimpleUploadedFile("录取通知书.pdf", b"%PDF-1.4\n"),
+        },
+    )
+    application = StudentApplication.objects.get()
+    assert response.status_code == 302 and application.state == "submitted"
+
+
+def test_fake_document_is_refused(login, member, jinqiu):
+    response = login(member).post(
+        reverse("welfare:student_apply", args=[jinqiu.pk]),
+        {
+            "student_name": "吴小雨",
+            "student_id": student_id(3),
+            "school": "河北大学",
+            "admission": "二本",
+            "reason": "困难",
+            "doc_0": SimpleUploadedFile("录取通知书.pdf", b"MZ\x90\x00"),
+        },
+    )
+    assert "内容不是 PDF、JPG 或 PNG" in response.content.decode()
+    assert not StudentApplication.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["neighbour", "outsider", "treasurer", "committee"])
+def test_student_application_is_404_for_others(request, login, member, boss, jinqiu, who):
+    a = ready_for_approval(jinqiu, member.member, boss, 1)
+    user = request.getfixturevalue(who)
+    assert login(user).get(reverse("welfare:student_detail", args=[a.pk])).status_code == 404
+
+
+def test_county_chair_exports_applicants_and_payments(login, member, boss, jinqiu):
+    a = ready_for_approval(jinqiu, member.member, boss, 1)
+    services.student_transition(
+        actor=boss, application_id=a.pk, action="approve", tier_id=jinqiu.tiers.get(name="一档").pk
+    )
+    client = login(boss)
+    for fmt, expect in (("applicants", "学生1"), ("payments", "20000")):
+        response = client.get(reverse("welfare:campaign_detail", args=[jinqiu.pk]) + f"?format={fmt}")
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+        sheet = zipfile.ZipFile(io.BytesIO(response.content)).read("xl/worksheets/sheet1.xml").decode()
+        assert expect in sheet, fmt
+        assert a.student_id not in sheet
+    assert (
+        login(member).get(reverse("welfare:campaign_detail", args=[jinqiu.pk]) + "?format=payments").status_code == 404
+    )
+
+
+def test_notice_list_is_masked(login, member, boss, jinqiu, neighbour):
+    a = ready_for_approval(jinqiu, member.member, boss, 1)
+    services.student_transition(
+        actor=boss, application_id=a.pk, action="approve", tier_id=jinqiu.tiers.get(name="二档").pk
+    )
+    services.student_transition(actor=boss, application_id=a.pk, action="publish")
+    page = login(neighbour).get(reverse("welfare:campaign_notice", args=[jinqiu.pk])).content.decode()
+    assert "学*1" in page and a.student_id_masked in page and a.student_id not in page
+
+
+def test_hospital_members_see_the_county_campaign_but_not_school_applications(login, outsider, member, boss, jinqiu):
+    ready_for_approval(jinqiu, member.member, boss, 1)
+    page = login(outsider).get(reverse("welfare:campaign_detail", args=[jinqiu.pk])).content.decode()
+    assert "学生1" not in page

@@ -1,0 +1,299 @@
+"""金秋助学 screens: the campaigns open to me, applying for my child, the review chain, the 公示 list,
+the applicant table and the payment list in Excel. Reads through welfare.privacy (404 outside)."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from members import access
+from members.models import Member
+from union_office.xlsx import Column, write_report, xlsx_response
+
+from . import privacy, uploads
+from .campaign_workflow import available
+from .forms import DocumentsField, StyledForm
+from .masking import mask_name
+from .models import Campaign, StudentApplication, StudentPayment
+from .models.campaign import GRANTED_STATES
+from .services import campaign as services
+from .views import _render
+
+
+def campaigns_for(user: Any):
+    """Campaigns run by a union at or above one of the user's units, or inside a reviewer's scope."""
+    q = Q(pk__in=[])
+    for grant in access.grants_for(user):
+        q |= Q(org_unit__path__in=access.ancestor_paths(grant.path) + [grant.path])
+        q |= Q(org_unit__path__startswith=grant.path)
+    if getattr(user, "is_superuser", False):
+        q = ~Q(pk__in=[])
+    return Campaign.objects.filter(q).select_related("org_unit").order_by("-year", "-opens_on")
+
+
+def campaign_get(user: Any, pk: int) -> Campaign:
+    campaign = campaigns_for(user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404(privacy.NOT_FOUND)
+    return campaign
+
+
+class StudentForm(StyledForm):
+    student_name = forms.CharField(label=gettext_lazy("学生姓名"), max_length=50)
+    student_id = forms.CharField(label=gettext_lazy("学生身份证号"), max_length=18)
+    school = forms.CharField(label=gettext_lazy("录取学校"), max_length=100)
+    admission = forms.ChoiceField(
+        label=gettext_lazy("录取批次"),
+        choices=[(v, v) for v in ("一本", "二本", "高职（专科）")],
+    )
+    reason = forms.CharField(label=gettext_lazy("家庭困难情况"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, required_documents: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document_fields = []
+        for index, label in enumerate(required_documents):
+            name = f"doc_{index}"
+            self.fields[name] = DocumentsField(label=label, required=True)
+            self.fields[name].widget.attrs["class"] = "form-control"
+            self.document_fields.append((name, label))
+
+
+@require_GET
+@never_cache
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    if not access.has_anywhere(request.user, privacy.APPLY):
+        raise Http404
+    return _render(request, "welfare/campaign_list.html", {"campaigns": campaigns_for(request.user), "tab": "campaign"})
+
+
+@require_GET
+@never_cache
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = campaign_get(request.user, pk)
+    tiers = campaign.tiers.annotate(taken=Count("applications", filter=Q(applications__state__in=GRANTED_STATES)))
+    applications = (
+        privacy.student_applications_visible(request.user)
+        .filter(campaign=campaign)
+        .select_related("member", "org_unit", "tier")
+        .order_by("org_unit__path", "pk")
+    )
+    if request.GET.get("format") in ("applicants", "payments"):
+        return _export(request, campaign, applications)
+    today = timezone.localdate()
+    own = Member.objects.filter(user=request.user, status=Member.Status.ACTIVE).select_related("org_unit").first()
+    context = {
+        "campaign": campaign,
+        "tiers": tiers,
+        "applications": applications,
+        "open": campaign.opens_on <= today <= campaign.deadline,
+        "may_apply": own is not None and own.org_unit.path.startswith(campaign.org_unit.path),
+        "reviewer": access.can(request.user, privacy.VIEW, campaign.org_unit)
+        or applications.exclude(member__user=request.user).exists(),
+        "tab": "campaign",
+    }
+    return _render(request, "welfare/campaign_detail.html", context)
+
+
+def _export(request: HttpRequest, campaign: Campaign, applications) -> HttpResponse:
+    if not access.has_anywhere(request.user, privacy.VIEW):
+        raise Http404
+    if request.GET["format"] == "applicants":
+        columns = [
+            Column(_("单位"), 22),
+            Column(_("家长"), 10),
+            Column(_("学生"), 10),
+            Column(_("学生身份证号"), 22),
+            Column(_("录取学校"), 22),
+            Column(_("批次"), 10),
+            Column(_("档次"), 10),
+            Column(_("状态"), 14),
+        ]
+        rows = [
+            [
+                a.org_unit.name,
+                a.member.name,
+                a.student_name,
+                a.student_id_masked,
+                a.school,
+                a.admission,
+                a.tier.name if a.tier else "",
+                a.get_state_display(),
+            ]
+            for a in applications
+        ]
+        data = write_report(
+            title=_("%(c)s申请人一览表") % {"c": campaign.title},
+            unit=campaign.org_unit.name,
+            period=str(campaign.year),
+            columns=columns,
+            rows=rows,
+            sheet_title=_("申请人"),
+        )
+        return xlsx_response(data, f"{campaign.title}-申请人.xlsx")
+    payments = (
+        StudentPayment.objects.filter(application__in=applications)
+        .select_related("application__org_unit", "application__member", "ledger_entry")
+        .order_by("due_year", "application__org_unit__path", "pk")
+    )
+    columns = [
+        Column(_("年度"), 8, "int"),
+        Column(_("单位"), 22),
+        Column(_("学生"), 10),
+        Column(_("家长（领款人）"), 12),
+        Column(_("第几年"), 8, "int"),
+        Column(_("金额（元）"), 14, "money"),
+        Column(_("状态"), 12),
+        Column(_("凭证"), 12),
+    ]
+    rows = [
+        [
+            p.due_year,
+            p.application.org_unit.name,
+            p.application.student_name,
+            p.application.member.name,
+            p.year_index,
+            p.amount,
+            p.get_status_display(),
+            p.ledger_entry.voucher_label if p.ledger_entry else "",
+        ]
+        for p in payments
+    ]
+    total = sum((p.amount for p in payments), Decimal("0.00"))
+    data = write_report(
+        title=_("%(c)s发放名单") % {"c": campaign.title},
+        unit=campaign.org_unit.name,
+        period=str(campaign.year),
+        columns=columns,
+        rows=rows,
+        totals=[_("合计"), "", "", "", None, total, "", ""],
+        sheet_title=_("发放名单"),
+    )
+    return xlsx_response(data, f"{campaign.title}-发放名单.xlsx")
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def student_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = campaign_get(request.user, pk)
+    own = Member.objects.filter(user=request.user, status=Member.Status.ACTIVE).select_related("org_unit").first()
+    if own is None:
+        raise Http404
+    form = StudentForm(request.POST or None, request.FILES or None, required_documents=campaign.required_documents)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        documents = [(label, f) for name, label in form.document_fields for f in data[name]]
+        try:
+            application = services.student_apply(
+                actor=request.user,
+                campaign=campaign,
+                member=own,
+                student_name=data["student_name"],
+                student_id=data["student_id"],
+                school=data["school"],
+                admission=data["admission"],
+                reason=data["reason"],
+                documents=documents,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("申请已提交，请等待工会审核。"))
+            return redirect("welfare:student_detail", application.pk)
+    return _render(request, "welfare/student_form.html", {"form": form, "campaign": campaign, "tab": "campaign"})
+
+
+def _student_get(user: Any, pk: int) -> StudentApplication:
+    found = (
+        privacy.student_applications_visible(user)
+        .select_related("campaign__org_unit", "member", "org_unit", "tier")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404(privacy.NOT_FOUND)
+    return found
+
+
+@require_GET
+@never_cache
+def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _student_get(request.user, pk)
+    buttons = [t for t in available(application.state) if services.may(request.user, t, application)]
+    context = {
+        "application": application,
+        "attachments": uploads.attachments_of(application),
+        "payments": application.payments.select_related("ledger_entry"),
+        "buttons": buttons,
+        "tiers": application.campaign.tiers.all(),
+        "may_pay": access.can(request.user, privacy.REVIEW, application.campaign.org_unit),
+        "is_parent": application.member.user_id == request.user.pk,
+        "tab": "campaign",
+    }
+    return _render(request, "welfare/student_detail.html", context)
+
+
+@require_POST
+def student_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    application = _student_get(request.user, pk)
+    tier = request.POST.get("tier")
+    try:
+        services.student_transition(
+            actor=request.user,
+            application_id=application.pk,
+            action=action,
+            comment=request.POST.get("comment", ""),
+            tier_id=int(tier) if tier and tier.isdigit() else None,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已办理。"))
+    return redirect("welfare:student_detail", pk)
+
+
+@require_POST
+def payment_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    payment = StudentPayment.objects.filter(pk=pk).first()
+    if payment is None:
+        raise Http404
+    application = _student_get(request.user, payment.application_id)
+    try:
+        if action == "proof":
+            upload = request.FILES.get("document")
+            if upload is None:
+                raise ValidationError(_("请选择在读证明文件。"))
+            services.payment_proof(actor=request.user, payment_id=payment.pk, upload=upload)
+        elif action == "pay":
+            services.payment_pay(actor=request.user, payment_id=payment.pk)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已办理。"))
+    return redirect("welfare:student_detail", application.pk)
+
+
+@require_GET
+@never_cache
+def campaign_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = campaign_get(request.user, pk)
+    rows = [
+        {"a": a, "parent": mask_name(a.member.name), "student": mask_name(a.student_name)}
+        for a in StudentApplication.objects.filter(campaign=campaign, state__in=["notice", "paid"])
+        .select_related("member", "org_unit", "tier")
+        .order_by("tier__amount", "org_unit__path", "pk")
+    ]
+    return _render(request, "welfare/campaign_notice.html", {"campaign": campaign, "rows": rows, "tab": "campaign"})
