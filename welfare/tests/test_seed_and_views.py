@@ -19,6 +19,9 @@ def test_seed_demo_welfare_runs_once(settings, tmp_path):
     assert HardshipFile.objects.count() == 1
     assert AidApplication.objects.get().state == AidState.NOTICE
     assert Visit.objects.get().ledger_entry is not None
+    from welfare.models import Campaign
+
+    assert Campaign.objects.get().tiers.count() == 2
     out = StringIO()
     call_command("seed_demo_welfare", stdout=out)
     assert "already" in out.getvalue()

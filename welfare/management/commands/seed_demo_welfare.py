@@ -1,4 +1,5 @@
-"""python manage.py seed_demo_welfare: a hardship file, an aid application on 公示, a visit
+"""python manage.py seed_demo_welfare: a hardship file, an aid application on 公示, a visit, and the
+county's 金秋助学 campaign open for applications
 (run after seed_demo and seed_demo_finance: payouts need the school's approved budget).
 
 Everything goes through welfare/services.py as the demo chair, so the steps, the audit log, the
@@ -15,10 +16,11 @@ from django.utils import timezone
 
 from finance.models import Budget, BudgetStatus
 from members.models import Member, OrgUnit
-from welfare.models import AidApplication, HardshipFile
+from welfare.models import AidApplication, Campaign, CampaignTier, HardshipFile
 from welfare.services import aid, hardship, visits
 
 SCHOOL, BRANCH, CHAIR = "清河县第一中学工会", "高二年级分工会", "chair"
+COUNTY, COUNTY_CHAIR = "清河县总工会", "county_chair"
 
 
 class Command(BaseCommand):
@@ -90,7 +92,28 @@ class Command(BaseCommand):
                 is_cash=True,
                 visitors="王建国、赵丽华",
             )
+            self._campaign(today)
         self.stdout.write(
             f"welfare demo: file of {head.name}, application of {applicant.name} on 公示 "
             f"(#{AidApplication.objects.get(pk=application.pk).pk}), visit to {visited.name}"
         )
+
+    def _campaign(self, today) -> None:
+        """金秋助学 of the county, open from a week ago, applications for three more weeks."""
+        county = OrgUnit.objects.filter(name=COUNTY).first()
+        boss = get_user_model().objects.filter(username=COUNTY_CHAIR).first()
+        if county is None or boss is None:
+            return
+        campaign = Campaign.objects.create(
+            org_unit=county,
+            title=f"{today.year}年金秋助学",
+            year=today.year,
+            opens_on=today - dt.timedelta(days=7),
+            deadline=today + dt.timedelta(days=21),
+            closes_on=today + dt.timedelta(days=45),
+            eligibility="当年考入二本及以上院校的困难职工子女（在档困难职工或因病、因灾临时困难）。",
+            required_documents=["书面申请", "户口簿和身份证", "录取通知书"],
+            created_by=boss,
+        )
+        CampaignTier.objects.create(campaign=campaign, name="一档", quota=5, amount="5000.00", years=4)
+        CampaignTier.objects.create(campaign=campaign, name="二档", quota=15, amount="2000.00", years=1)
