@@ -37,3 +37,12 @@ class PlansConfig(AppConfig):
         from . import dashboard
 
         dashboard.register()
+
+        from activities.calendar import register_source
+        from activities.sources import register_source_label
+
+        from . import calendar, events, reminders
+
+        register_source_label(events.SOURCE_PREFIX, events.describe_source)
+        register_source(calendar.deadline_items)
+        reminders.register()

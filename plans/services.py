@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from members import access
 from union_office.audit import audit_record, field_changes
 
-from . import workflow
+from . import reminders, workflow
 from .copying import copy_plan_content
 from .models import Item, ItemStatus, Plan, PlanStatus
 
@@ -98,6 +98,10 @@ def plan_transition(*, actor: Any, plan_id: int, action: str, note: str = "") ->
             audit_changes = {"status": [old_status, PlanStatus.ARCHIVED], "replaced_by_version": plan.version}
             _audit(actor, "plan.archive", previous, audit_changes)
         _audit(actor, f"plan.{action}", plan, changes)
+        if move.target in workflow.TRACKABLE_STATUSES or move.target == PlanStatus.ARCHIVED:
+            reminders.plan_reminders_sync(plan)
+        if previous is not None and previous.status == PlanStatus.ARCHIVED:
+            reminders.plan_reminders_sync(previous)  # the replaced version's pending ones are cancelled
     plan.refresh_from_db()
     return plan
 
@@ -190,4 +194,6 @@ def item_progress_update(*, actor: Any, item_id: int, status: str, progress_note
         plan.revision = F("revision") + 1
         plan.save(update_fields=["revision", "updated_at"])
         _audit(actor, "plan.item_progress", item, {"plan": plan.pk, **changes})
+        if "status" in changes:
+            reminders.plan_reminders_sync(plan, item_ids=[item.pk])  # done: no more reminders
     return item

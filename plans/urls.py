@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/transition/<slug:action>/", plans.plan_transition, name="transition"),
     path("<int:pk>/new-version/", plans.plan_new_version, name="new_version"),
     path("<int:pk>/follow/", plans.plan_follow, name="follow"),
+    path("<int:pk>/schedule/<int:entry_pk>/event/", plans.schedule_event, name="schedule_event"),
     path("items/<int:pk>/progress/", plans.item_progress, name="item_progress"),
     path("compare/", plans.plan_compare, name="compare"),
     path("<int:pk>/plan.pdf", plans.export_pdf, name="export_pdf"),

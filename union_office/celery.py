@@ -25,6 +25,10 @@ app.conf.beat_schedule = {
         "task": "members.tasks.roster_retention_cleanup_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Plan reminders (时限 approaching/overdue, the digest on the 25th) are rows scheduled when a plan
+    # is approved; this tops up the next period of recurring 时限 and next month's digest. Idempotent
+    # (dedupe keys), so an extra or missed run costs nothing (docs/plans.md "Reminders").
+    "plans-reminders-topup": {"task": "plans.tasks.plan_reminders_topup_task", "schedule": crontab(hour=6, minute=10)},
     # "reminders-dispatch-due": added by _reminders_schedule below, once the settings are loaded.
     # Apps add other periodic work here as they gain it (motion 催办, hardship re-checks).
 }

@@ -18,6 +18,7 @@ from .. import selectors, services, workflow
 from ..forms import CancelForm, EventForm, ExpenseForm, ResultForm, SubEventForm
 from ..models import Event, EventKind, EventStatus, SignUpStatus, SubEventEntry
 from ..services.money import bookkeeping_unit, expense_total, policy_findings
+from ..sources import source_link
 from .common import form_errors_from, manage_units, require_organiser, require_reader
 
 PAGE_SIZE = 30
@@ -83,6 +84,7 @@ def _detail_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         "cancel_form": CancelForm(),
         "item_form": SubEventForm(),
         "tab": "events",
+        "source_link": source_link(user, event),
     }
     if may_manage or may_book:
         context["expenses"] = list(event.expenses.select_related("entry__reversed_by", "booked_by"))

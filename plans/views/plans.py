@@ -9,6 +9,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from members import access
 from members.models import OrgUnit
 
-from .. import exports, queries, services, workflow
+from .. import events, exports, queries, services, workflow
 from ..models import Item, ItemStatus, Plan, PlanStatus, ScheduleEntry
 from ..selectors import iter_sections, plan_tree
 
@@ -107,6 +108,15 @@ def _transitions(user: Any, plan: Plan) -> list[dict[str, Any]]:
     ]
 
 
+def _schedule_with_events(plan: Plan) -> list[ScheduleEntry]:
+    """The 活动安排 rows, each with `linked_event` (the event made from it, or None): two queries."""
+    schedule = list(ScheduleEntry.objects.filter(plan=plan).order_by("position", "pk"))
+    linked = events.linked_events(entry.pk for entry in schedule)
+    for entry in schedule:
+        entry.linked_event = linked.get(entry.pk)
+    return schedule
+
+
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan read as a document, with its status, versions and what this user may do next."""
@@ -121,7 +131,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "badge": _badge(plan),
         "tree": tree,
-        "schedule": ScheduleEntry.objects.filter(plan=plan).order_by("position", "pk"),
+        "schedule": _schedule_with_events(plan),
         "completion": completion,
         "transitions": _transitions(request.user, plan),
         "versions": versions,
@@ -130,8 +140,34 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and plan.status in workflow.VERSIONABLE_STATUSES
         and not any(v.previous_id == plan.pk for v in versions),
         "trackable": plan.status in workflow.TRACKABLE_STATUSES,
+        "may_create_events": events.may_create_events(request.user, plan),
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+@require_POST
+def schedule_event(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    """创建活动 on a 活动安排 entry: the event, prefilled; a second click opens the first one's event."""
+    plan = queries.plan_get(request.user, pk)
+    if not ScheduleEntry.objects.filter(pk=entry_pk, plan=plan).exists():
+        raise Http404
+    try:
+        event, created = events.schedule_event_create(actor=request.user, entry_id=entry_pk)
+    except services.PlanWorkflowError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("plans:detail", pk=pk)
+    except ValidationError as exc:  # activities' own checks (a blocking 经费规则 …)
+        messages.error(request, " ".join(exc.messages))
+        return redirect("plans:detail", pk=pk)
+    if created:
+        for warning in event.policy_warnings:
+            messages.warning(request, warning)
+        messages.success(
+            request, _("已根据活动安排创建活动“%(title)s”，请补充时间、地点和报名设置。") % {"title": event.title}
+        )
+    else:
+        messages.info(request, _("这条活动安排已经建过活动，已为您打开。"))
+    return redirect("activities:event_detail", pk=event.pk)
 
 
 @require_POST
