@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +9,7 @@ class WelfareConfig(AppConfig):
     verbose_name = _("帮扶救助")
 
     def ready(self) -> None:
+        check_settings()
         from members.modules import Module, register_module
         from union_office.notifications import register_kind
 
@@ -40,3 +43,11 @@ class WelfareConfig(AppConfig):
                 ),
             )
         )
+
+
+def check_settings() -> None:
+    """A 公示 of no days, or uploads of no bytes, would make the workflow impossible: stop start-up."""
+    if settings.WELFARE_NOTICE_DAYS < 1:
+        raise ImproperlyConfigured("WELFARE_NOTICE_DAYS must be at least 1 (days of 公示).")
+    if settings.WELFARE_UPLOAD_MAX_BYTES < 1024:
+        raise ImproperlyConfigured("WELFARE_UPLOAD_MAX_BYTES must be at least 1024.")

@@ -57,3 +57,14 @@ def test_writes_need_post(login, chair):
     assert client.get(reverse("welfare:objection_raise", args=[1])).status_code == 405
     assert client.get(reverse("welfare:file_act", args=[1, "close"])).status_code == 405
     assert client.put(reverse("welfare:report")).status_code == 405
+
+
+@pytest.mark.parametrize(("name", "value"), [("WELFARE_NOTICE_DAYS", 0), ("WELFARE_UPLOAD_MAX_BYTES", 10)])
+def test_bad_settings_stop_start_up(settings, name, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from welfare.apps import check_settings
+
+    setattr(settings, name, value)
+    with pytest.raises(ImproperlyConfigured, match=name):
+        check_settings()
