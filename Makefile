@@ -19,6 +19,7 @@ run: setup  ## the app with demo data on SQLite at http://127.0.0.1:8000
 	$(PY) manage.py seed_demo_finance
 	$(PY) manage.py seed_demo_activities
 	$(PY) manage.py seed_demo_congress
+	$(PY) manage.py seed_demo_welfare
 	$(PY) manage.py seed_demo_plan
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
