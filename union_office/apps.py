@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class UnionOfficeConfig(AppConfig):
     name = "union_office"
     verbose_name = _("系统内核")
+
+    def ready(self):
+        from .accounts import signals  # noqa: F401  (connects the login receiver)

@@ -8,6 +8,7 @@ secret can also be read from a file named by `<VAR>_FILE` (Docker/Kubernetes sec
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -112,6 +113,11 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "import_export",
+    # Authentication hardening (docs/authentication.md): login lockout, TOTP two-factor.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -122,12 +128,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs a login unless its view says @login_not_required (login, language switch).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session lifetime (after messages: the logout explains itself), then
+    # 2FA enrolment/verification where required.
+    "union_office.accounts.middleware.SessionTimeoutMiddleware",
+    "union_office.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "union_office.urls"
@@ -253,6 +267,46 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# union_office.accounts.middleware.SessionTimeoutMiddleware: logged out after this many seconds
+# without a request, and in any case this long after logging in (docs/authentication.md).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)
+if SESSION_IDLE_TIMEOUT <= 0 or SESSION_ABSOLUTE_TIMEOUT <= 0:
+    raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_TIMEOUT must be positive numbers of seconds")
+# The server-side session must live at least as long as a login may.
+SESSION_COOKIE_AGE = max(SESSION_COOKIE_AGE, SESSION_ABSOLUTE_TIMEOUT)
+
+# Brute-force protection (django-axes). Failures count per username *and* client address together,
+# so a stranger guessing at one account behind the office NAT locks out neither the colleagues
+# sharing that address nor the account's owner at another address.
+AUTHENTICATION_BACKENDS = [
+    # Axes' lockout check; skips authenticate() calls that come without a request (shell, scripts).
+    "union_office.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "union_office.accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind nginx every request comes from the proxy: the client is the address the proxies appended to
+# X-Forwarded-For, counted from the right (DJANGO_TRUSTED_PROXY_COUNT proxies of our own).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "union_office.accounts.backends.client_ip"
+
+# TOTP two-factor authentication (django-otp). Anyone may enrol; with TWO_FACTOR_REQUIRED the
+# users that TWO_FACTOR_POLICY names (default: a 工会主席 or 财务 grant anywhere) must, before any
+# other page. On by default in production only, so `make run`'s demo logins work without a phone.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", PRODUCTION)
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["chair", "treasurer"])
+# Dotted path to f(user) -> bool; the kernel cannot import members, so the roles are asked by name.
+TWO_FACTOR_POLICY = "members.twofactor.requires_two_factor"
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "工会办公管理系统")
+
+# Password reset links (emailed; console backend unless EMAIL_HOST is set) stay valid this long.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 2 * 60 * 60)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

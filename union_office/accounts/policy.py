@@ -1,0 +1,24 @@
+"""Who must use two-factor authentication; the session markers of this package."""
+
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+# Session keys (timestamps as seconds since the epoch).
+LOGIN_AT = "uo_login_at"
+LAST_ACTIVITY = "uo_last_activity"
+# Set once a request found that this session needs no second factor (no device, not required).
+NO_SECOND_FACTOR = "uo_no_2fa"
+
+
+@cache
+def _policy(path: str):
+    return import_string(path)
+
+
+def two_factor_required(user) -> bool:
+    """True when the settings require this user to use a second factor."""
+    if not settings.TWO_FACTOR_REQUIRED or not settings.TWO_FACTOR_POLICY:
+        return False
+    return bool(_policy(settings.TWO_FACTOR_POLICY)(user))
