@@ -604,6 +604,20 @@ def test_statistics_of_a_large_view_are_reused_for_a_few_minutes(
     assert stats_cache_key(chair, "") != stats_cache_key(chair, "gender=F")
 
 
+def test_cached_statistics_are_counted_again_when_the_unit_tree_changes(login, chair, org, monkeypatch, empty_cache):
+    from members.models import OrgUnit
+
+    monkeypatch.setattr(roster_views, "ROSTER_COUNT_CAP", 5)
+    MemberFactory.create_batch(8, org_unit=org.branch_a)
+    client = login(chair)
+    client.get(URL)
+    assert client.get(URL).context["stats"].counted_at is not None  # from the cache
+    new_branch = OrgUnitFactory(name="高三年级分工会", kind=OrgUnit.Kind.BRANCH, parent=org.school)
+    MemberFactory(org_unit=new_branch)
+    stats = client.get(URL).context["stats"]
+    assert stats.counted_at is None and ("高三年级分工会", 1) in [(u.label, u.count) for u in stats.units]
+
+
 def test_statistics_below_the_cap_are_always_counted_afresh(login, chair, org, empty_cache):
     client = login(chair)
     assert client.get(URL).context["stats"].total == 1
