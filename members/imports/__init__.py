@@ -17,12 +17,13 @@ The flow (docs/roster-import-export.md, "Import"):
    (Celery) writes inside ONE transaction, every row or none: the dry run's plan if neither the
    file nor anything its checks read of the roster changed since, else the rows checked again.
 
-Speed (100,000 rows: 6-11 s for a .csv, 10-15 s for an .xlsx on the 2-core development machine):
-no query per row. The file's existing members are fetched by keyed hash in one query for the whole
-file, the target subtree's units and departments in one query each; new rows are written with COPY
-and changed ones with one UPDATE … FROM per batch on PostgreSQL; the checks Member.full_clean()
-would make (its duplicate check is a query) are made in memory. The .xlsx is read with expat
-directly: openpyxl's read-only mode needed 14-19 s for 100,000 rows here.
+Speed (100,000 rows on the 2-core development machine, quiet: the dry run 9 s for a .csv, ~12 s
+for an .xlsx; the commit from the dry run's plan 3-4 s; docs/roster-import-export.md): no query
+per row. The file's existing members are fetched by keyed hash in one query for the whole file,
+the target subtree's units and departments in one query each; new rows are written with COPY and
+changed ones with one UPDATE … FROM on PostgreSQL; the checks Member.full_clean() would make (its
+duplicate check is a query) are made in memory. The .xlsx is read by fastsheet.py
+(plain sheet XML) or with expat: openpyxl's read-only mode needed 14-19 s for 100,000 rows here.
 
 States (RosterImport.status), the one table the code, the buttons and the docs follow:
 
