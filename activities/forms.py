@@ -12,11 +12,12 @@ from finance.forms import leaf_accounts
 from members.models import Member, OrgUnit
 
 from .models import Event, EventKind, GroupPlan, PolicyRule, Recurrence, Schedule
+from .recurrence import WEEKDAY_NAMES
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-WEEKDAYS = [(i, _("星期%(day)s") % {"day": d}) for i, d in enumerate("一二三四五六日")]
+WEEKDAYS = list(enumerate(WEEKDAY_NAMES))
 
 
 def people_with_login(units: QuerySet[OrgUnit]) -> QuerySet[Member]:

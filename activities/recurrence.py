@@ -12,8 +12,30 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Recurrence, Schedule
+
+WEEKDAY_NAMES = (
+    gettext_lazy("星期一"),
+    gettext_lazy("星期二"),
+    gettext_lazy("星期三"),
+    gettext_lazy("星期四"),
+    gettext_lazy("星期五"),
+    gettext_lazy("星期六"),
+    gettext_lazy("星期日"),
+)
+WEEKDAY_SHORT = (
+    gettext_lazy("周一"),
+    gettext_lazy("周二"),
+    gettext_lazy("周三"),
+    gettext_lazy("周四"),
+    gettext_lazy("周五"),
+    gettext_lazy("周六"),
+    gettext_lazy("周日"),
+)
+QUARTER_MONTHS = (gettext_lazy("第一个月"), gettext_lazy("第二个月"), gettext_lazy("第三个月"))
 
 
 @dataclass(frozen=True)
@@ -76,10 +98,14 @@ def occurrences(
 
 
 def describe(schedule: Schedule) -> str:
-    """The rule in words: 每周五 14:00–17:00."""
+    """The rule in words, in the active language: 每周五 14:00–17:00."""
     times = f"{schedule.start_time:%H:%M}–{schedule.end_time:%H:%M}"
     if schedule.recurrence == Recurrence.WEEKLY:
-        return f"每周{'一二三四五六日'[schedule.weekday]} {times}"
+        return _("每%(weekday)s %(times)s") % {"weekday": WEEKDAY_SHORT[schedule.weekday], "times": times}
     if schedule.recurrence == Recurrence.MONTHLY:
-        return f"每月{schedule.day}日 {times}"
-    return f"每季度第{'一二三'[schedule.month_of_quarter - 1]}个月{schedule.day}日 {times}"
+        return _("每月%(day)s日 %(times)s") % {"day": schedule.day, "times": times}
+    return _("每季度%(month)s%(day)s日 %(times)s") % {
+        "month": QUARTER_MONTHS[schedule.month_of_quarter - 1],
+        "day": schedule.day,
+        "times": times,
+    }

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import ics
 from ..calendar import items_for, month_grid, month_range
 from ..models import CalendarFeed, new_feed_token
+from ..recurrence import WEEKDAY_SHORT
 from .common import require_reader
 
 # The feed covers a little of the past and a year ahead: enough for any calendar app, and bounded.
@@ -42,6 +43,7 @@ def month(request: HttpRequest) -> HttpResponse:
         "previous": previous,
         "following": following,
         "upcoming": [i for i in items if i.day >= today and i.day.month == first.month][:8],
+        "weekdays": WEEKDAY_SHORT,
         "tab": "calendar",
     }
     return render(request, "activities/calendar.html", context)
