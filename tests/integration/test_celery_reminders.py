@@ -7,11 +7,13 @@ first. On a machine without PostgreSQL or Redis the test is skipped with the rea
 set or DATABASE_URL names PostgreSQL, their absence is a failure, never a skip.
 """
 
+import fcntl
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -60,7 +62,16 @@ def _create_database() -> None:
 
 
 @pytest.fixture(scope="module")
-def broker():
+def one_run_at_a_time():
+    """Two test runs on one machine (two checkouts, two engineers) would share the Redis database
+    and, on SQLite runs, the PostgreSQL one, and empty each other's tables: take turns."""
+    with open(os.path.join(tempfile.gettempdir(), "union_office_celery_it.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="module")
+def broker(one_run_at_a_time):
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
     try:
         client.ping()
