@@ -200,3 +200,23 @@ def test_the_admin_can_settle_a_review_row(admin_client):
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert (delivery.state, delivery.claim_token) == (Delivery.State.PENDING, None)
+
+
+def test_the_upcoming_query_count_does_not_grow_with_reminders(login, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(member)
+    later = timezone.now() + timedelta(days=1)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("notifications:upcoming")).status_code == 200
+        return len(captured)
+
+    schedule(kind=KIND, recipient=member, due_at=later, subject="第一条", key="first")
+    client.get(reverse("notifications:upcoming"))  # warm the session
+    one = queries()
+    for i in range(30):
+        schedule(kind=KIND, recipient=member, due_at=later, subject=f"提醒 {i}", key=str(i))
+    assert queries() == one
