@@ -101,10 +101,18 @@ def _display_rows(report: reports.Report, limit: int | None = None) -> tuple[lis
     kinds = [column.kind for column in report.columns]
     rows = []
     source = iter(report.rows)
-    for row in islice(source, limit) if limit else source:
-        cells = [_cell(value, kind) for value, kind in zip(row.values, kinds, strict=True)]
-        rows.append({"cells": cells, "kind": row.kind, "level": row.level})
-    truncated = bool(limit) and next(source, None) is not None
+    try:
+        for row in islice(source, limit) if limit else source:
+            cells = [_cell(value, kind) for value, kind in zip(row.values, kinds, strict=True)]
+            rows.append({"cells": cells, "kind": row.kind, "level": row.level})
+        truncated = bool(limit) and next(source, None) is not None
+    finally:
+        # A 明细账 cut at the limit leaves its server-side cursor open; close it now, inside this
+        # request's transaction, not whenever the generator is collected (then the cursor is gone
+        # and the CLOSE aborts whatever transaction is running at that moment).
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
     return rows, truncated
 
 
