@@ -226,7 +226,9 @@ REMINDERS_CLAIM_TIMEOUT = env_int("REMINDERS_CLAIM_TIMEOUT", 300)
 REMINDERS_THREAD = env_str("REMINDERS_THREAD", "auto")
 if REMINDERS_THREAD not in ("auto", "true", "false"):
     raise ImproperlyConfigured(f"REMINDERS_THREAD must be auto, true or false, not {REMINDERS_THREAD!r}")
-# Email goes to the console (the runserver/worker log) until EMAIL_HOST names an SMTP server.
+# In development email goes to the console (the runserver/worker log) until EMAIL_HOST names an
+# SMTP server; in production it always goes to SMTP (EMAIL_HOST, default localhost: the host's own
+# relay), because a console backend there would drop reminders and password resets silently.
 # Django 6.1's MAILERS replaces the EMAIL_* settings; the environment variables keep those names.
 _email_host = env_str("EMAIL_HOST", "")
 _email_use_tls = env_bool("EMAIL_USE_TLS", False)
@@ -235,7 +237,9 @@ if _email_use_tls and _email_use_ssl:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
 _email_backend = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if _email_host else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _email_host or PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
 )
 if _email_backend.endswith("smtp.EmailBackend"):
     _email_options = {
