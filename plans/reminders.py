@@ -100,8 +100,9 @@ class _Recipients:
                 .select_related("user", "org_unit")
                 .order_by("-org_unit__path", "user_id")
             )
-            nearest = [g for g in grants if g.org_unit.path == max((g.org_unit.path for g in grants), key=len)]
-            self._chairs[unit.pk] = [g.user for g in nearest]
+            grants = list(grants)
+            nearest = max((len(g.org_unit.path) for g in grants), default=0)
+            self._chairs[unit.pk] = [g.user for g in grants if len(g.org_unit.path) == nearest]
         return self._chairs[unit.pk]
 
     def for_item(self, item: Item, plan: Plan) -> list[Any]:
