@@ -32,7 +32,7 @@ Pure Python, no database: the editor saves what the user accepts.
 
 | module | what it holds |
 |---|---|
-| `parsed.py` | the dataclasses handed back (`PastedPlan`, `ParsedPlan`, `ParsedSection`, `ParsedItem`, `ScheduleEntry`) |
+| `parsed.py` | the dataclasses returned (`PastedPlan`, `ParsedPlan`, `ParsedSection`, `ParsedItem`, `ScheduleEntry`) |
 | `lines.py` | `normalise_line` and the line kinds: numbering styles, months, 目标/时限 pairs, junk, headers |
 | `documents.py` | `split_documents` (one plan per "篇N" header) and finding a plan's title |
 | `reader.py` | `_PlanReader`, the state machine building the tree of headings and paragraphs and the 活动安排 |
