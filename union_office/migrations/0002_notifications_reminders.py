@@ -7,126 +7,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('union_office', '0001_initial'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("union_office", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64, verbose_name='提醒类型')),
-                ('due_at', models.DateTimeField(verbose_name='提醒时间')),
-                ('subject', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(blank=True, verbose_name='内容')),
-                ('url', models.CharField(blank=True, max_length=500, verbose_name='链接')),
-                ('source_id', models.CharField(blank=True, max_length=64, verbose_name='来源编号')),
-                ('key', models.CharField(blank=True, max_length=64, verbose_name='区分键')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name='创建时间')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to=settings.AUTH_USER_MODEL, verbose_name='接收人')),
-                ('source_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype', verbose_name='来源类型')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=64, verbose_name="提醒类型")),
+                ("due_at", models.DateTimeField(verbose_name="提醒时间")),
+                ("subject", models.CharField(max_length=200, verbose_name="标题")),
+                ("body", models.TextField(blank=True, verbose_name="内容")),
+                ("url", models.CharField(blank=True, max_length=500, verbose_name="链接")),
+                ("source_id", models.CharField(blank=True, max_length=64, verbose_name="来源编号")),
+                ("key", models.CharField(blank=True, max_length=64, verbose_name="区分键")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="接收人",
+                    ),
+                ),
+                (
+                    "source_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                        verbose_name="来源类型",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '提醒',
-                'verbose_name_plural': '提醒',
+                "verbose_name": "提醒",
+                "verbose_name_plural": "提醒",
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('inapp', '站内消息'), ('email', '电子邮件')], max_length=8, verbose_name='渠道')),
-                ('state', models.CharField(choices=[('pending', '待发送'), ('sending', '发送中'), ('sent', '已发送'), ('failed', '发送失败'), ('skipped', '已跳过'), ('cancelled', '已取消'), ('review', '待核对')], default='pending', max_length=10, verbose_name='状态')),
-                ('due_at', models.DateTimeField(verbose_name='发送时间')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='尝试次数')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='领取时间')),
-                ('claim_token', models.UUIDField(blank=True, null=True, verbose_name='领取标记')),
-                ('attempted_at', models.DateTimeField(blank=True, null=True, verbose_name='尝试时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='说明')),
-                ('reminder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='union_office.reminder', verbose_name='提醒')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("inapp", "站内消息"), ("email", "电子邮件")], max_length=8, verbose_name="渠道"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待发送"),
+                            ("sending", "发送中"),
+                            ("sent", "已发送"),
+                            ("failed", "发送失败"),
+                            ("skipped", "已跳过"),
+                            ("cancelled", "已取消"),
+                            ("review", "待核对"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="发送时间")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="尝试次数")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="领取时间")),
+                ("claim_token", models.UUIDField(blank=True, null=True, verbose_name="领取标记")),
+                ("attempted_at", models.DateTimeField(blank=True, null=True, verbose_name="尝试时间")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="说明")),
+                (
+                    "reminder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="union_office.reminder",
+                        verbose_name="提醒",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '发送记录',
-                'verbose_name_plural': '发送记录',
+                "verbose_name": "发送记录",
+                "verbose_name_plural": "发送记录",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64, verbose_name='类型')),
-                ('subject', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(blank=True, verbose_name='内容')),
-                ('url', models.CharField(blank=True, max_length=500, verbose_name='链接')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name='时间')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='阅读时间')),
-                ('delivery', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='union_office.delivery', verbose_name='发送记录')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='接收人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=64, verbose_name="类型")),
+                ("subject", models.CharField(max_length=200, verbose_name="标题")),
+                ("body", models.TextField(blank=True, verbose_name="内容")),
+                ("url", models.CharField(blank=True, max_length=500, verbose_name="链接")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name="时间"
+                    ),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="阅读时间")),
+                (
+                    "delivery",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="union_office.delivery",
+                        verbose_name="发送记录",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="接收人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '站内消息',
-                'verbose_name_plural': '站内消息',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['recipient', '-created_at', '-id'], name='notification_inbox_idx'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='notification_unread_idx')],
+                "verbose_name": "站内消息",
+                "verbose_name_plural": "站内消息",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox_idx"),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["recipient"],
+                        name="notification_unread_idx",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationMute',
+            name="NotificationMute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64, verbose_name='提醒类型')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name='设置时间')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_mutes', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=64, verbose_name="提醒类型")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False, verbose_name="设置时间"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_mutes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '免打扰设置',
-                'verbose_name_plural': '免打扰设置',
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='notification_mute_unique')],
+                "verbose_name": "免打扰设置",
+                "verbose_name_plural": "免打扰设置",
+                "constraints": [models.UniqueConstraint(fields=("user", "kind"), name="notification_mute_unique")],
             },
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(fields=['source_type', 'source_id'], name='reminder_source_idx'),
+            model_name="reminder",
+            index=models.Index(fields=["source_type", "source_id"], name="reminder_source_idx"),
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(fields=['recipient', 'due_at'], name='reminder_recipient_due_idx'),
+            model_name="reminder",
+            index=models.Index(fields=["recipient", "due_at"], name="reminder_recipient_due_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_type__isnull', False)), fields=('recipient', 'kind', 'source_type', 'source_id', 'key'), name='reminder_unique_per_source'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_type__isnull", False)),
+                fields=("recipient", "kind", "source_type", "source_id", "key"),
+                name="reminder_unique_per_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_type__isnull', True)), fields=('recipient', 'kind', 'key'), name='reminder_unique_without_source'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_type__isnull", True)),
+                fields=("recipient", "kind", "key"),
+                name="reminder_unique_without_source",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('state', 'pending')), fields=['due_at', 'id'], name='delivery_pending_due_idx'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("state", "pending")), fields=["due_at", "id"], name="delivery_pending_due_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('state', 'sending')), fields=['claimed_at'], name='delivery_sending_claimed_idx'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("state", "sending")), fields=["claimed_at"], name="delivery_sending_claimed_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('reminder', 'channel'), name='delivery_one_per_channel'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(fields=("reminder", "channel"), name="delivery_one_per_channel"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['inapp', 'email'])), name='delivery_channel_valid'),
+            model_name="delivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("channel__in", ["inapp", "email"])), name="delivery_channel_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'sending', 'sent', 'failed', 'skipped', 'cancelled', 'review'])), name='delivery_state_valid'),
+            model_name="delivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state__in", ["pending", "sending", "sent", "failed", "skipped", "cancelled", "review"])
+                ),
+                name="delivery_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'sending'), _negated=True), models.Q(('claim_token__isnull', False), ('claimed_at__isnull', False)), _connector='OR'), name='delivery_sending_is_claimed'),
+            model_name="delivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "sending"), _negated=True),
+                    models.Q(("claim_token__isnull", False), ("claimed_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="delivery_sending_is_claimed",
+            ),
         ),
     ]
