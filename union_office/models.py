@@ -74,3 +74,21 @@ class AuditEntry(models.Model):
 # The notification models live in their own package; importing them here registers them with the
 # union_office app (and lets code write union_office.models.Notification).
 from .notifications.models import Channel, Delivery, Notification, NotificationMute, Reminder  # noqa: E402, F401
+
+
+class PeriodicRun(models.Model):
+    """When the embedded beat last started one entry of Celery's beat_schedule (union_office/beat.py).
+
+    Only the embedded default (no Redis) writes these rows; Celery beat keeps its own schedule file.
+    A row survives a restart of runserver, so a restart neither runs a daily job again nor skips it.
+    """
+
+    name = models.CharField(_("计划任务"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("上次运行"))
+
+    class Meta:
+        verbose_name = _("计划任务运行记录")
+        verbose_name_plural = _("计划任务运行记录")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last_run_at:%Y-%m-%d %H:%M}"

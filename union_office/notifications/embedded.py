@@ -6,6 +6,10 @@ daemon thread. It is started from wsgi.py, which runserver loads only in the pro
 (not in the autoreloader's parent, not in management commands, not in tests); settings decide
 whether it runs under gunicorn too (REMINDERS_THREAD, docs/settings.md). Two of them at once (two
 gunicorn workers) are as safe as two Celery runs: the rows are claimed, not the schedule.
+
+Since there is no Celery beat either, the same thread is the beat: after each dispatch it runs the
+other due entries of the beat schedule (union_office/beat.py), each in its own try, so a failing
+job neither stops the others nor the reminders.
 """
 
 import logging
@@ -33,9 +37,14 @@ def embedded_dispatcher_wanted(argv: list[str] | None = None) -> bool:
 
 
 def _run_forever(stop: threading.Event) -> None:
+    from ..beat import load_scheduled_tasks, run_due_beat_entries
     from .dispatch import reminders_dispatch_due
 
     interval = settings.REMINDERS_DISPATCH_INTERVAL
+    try:
+        load_scheduled_tasks()
+    except Exception:  # an app whose tasks.py fails to import: its entries are logged as failing
+        logger.exception("the embedded beat could not import every app's tasks")
     while True:
         try:
             close_old_connections()
@@ -44,6 +53,11 @@ def _run_forever(stop: threading.Event) -> None:
                 logger.info("reminders dispatched: %s", result)
         except Exception:  # a database hiccup must not end the thread: the next tick retries
             logger.exception("the embedded reminder dispatcher failed; retrying in %s s", interval)
+        try:
+            close_old_connections()
+            run_due_beat_entries()
+        except Exception:
+            logger.exception("the embedded beat failed; retrying in %s s", interval)
         finally:
             connection.close()
         if stop.wait(interval):
@@ -61,5 +75,5 @@ def start_embedded_dispatcher(argv: list[str] | None = None) -> threading.Event 
         stop = threading.Event()
         thread = threading.Thread(target=_run_forever, args=(stop,), name="reminders-dispatcher", daemon=True)
         thread.start()
-    logger.info("embedded reminder dispatcher started (every %s s)", settings.REMINDERS_DISPATCH_INTERVAL)
+    logger.info("embedded reminder dispatcher and beat started (every %s s)", settings.REMINDERS_DISPATCH_INTERVAL)
     return stop
