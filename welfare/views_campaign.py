@@ -68,6 +68,12 @@ class StudentForm(StyledForm):
             self.document_fields.append((name, label))
 
 
+class HomeVisitForm(StyledForm):
+    visited_on = forms.DateField(label=gettext_lazy("入户日期"), required=False)
+    visitors = forms.CharField(label=gettext_lazy("核实人员"), required=False, max_length=200)
+    findings = forms.CharField(label=gettext_lazy("核实情况"), required=False, max_length=2000)
+
+
 @require_GET
 @never_cache
 def campaign_list(request: HttpRequest) -> HttpResponse:
@@ -246,13 +252,18 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def student_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     application = _student_get(request.user, pk)
     tier = request.POST.get("tier")
+    visit = HomeVisitForm(request.POST)
     try:
+        if action == "home_visit" and not visit.is_valid():
+            raise ValidationError(_("请按“年-月-日”填写入户日期，核实人员最多 200 字，核实情况最多 2000 字。"))
+        fields = visit.cleaned_data if action == "home_visit" else {}
         services.student_transition(
             actor=request.user,
             application_id=application.pk,
             action=action,
             comment=request.POST.get("comment", ""),
             tier_id=int(tier) if tier and tier.isdigit() else None,
+            **fields,
         )
     except ValidationError as exc:
         for message in exc.messages:

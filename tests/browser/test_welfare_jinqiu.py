@@ -1,5 +1,6 @@
 """Browser walk of 金秋助学 (issue 7): the demo member 吴雪 applies for her daughter with the
-required documents; the school's chair passes the base review; the county chair reviews, approves
+required documents; the school's chair passes the base review and records the home visit
+(入户核实) in its form; the county chair reviews, approves
 her into the 5,000 元 × 4 years tier and publishes; the 公示 list shows 吴*雨 and a masked ID
 number; after 公示 the county pays the first year and the county's treasurer sees it in the ledger.
 Screenshots: test-artifacts/screenshots/jinqiu-*.png."""
@@ -90,6 +91,17 @@ def test_parent_applies_for_jinqiu_and_the_county_pays(browser, live_server, dem
     chair.goto(f"{live_server.url}/welfare/jinqiu/students/{application.pk}/")
     chair.locator("form[data-action=base_review] button").click()
     chair.wait_for_load_state()
+    visit = chair.locator("form[data-action=home_visit]")
+    visit.locator("input[name=visited_on]").fill(today.isoformat())
+    visit.locator("input[name=visitors]").fill("王主席、李委员")
+    visit.locator("textarea[name=findings]").fill("租住两居室，母亲在超市打零工，情况与申请一致。")
+    shot(chair, "3-home-visit-form")
+    visit.locator("button").click()
+    chair.wait_for_load_state()
+    assert "王主席、李委员" in chair.locator("[data-testid=home-visit]").inner_text()
+    application.refresh_from_db()
+    assert application.state == StudentState.VISITED and application.visitors == "王主席、李委员"
+    shot(chair, "4-home-visit-recorded")
     county_page = new_page("county_chair")
     county_page.goto(f"{live_server.url}/welfare/jinqiu/students/{application.pk}/")
     county_page.locator("form[data-action=upper_review] button").click()
@@ -103,14 +115,14 @@ def test_parent_applies_for_jinqiu_and_the_county_pays(browser, live_server, dem
     application.refresh_from_db()
     assert application.state == StudentState.NOTICE
     assert county_page.locator("[data-testid=payments] tbody tr").count() == 4
-    shot(county_page, "3-approved")
+    shot(county_page, "5-approved")
 
     # The 公示 list: masked names and ID number.
     member.goto(f"{live_server.url}/welfare/jinqiu/{campaign.pk}/notice/")
     table = member.locator("[data-testid=campaign-notice-table]").inner_text()
     assert "吴*雨" in table and "吴小雨" not in table and "吴雪" not in table
     assert application.student_id_masked in table and application.student_id not in table
-    shot(member, "4-notice")
+    shot(member, "6-notice")
 
     # 公示 over: the county pays the first year; its treasurer sees the entry.
     StudentApplication.objects.filter(pk=application.pk).update(
@@ -121,10 +133,10 @@ def test_parent_applies_for_jinqiu_and_the_county_pays(browser, live_server, dem
     county_page.wait_for_load_state()
     application.refresh_from_db()
     assert application.state == StudentState.PAID
-    shot(county_page, "5-paid")
+    shot(county_page, "7-paid")
     treasurer = new_page("county_treasurer")
     treasurer.goto(f"{live_server.url}/finance/")
     assert treasurer.get_by_text("金秋助学：吴小雨（第 1 年）").count() == 1
-    shot(treasurer, "6-ledger")
+    shot(treasurer, "8-ledger")
     assert LedgerEntry.objects.filter(org_unit=county, account__code="50201").count() == 1
     assert errors == []

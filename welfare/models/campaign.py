@@ -62,6 +62,7 @@ class StudentState(models.TextChoices):
     DRAFT = "draft", _("草稿")
     SUBMITTED = "submitted", _("已提交")
     BASE_REVIEWED = "base_ok", _("基层工会审核通过")
+    VISITED = "visited", _("已入户核实")
     UPPER_REVIEWED = "upper_ok", _("上级工会审核通过")
     APPROVED = "approved", _("审定")
     NOTICE = "notice", _("公示中")
@@ -101,6 +102,13 @@ class StudentApplication(TimeStampedModel):
     notice_starts_on = models.DateField(null=True, blank=True)
     notice_ends_on = models.DateField(null=True, blank=True)
     closing_reason = models.TextField(blank=True)
+    # 入户核实: the base union's reviewers visit the family before sending the application up.
+    visited_on = models.DateField(_("入户日期"), null=True, blank=True)
+    visitors = models.CharField(_("核实人员"), max_length=200, blank=True)
+    visit_findings = models.TextField(_("核实情况"), blank=True)
+    visit_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("金秋助学申请")

@@ -31,7 +31,7 @@ from ..models.campaign import GRANTED_STATES
 from .common import WelfareError, bookkeeping_unit, reviewers_of
 
 PAYOUT_ACCOUNT = "50201"  # 困难职工帮扶 (金秋助学 is paid from it)
-IN_PROGRESS = ("submitted", "base_ok", "upper_ok")
+IN_PROGRESS = ("submitted", "base_ok", "visited", "upper_ok")
 PROOF_KIND = "welfare.enrolment_proof"
 PROOF_LABEL = "在读证明"
 
@@ -123,8 +123,17 @@ def may(user: Any, t: Transition, application: StudentApplication) -> bool:
 
 
 def student_transition(
-    *, actor: Any, application_id: int, action: str, comment: str = "", tier_id: int | None = None
+    *,
+    actor: Any,
+    application_id: int,
+    action: str,
+    comment: str = "",
+    tier_id: int | None = None,
+    visited_on: dt.date | None = None,
+    visitors: str = "",
+    findings: str = "",
 ) -> StudentApplication:
+    """One step of the table; `home_visit` takes the visit's date, visitors and findings."""
     t = BY_ACTION.get(action)
     if t is None:
         raise CampaignError(_("未知的操作。"))
@@ -146,7 +155,8 @@ def student_transition(
         if t.needs_comment and not comment:
             raise CampaignError(_("请填写%(action)s的理由。") % {"action": t.label})
         changes: dict[str, Any] = {"state": [source, t.target]}
-        changes |= _apply(application, t, actor=actor, comment=comment, tier_id=tier_id)
+        visit = {"visited_on": visited_on, "visitors": visitors, "findings": findings}
+        changes |= _apply(application, t, actor=actor, comment=comment, tier_id=tier_id, visit=visit)
         application.state = t.target
         try:
             with transaction.atomic():
@@ -160,9 +170,13 @@ def student_transition(
     return application
 
 
-def _apply(application: StudentApplication, t: Transition, *, actor: Any, comment: str, tier_id: int | None) -> dict:
+def _apply(
+    application: StudentApplication, t: Transition, *, actor: Any, comment: str, tier_id: int | None, visit: dict
+) -> dict:
     campaign = application.campaign
     today = timezone.localdate()
+    if t.action == "home_visit":
+        return _record_visit(application, actor=actor, today=today, **visit)
     if t.action == "submit":
         if today < campaign.opens_on:
             raise CampaignError(_("“%(c)s”%(day)s 才开始接受申请。") % {"c": campaign, "day": campaign.opens_on})
@@ -223,6 +237,29 @@ def _apply(application: StudentApplication, t: Transition, *, actor: Any, commen
         application.payments.filter(status__in=["waiting", "ready"]).delete()
         return {"reason": comment} if comment else {}
     return {}
+
+
+def _record_visit(
+    application: StudentApplication, *, actor: Any, today: dt.date, visited_on: Any, visitors: str, findings: str
+) -> dict:
+    """入户核实: when, who went, what they found. All three are needed to pass the step."""
+    visitors, findings = (visitors or "").strip(), (findings or "").strip()
+    if not isinstance(visited_on, dt.date):
+        raise CampaignError(_("请填写入户核实的日期。"))
+    if visited_on > today:
+        raise CampaignError(_("入户日期不能晚于今天。"))
+    submitted = timezone.localdate(application.submitted_at) if application.submitted_at else None
+    if submitted and visited_on < submitted:
+        raise CampaignError(_("入户日期不能早于申请提交日期 %(day)s。") % {"day": submitted})
+    if not visitors or not findings:
+        raise CampaignError(_("请填写入户核实的人员和核实情况。"))
+    if len(visitors) > 200:
+        raise CampaignError(_("核实人员最多 200 字。"))
+    if len(findings) > 2000:
+        raise CampaignError(_("核实情况最多 2000 字。"))
+    application.visited_on, application.visitors, application.visit_findings = visited_on, visitors, findings
+    application.visit_recorded_by = actor
+    return {"visited_on": visited_on.isoformat(), "visitors": visitors, "findings": findings}
 
 
 def _remind_proof(payment: StudentPayment, application: StudentApplication) -> None:

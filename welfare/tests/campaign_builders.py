@@ -49,6 +49,9 @@ def ready_for_approval(c, member, creator, n: int) -> StudentApplication:
         reason="家庭困难",
         state=StudentState.UPPER_REVIEWED,
         created_by=creator,
+        visited_on=timezone.localdate(),
+        visitors="工会主席",
+        visit_findings="情况属实",
     )
     a.set_student_id(student_id(n))
     a.save()

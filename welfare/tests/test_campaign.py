@@ -46,6 +46,11 @@ def move(actor, a, action, **kw):
     return services.student_transition(actor=actor, application_id=a.pk, action=action, **kw)
 
 
+def visit(actor, a, **kw):
+    values = {"visited_on": timezone.localdate(), "visitors": "王主席、李委员", "findings": "住房简陋，情况属实"}
+    return move(actor, a, "home_visit", **(values | kw))
+
+
 def test_the_review_chain_by_the_right_roles(jinqiu, member, chair, boss):
     a = apply(member, jinqiu)
     assert a.state == StudentState.SUBMITTED
@@ -54,8 +59,42 @@ def test_the_review_chain_by_the_right_roles(jinqiu, member, chair, boss):
     with pytest.raises(CampaignError, match="当前状态为“已提交”，不能“上级工会审核通过”"):
         move(boss, a, "upper_review")
     move(chair, a, "base_review")
+    with pytest.raises(CampaignError, match="当前状态为“基层工会审核通过”，不能“上级工会审核通过”"):
+        move(boss, a, "upper_review")  # not without the home visit
+    with pytest.raises(CampaignError, match="不能对这份申请执行“登记入户核实”"):
+        visit(member, a)
+    visit(chair, a)
     with pytest.raises(CampaignError, match="不能对这份申请执行“审定”"):
         move(chair, a, "approve")
+
+
+def test_the_home_visit_is_recorded_and_audited(jinqiu, member, chair):
+    from union_office.models import AuditEntry
+
+    a = move(chair, apply(member, jinqiu), "base_review")
+    today = timezone.localdate()
+    for kw, message in (
+        ({"visited_on": None}, "请填写入户核实的日期"),
+        ({"visited_on": today + dt.timedelta(days=1)}, "入户日期不能晚于今天"),
+        ({"visited_on": today - dt.timedelta(days=3)}, "入户日期不能早于申请提交日期"),
+        ({"visitors": "  "}, "请填写入户核实的人员和核实情况"),
+        ({"findings": ""}, "请填写入户核实的人员和核实情况"),
+    ):
+        with pytest.raises(CampaignError, match=message):
+            visit(chair, a, **kw)
+        a.refresh_from_db()
+        assert (a.state, a.visited_on, a.visitors) == ("base_ok", None, "")
+    a = visit(chair, a)
+    a.refresh_from_db()
+    assert a.state == StudentState.VISITED
+    assert (a.visited_on, a.visitors, a.visit_findings, a.visit_recorded_by) == (
+        today,
+        "王主席、李委员",
+        "住房简陋，情况属实",
+        chair,
+    )
+    log = AuditEntry.objects.get(action="welfare.student.home_visit")
+    assert log.changes["visitors"] == "王主席、李委员" and log.changes["state"] == ["base_ok", "visited"]
 
 
 def _illegal_pairs():
@@ -67,19 +106,36 @@ def _illegal_pairs():
                 yield t.action, state
 
 
+def test_the_illegal_pairs_include_the_home_visit():
+    pairs = set(_illegal_pairs())
+    assert ("upper_review", "base_ok") in pairs  # no skipping the visit
+    assert ("home_visit", "submitted") in pairs and ("home_visit", "visited") in pairs
+    assert ("approve", "visited") in pairs
+
+
 @pytest.mark.parametrize(("action", "state"), list(_illegal_pairs()))
 def test_every_illegal_transition_is_refused(jinqiu, member, boss, action, state):
     a = ready_for_approval(jinqiu, member.member, boss, 3)
     tier = jinqiu.tiers.get(name="二档")
     StudentApplication.objects.filter(pk=a.pk).update(state=state, tier=tier)
     with pytest.raises(CampaignError, match=f"当前状态为“{StudentState(state).label}”"):
-        move(boss, a, action, comment="理由", tier_id=tier.pk)
+        move(
+            boss,
+            a,
+            action,
+            comment="理由",
+            tier_id=tier.pk,
+            visited_on=timezone.localdate(),
+            visitors="甲",
+            findings="属实",
+        )
 
 
 def test_full_way_with_a_multi_year_grant(jinqiu, member, chair, boss, org):
     approved_budget(org.county, timezone.localdate().year, {"50201": "100000.00"})
     a = apply(member, jinqiu)
     move(chair, a, "base_review")
+    visit(chair, a)
     with pytest.raises(CampaignError, match="不能对这份申请执行"):
         move(chair, a, "upper_review")  # the school's chair is not the county
     move(boss, a, "upper_review")
@@ -136,6 +192,7 @@ def test_the_same_student_is_refused_across_campaigns(org, boss, member, chair):
     first = campaign(org, boss, title="2025年金秋助学")
     a = apply(member, first, n=7)
     move(chair, a, "base_review")
+    visit(chair, a)
     move(boss, a, "upper_review")
     move(boss, a, "approve", tier_id=first.tiers.get(name="二档").pk)
     second = campaign(org, boss, title="2026年金秋助学")
@@ -150,6 +207,7 @@ def test_the_same_student_is_refused_again_on_approval(org, boss, member, chair,
     b = apply(neighbour, c2, n=9)
     for x in (a, b):
         move(chair, x, "base_review")
+        visit(chair, x)
         move(boss, x, "upper_review")
     move(boss, a, "approve", tier_id=c1.tiers.get(name="二档").pk)
     with pytest.raises(CampaignError, match="已在“甲”中获得资助"):

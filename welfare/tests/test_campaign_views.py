@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from welfare.models import StudentApplication
 from welfare.services import campaign as services
@@ -95,3 +96,25 @@ def test_hospital_members_see_the_county_campaign_but_not_school_applications(lo
     ready_for_approval(jinqiu, member.member, boss, 1)
     page = login(outsider).get(reverse("welfare:campaign_detail", args=[jinqiu.pk])).content.decode()
     assert "学生1" not in page
+
+
+def test_the_base_union_records_the_home_visit_through_the_form(login, member, chair, boss, jinqiu):
+    from welfare.models import StudentState
+
+    a = ready_for_approval(jinqiu, member.member, boss, 7)
+    StudentApplication.objects.filter(pk=a.pk).update(state="base_ok", visited_on=None, visitors="", visit_findings="")
+    client = login(chair)
+    page = client.get(reverse("welfare:student_detail", args=[a.pk])).content.decode()
+    assert 'data-action="home_visit"' in page and 'name="visited_on"' in page
+    url = reverse("welfare:student_act", args=[a.pk, "home_visit"])
+    response = client.post(url, {"visited_on": "昨天", "visitors": "王主席", "findings": "属实"}, follow=True)
+    assert "请按“年-月-日”填写入户日期" in response.content.decode()
+    a.refresh_from_db()
+    assert a.state == StudentState.BASE_REVIEWED
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        url, {"visited_on": today, "visitors": "王主席、李委员", "findings": "住房简陋"}, follow=True
+    )
+    a.refresh_from_db()
+    assert a.state == StudentState.VISITED and a.visit_recorded_by == chair
+    assert "住房简陋" in response.content.decode()
