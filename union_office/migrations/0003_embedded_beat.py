@@ -4,22 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('union_office', '0002_notifications_reminders'),
+        ("union_office", "0002_notifications_reminders"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PeriodicRun',
+            name="PeriodicRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='计划任务')),
-                ('last_run_at', models.DateTimeField(verbose_name='上次运行')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="计划任务")),
+                ("last_run_at", models.DateTimeField(verbose_name="上次运行")),
             ],
             options={
-                'verbose_name': '计划任务运行记录',
-                'verbose_name_plural': '计划任务运行记录',
+                "verbose_name": "计划任务运行记录",
+                "verbose_name_plural": "计划任务运行记录",
             },
         ),
     ]
