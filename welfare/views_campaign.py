@@ -22,23 +22,16 @@ from union_office.xlsx import Column, write_report, xlsx_response
 
 from . import privacy, uploads
 from .campaign_workflow import available
-from .forms import DocumentsField, StyledForm
+from .forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
 from .masking import mask_name
-from .models import Campaign, StudentApplication, StudentPayment
+from .models import Campaign, StudentApplication, StudentObjection, StudentPayment
 from .models.campaign import GRANTED_STATES
 from .services import campaign as services
 from .views import _render
 
 
 def campaigns_for(user: Any):
-    """Campaigns run by a union at or above one of the user's units, or inside a reviewer's scope."""
-    q = Q(pk__in=[])
-    for grant in access.grants_for(user):
-        q |= Q(org_unit__path__in=access.ancestor_paths(grant.path) + [grant.path])
-        q |= Q(org_unit__path__startswith=grant.path)
-    if getattr(user, "is_superuser", False):
-        q = ~Q(pk__in=[])
-    return Campaign.objects.filter(q).select_related("org_unit").order_by("-year", "-opens_on")
+    return services.campaigns_visible(user).select_related("org_unit").order_by("-year", "-opens_on")
 
 
 def campaign_get(user: Any, pk: int) -> Campaign:
@@ -235,6 +228,8 @@ def _student_get(user: Any, pk: int) -> StudentApplication:
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _student_get(request.user, pk)
     buttons = [t for t in available(application.state) if services.may(request.user, t, application)]
+    reviewer = access.can(request.user, privacy.VIEW, application.org_unit)
+    objections = list(application.objections.select_related("raised_by", "resolved_by")) if reviewer else []
     context = {
         "application": application,
         "attachments": uploads.attachments_of(application),
@@ -243,6 +238,9 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tiers": application.campaign.tiers.all(),
         "may_pay": access.can(request.user, privacy.REVIEW, application.campaign.org_unit),
         "is_parent": application.member.user_id == request.user.pk,
+        "reviewer": reviewer,
+        "objections": objections,
+        "open_objections": sum(1 for o in objections if o.resolved_at is None),
         "tab": "campaign",
     }
     return _render(request, "welfare/student_detail.html", context)
@@ -307,4 +305,48 @@ def campaign_notice(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("member", "org_unit", "tier")
         .order_by("tier__amount", "org_unit__path", "pk")
     ]
-    return _render(request, "welfare/campaign_notice.html", {"campaign": campaign, "rows": rows, "tab": "campaign"})
+    context = {"campaign": campaign, "rows": rows, "today": timezone.localdate(), "tab": "campaign"}
+    return _render(request, "welfare/campaign_notice.html", context)
+
+
+@require_POST
+def objection_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """An objection to one name on a 公示 list the user may see (404 for any other application)."""
+    campaign_id = StudentApplication.objects.filter(pk=pk).values_list("campaign_id", flat=True).first()
+    if campaign_id is None:
+        raise Http404
+    campaign = campaign_get(request.user, campaign_id)
+    form = ObjectionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请写明异议的内容和理由（最多 2000 字）。"))
+        services.objection_raise(actor=request.user, application_id=pk, text=form.cleaned_data["text"])
+    except StudentApplication.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("异议已提交，主办工会将核查处理并为您保密。"))
+    return redirect("welfare:campaign_notice", campaign.pk)
+
+
+@require_POST
+def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = StudentObjection.objects.filter(pk=pk).first()
+    if objection is None:
+        raise Http404
+    application = _student_get(request.user, objection.application_id)
+    if not access.can(request.user, privacy.VIEW, application.org_unit):
+        raise Http404
+    form = ResolveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请填写异议的核查和处理意见。"))
+        services.objection_resolve(actor=request.user, objection_id=pk, resolution=form.cleaned_data["resolution"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("异议已处理。"))
+    return redirect("welfare:student_detail", application.pk)

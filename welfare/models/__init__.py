@@ -3,7 +3,14 @@ applications, 慰问 visits. A 金秋助学 campaign module joins them as campai
 
 from .aid import AidApplication, AidKind, AidState, AidStep, Objection
 from .attachments import Attachment
-from .campaign import Campaign, CampaignTier, StudentApplication, StudentPayment, StudentState
+from .campaign import (
+    Campaign,
+    CampaignTier,
+    StudentApplication,
+    StudentObjection,
+    StudentPayment,
+    StudentState,
+)
 from .hardship import FamilyMember, FileEvent, HardshipCause, HardshipFile, HardshipLevel, HardshipStatus
 from .visits import Visit, VisitKind, VisitRule
 
@@ -16,6 +23,7 @@ __all__ = [
     "Campaign",
     "CampaignTier",
     "StudentApplication",
+    "StudentObjection",
     "StudentPayment",
     "StudentState",
     "FamilyMember",

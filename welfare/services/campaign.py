@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,11 +24,11 @@ from members import access
 from members.idcard import normalize_id_number, validate_id_number
 from members.models import Member
 from union_office.audit import audit_record
-from union_office.notifications import reminder_schedule
+from union_office.notifications import notify, reminder_schedule
 
 from .. import uploads
 from ..campaign_workflow import APPLICANT, BY_ACTION, Transition
-from ..models import Campaign, CampaignTier, StudentApplication, StudentPayment, StudentState
+from ..models import Campaign, CampaignTier, StudentApplication, StudentObjection, StudentPayment, StudentState
 from ..models.campaign import GRANTED_STATES
 from .common import WelfareError, bookkeeping_unit, reviewers_of
 
@@ -38,6 +40,18 @@ PROOF_LABEL = "在读证明"
 
 class CampaignError(WelfareError):
     pass
+
+
+def campaigns_visible(user: Any) -> QuerySet[Campaign]:
+    """Campaigns run by a union at or above one of the user's units, or inside a reviewer's scope:
+    the campaign page and its 公示 list are open to them (and so is objecting to that list)."""
+    q = Q(pk__in=[])
+    for grant in access.grants_for(user):
+        q |= Q(org_unit__path__in=access.ancestor_paths(grant.path) + [grant.path])
+        q |= Q(org_unit__path__startswith=grant.path)
+    if getattr(user, "is_superuser", False):
+        q = ~Q(pk__in=[])
+    return Campaign.objects.filter(q)
 
 
 def _student_id(number: str) -> str:
@@ -229,6 +243,9 @@ def _apply(
     if t.action == "pay":
         if application.notice_ends_on is None or today <= application.notice_ends_on:
             raise CampaignError(_("公示期到 %(day)s 结束，期满后才能发放。") % {"day": application.notice_ends_on})
+        open_objections = application.objections.filter(resolved_at__isnull=True).count()
+        if open_objections:
+            raise CampaignError(_("公示期间收到 %(n)d 条异议尚未处理，处理完毕后才能发放。") % {"n": open_objections})
         payment = application.payments.select_for_update().get(year_index=1)
         _book(payment, application, actor=actor)
         return {"voucher": payment.ledger_entry.voucher_label}
@@ -349,3 +366,71 @@ def payment_pay(*, actor: Any, payment_id: int) -> StudentPayment:
             changes={"year": payment.year_index, "voucher": payment.ledger_entry.voucher_label},
         )
     return payment
+
+
+# --- Objections to the 公示 list ------------------------------------------------------------------
+
+
+def objection_raise(*, actor: Any, application_id: int, text: str) -> StudentObjection:
+    """Anyone who may see the campaign's 公示 list objects to a name on it, while 公示 lasts.
+    An application the actor may not see on that list is StudentApplication.DoesNotExist (404)."""
+    text = (text or "").strip()
+    if not text:
+        raise CampaignError(_("请写明异议的内容和理由。"))
+    if len(text) > 2000:
+        raise CampaignError(_("异议内容最多 2000 字。"))
+    with transaction.atomic():
+        application = (
+            StudentApplication.objects.select_for_update(of=("self",))
+            .filter(pk=application_id, state__in=[StudentState.NOTICE, StudentState.PAID])
+            .filter(campaign__in=campaigns_visible(actor))
+            .select_related("campaign__org_unit")
+            .first()
+        )
+        if application is None:
+            raise StudentApplication.DoesNotExist(application_id)
+        if application.state != StudentState.NOTICE or timezone.localdate() > application.notice_ends_on:
+            raise CampaignError(_("公示期已结束，不能再提出异议。"))
+        objection = StudentObjection.objects.create(application=application, raised_by=actor, text=text)
+        audit_record(
+            actor=actor, action="welfare.student.objection", obj=application, changes={"objection": objection.pk}
+        )
+        for reviewer in reviewers_of(application.campaign.org_unit):
+            notify(
+                kind="welfare.objection",
+                recipient=reviewer,
+                subject=_("金秋助学公示收到异议：%(name)s") % {"name": application.student_name},
+                url=reverse("welfare:student_detail", args=[application.pk]),
+                source=objection,
+            )
+    return objection
+
+
+def objection_resolve(*, actor: Any, objection_id: int, resolution: str) -> StudentObjection:
+    """The campaign's union (which pays) records what it checked and decided."""
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise CampaignError(_("请填写异议的核查和处理意见。"))
+    if len(resolution) > 2000:
+        raise CampaignError(_("处理意见最多 2000 字。"))
+    with transaction.atomic():
+        objection = (
+            StudentObjection.objects.select_for_update(of=("self",))
+            .select_related("application__campaign__org_unit")
+            .get(pk=objection_id)
+        )
+        if not access.can(actor, "welfare.review_aid", objection.application.campaign.org_unit):
+            raise CampaignError(_("公示异议由主办工会核查处理。"))
+        if objection.resolved_at is not None:
+            raise CampaignError(_("这条异议已经处理过了。"))
+        objection.resolved_at = timezone.now()
+        objection.resolved_by = actor
+        objection.resolution = resolution
+        objection.save()
+        audit_record(
+            actor=actor,
+            action="welfare.student.objection_resolve",
+            obj=objection.application,
+            changes={"objection": objection.pk, "resolution": resolution},
+        )
+    return objection
