@@ -1,8 +1,9 @@
 """Browser walk of 金秋助学 (issue 7): the demo member 吴雪 applies for her daughter with the
 required documents; the school's chair passes the base review and records the home visit
-(入户核实) in its form; the county chair reviews, approves
-her into the 5,000 元 × 4 years tier and publishes; the 公示 list shows 吴*雨 and a masked ID
-number; after 公示 the county pays the first year and the county's treasurer sees it in the ledger.
+(入户核实) in its form; the county chair reviews, approves her into the 5,000 元 × 4 years tier
+and publishes; the 公示 list shows 吴*雨 and a masked ID number, and a colleague objects on it;
+after 公示 the payment waits until the county has resolved the objection, then the county pays
+the first year and the county's treasurer sees it in the ledger.
 Screenshots: test-artifacts/screenshots/jinqiu-*.png."""
 
 import datetime as dt
@@ -124,19 +125,42 @@ def test_parent_applies_for_jinqiu_and_the_county_pays(browser, live_server, dem
     assert application.student_id_masked in table and application.student_id not in table
     shot(member, "6-notice")
 
-    # 公示 over: the county pays the first year; its treasurer sees the entry.
+    # A colleague at the school objects on the 公示 list (the form is on every row while it lasts).
+    colleague = new_page("treasurer")
+    colleague.goto(f"{live_server.url}/welfare/jinqiu/{campaign.pk}/notice/")
+    colleague.locator("[data-testid=campaign-notice-row] summary").click()
+    objection = colleague.locator("[data-testid=student-objection-form]")
+    objection.locator("textarea[name=text]").fill("听说其家中今年新开了一家小超市，请核实收入。")
+    shot(colleague, "7-objection-form")
+    objection.locator("button").click()
+    colleague.wait_for_load_state()
+    assert colleague.get_by_text("异议已提交").count() == 1
+
+    # 公示 over: payment waits for the objection; the county resolves it, pays the first year, and
+    # its treasurer sees the entry.
     StudentApplication.objects.filter(pk=application.pk).update(
         notice_starts_on=today - dt.timedelta(days=6), notice_ends_on=today - dt.timedelta(days=1)
     )
     county_page.goto(f"{live_server.url}/welfare/jinqiu/students/{application.pk}/")
+    assert county_page.locator("[data-testid=open-objections]").count() == 1
+    county_page.locator("form[data-action=pay] button").click()
+    county_page.wait_for_load_state()
+    assert county_page.get_by_text("公示期间收到 1 条异议尚未处理，处理完毕后才能发放。").count() == 1
+    application.refresh_from_db()
+    assert application.state == StudentState.NOTICE
+    shot(county_page, "8-objection-open")
+    resolve = county_page.locator("[data-testid=resolve-form]")
+    resolve.locator("input[name=resolution]").fill("经入户核实，超市为其亲属经营，与申请人家庭无关，异议不成立。")
+    resolve.locator("button").click()
+    county_page.wait_for_load_state()
     county_page.locator("form[data-action=pay] button").click()
     county_page.wait_for_load_state()
     application.refresh_from_db()
     assert application.state == StudentState.PAID
-    shot(county_page, "7-paid")
+    shot(county_page, "9-paid")
     treasurer = new_page("county_treasurer")
     treasurer.goto(f"{live_server.url}/finance/")
     assert treasurer.get_by_text("金秋助学：吴小雨（第 1 年）").count() == 1
-    shot(treasurer, "8-ledger")
+    shot(treasurer, "10-ledger")
     assert LedgerEntry.objects.filter(org_unit=county, account__code="50201").count() == 1
     assert errors == []
