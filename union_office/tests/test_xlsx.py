@@ -389,6 +389,7 @@ def test_write_report_into_an_unseekable_stream_holds_no_more_than_a_chunk(tmp_p
         path = tmp_path / f"{count}.xlsx"
         with path.open("wb") as file:
             target = _Unseekable(file)
+            gc.collect()
             tracemalloc.start()
             try:
                 write_report_into(target, title="表", unit="单位", period="2026", columns=COLUMNS, rows=rows(count))
@@ -397,8 +398,12 @@ def test_write_report_into_an_unseekable_stream_holds_no_more_than_a_chunk(tmp_p
                 tracemalloc.stop()
         return peak, target, path
 
-    small_peak, _, _ = measure(2_000)
-    big_peak, big, path = measure(20_000)
+    # Warm up first (lazy imports, caches), collect garbage before each run and keep the lower of
+    # two runs, so a garbage-collection pause that falls inside one run is not read as growth.
+    measure(2_000)
+    small_peak = min(measure(2_000)[0] for _ in range(2))
+    runs = [measure(20_000) for _ in range(2)]
+    big_peak, big, path = min(runs, key=lambda run: run[0])
 
     ws = load_workbook(path).active
     assert ws.cell(row=20_004, column=2).value == "会员20000"
