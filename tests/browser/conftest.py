@@ -40,6 +40,16 @@ def browser(live_server):
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _close_pages_after_each_test(request):
+    """Close what a test opened: a page left open keeps polling the live server (htmx badges,
+    progress bars), and its request thread then allocates during later tests' memory measurements."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()
+
+
 @pytest.fixture
 def demo(settings, tmp_path):
     """The seed_demo union, with fast password hashing and uploads in a temporary folder."""
