@@ -94,6 +94,16 @@ def clean_amount(value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def bookkeeping_unit(unit: OrgUnit) -> OrgUnit:
+    """The unit whose books carry this unit's money: itself or the nearest 基层工会/上级工会 above."""
+    if unit.kind in BOOKKEEPING_KINDS:
+        return unit
+    found = (
+        OrgUnit.objects.filter(path__in=unit.ancestor_paths(), kind__in=BOOKKEEPING_KINDS).order_by("-depth").first()
+    )
+    return found or unit
+
+
 def require_bookkeeping_unit(org_unit: OrgUnit) -> None:
     if org_unit.kind not in BOOKKEEPING_KINDS:
         raise FinanceError(

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance.services import bookkeeping_unit
 from members import access
 from members.models import Member, OrgUnit
 from union_office.audit import audit_record, field_changes
@@ -16,7 +17,7 @@ from union_office.audit import audit_record, field_changes
 from .. import workflow
 from ..models import Eligibility, Event, EventKind, EventStatus, SubEvent, SubEventEntry
 from .common import ActivityError
-from .money import bookkeeping_unit, default_account, policy_findings
+from .money import default_account, policy_findings
 from .reminders import schedule_event_reminders
 from .signups import promote_waitlist
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from finance import services as finance
 from finance.models import Account
 from finance.money import ZERO, round_money, to_decimal
+from finance.services import bookkeeping_unit
 from members import access
 from members.models import OrgUnit
 from union_office.audit import audit_record
@@ -46,18 +47,6 @@ DEFAULT_ACCOUNT_CODES: dict[str, str] = {
 
 def default_account(kind: str) -> Account | None:
     return Account.objects.filter(code=DEFAULT_ACCOUNT_CODES.get(kind, "50101")).first()
-
-
-def bookkeeping_unit(unit: OrgUnit) -> OrgUnit:
-    """The unit whose books carry this unit's money: itself or the nearest 基层工会/上级工会 above."""
-    if unit.kind in finance.BOOKKEEPING_KINDS:
-        return unit
-    found = (
-        OrgUnit.objects.filter(path__in=unit.ancestor_paths(), kind__in=finance.BOOKKEEPING_KINDS)
-        .order_by("-depth")
-        .first()
-    )
-    return found or unit
 
 
 @dataclass(frozen=True)

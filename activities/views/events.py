@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from finance.services import bookkeeping_unit
 from members import access
 
 from .. import selectors, services, workflow
 from ..forms import CancelForm, EventForm, ExpenseForm, ResultForm, SubEventForm
 from ..models import Event, EventKind, EventStatus, SignUpStatus, SubEventEntry
-from ..services.money import bookkeeping_unit, expense_total, policy_findings
+from ..services.money import expense_total, policy_findings
 from ..sources import source_link
 from .common import form_errors_from, manage_units, require_organiser, require_reader
 

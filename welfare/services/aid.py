@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from finance import services as finance
 from finance.money import round_money
+from finance.services import bookkeeping_unit
 from members import access
 from members.models import Member
 from union_office.audit import audit_record
@@ -29,7 +30,7 @@ from union_office.notifications import notify, reminder_schedule
 from .. import uploads
 from ..models import AidApplication, AidKind, AidState, AidStep, HardshipFile, Objection
 from ..workflow import APPLICANT, REVIEW, Transition, transition
-from .common import WelfareError, bookkeeping_unit, require
+from .common import WelfareError, require
 
 PAYOUT_ACCOUNT = "50201"  # 维权支出 / 困难职工帮扶
 # An application in these states is still being decided: a member has at most one at a time.

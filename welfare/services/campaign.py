@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from finance import services as finance
+from finance.services import bookkeeping_unit
 from members import access
 from members.idcard import normalize_id_number, validate_id_number
 from members.models import Member
@@ -30,7 +31,7 @@ from .. import uploads
 from ..campaign_workflow import APPLICANT, BY_ACTION, Transition
 from ..models import Campaign, CampaignTier, StudentApplication, StudentObjection, StudentPayment, StudentState
 from ..models.campaign import GRANTED_STATES
-from .common import WelfareError, bookkeeping_unit, reviewers_of
+from .common import WelfareError, reviewers_of
 
 PAYOUT_ACCOUNT = "50201"  # 困难职工帮扶 (金秋助学 is paid from it)
 IN_PROGRESS = ("submitted", "base_ok", "visited", "upper_ok")

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
-from finance import services as finance
+from finance.services import bookkeeping_unit
 from members import access
 from members.models import OrgUnit, Role, RoleGrant
 
@@ -17,18 +17,6 @@ def require(user: Any, perm: str, unit: OrgUnit) -> None:
         raise PermissionDenied(
             _("您的角色没有在“%(unit)s”%(action)s的权限。") % {"unit": unit, "action": access.PERMISSIONS[perm].label}
         )
-
-
-def bookkeeping_unit(unit: OrgUnit) -> OrgUnit:
-    """The unit whose books carry this unit's money: itself or the nearest 基层工会/上级工会 above."""
-    if unit.kind in finance.BOOKKEEPING_KINDS:
-        return unit
-    found = (
-        OrgUnit.objects.filter(path__in=unit.ancestor_paths(), kind__in=finance.BOOKKEEPING_KINDS)
-        .order_by("-depth")
-        .first()
-    )
-    return found or unit
 
 
 def reviewers_of(unit: OrgUnit) -> list[Any]:

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from finance import services as finance
 from finance.money import MoneySum
+from finance.services import bookkeeping_unit
 from members.models import Member, OrgUnit
 from union_office.audit import audit_record
 
 from ..models import Visit, VisitKind, VisitRule
-from .common import WelfareError, bookkeeping_unit, require
+from .common import WelfareError, require
 
 REVIEW = "welfare.review_aid"
 PAYOUT_ACCOUNT = "50202"  # 维权支出 / 送温暖
