@@ -315,7 +315,8 @@ def motion_prefetch_for_compilation(session: CongressSession) -> QuerySet[Motion
 
     return (
         Motion.objects.filter(session=session, status__in=workflow.REGISTERED)
-        .select_related("proposer__member__department", "lead_department")
+        # "session": each row's number_display reads session.year (one query per motion without it).
+        .select_related("session", "proposer__member__department", "lead_department")
         .prefetch_related(
             "co_departments",
             "joint_proposers__member",
