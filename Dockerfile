@@ -23,10 +23,12 @@ ENV DJANGO_MEDIA_ROOT=/data/media
 
 # WeasyPrint needs Pango/HarfBuzz at run time and Noto CJK to draw Chinese text in PDFs;
 # fontconfig provides fc-cache so the font cache is built once here, not at every start.
-# gettext provides msgfmt for compilemessages.
+# gettext provides msgfmt for compilemessages. postgresql-client (15 on bookworm, as the
+# postgres:15 server) gives pg_dump and pg_restore to `manage.py backup` and `restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig gettext \
+        postgresql-client \
     && fc-cache -f \
     && rm -rf /var/lib/apt/lists/*
 
@@ -53,14 +55,16 @@ RUN set -eu; \
     python manage.py collectstatic --noinput
 
 # Run as an unprivileged user. The code stays owned by root (read-only for the app); only the
-# upload folder and var/ (SQLite fallback, unused when DATABASE_URL is set) are writable.
+# upload folders, /backups and var/ (SQLite fallback, unused when DATABASE_URL is set) are
+# writable. /data/private must exist here: a new named volume takes its owner from the image, and
+# a root-owned one would refuse every welfare upload.
 # A numeric UID lets Kubernetes' runAsNonRoot verify it; the home directory holds gunicorn's
 # control socket and the fontconfig cache.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app \
         --shell /usr/sbin/nologin app \
-    && mkdir -p /data/media /app/var \
-    && chown app:app /data/media /app/var
+    && mkdir -p /data/media /data/private /backups /app/var \
+    && chown app:app /data/media /data/private /backups /app/var
 USER 10001:10001
 
 EXPOSE 8000
