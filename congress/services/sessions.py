@@ -1,10 +1,12 @@
 """Sessions (届次) and their delegates, imported from the roster."""
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from members import access
@@ -70,6 +72,8 @@ CATEGORY_NAMES = {str(label): value for value, label in DelegateCategory.choices
     "领导": DelegateCategory.LEADER,
     "中层以上领导干部": DelegateCategory.LEADER,
 }
+# A 职代会 has tens to a few hundred delegates; a paste of thousands of lines is a mistake.
+MAX_DELEGATE_LINES = 3_000
 _SPLIT = re.compile(r"[\t,，;；]+|\s{1,}")
 
 
@@ -83,17 +87,25 @@ def delegates_parse(*, session: CongressSession, text: str) -> tuple[list[Delega
     rows: list[DelegateRow] = []
     errors: list[str] = []
     seen: set[int] = set()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        parts = [p for p in _SPLIT.split(raw.strip()) if p]
-        if not parts:
-            continue
+    lines = [(number, [p for p in _SPLIT.split(raw.strip()) if p]) for number, raw in enumerate(text.splitlines(), 1)]
+    lines = [(number, parts) for number, parts in lines if parts]
+    if len(lines) > MAX_DELEGATE_LINES:
+        return [], [_("一次最多导入 %(max)s 名代表，请分批粘贴。") % {"max": MAX_DELEGATE_LINES}]
+    # One query for every line (a query per line made a long paste cost minutes, under the session's lock).
+    wanted = {parts[0] for _number, parts in lines}
+    by_number: dict[str, list[Member]] = defaultdict(list)
+    by_name: dict[str, list[Member]] = defaultdict(list)
+    for found in roster.filter(Q(member_no__in=wanted) | Q(name__in=wanted)).order_by("pk"):
+        by_number[found.member_no].append(found)
+        by_name[found.name].append(found)
+    for number, parts in lines:
         if len(parts) < 2 or len(parts) > 3:
             errors.append(
                 _("第%(line)s行：应为“会员编号或姓名 代表团 [类别]”，以空格、逗号或制表符分隔。") % {"line": number}
             )
             continue
         who, group = parts[0], parts[1]
-        matches = list(roster.filter(member_no=who)[:2]) or list(roster.filter(name=who)[:2])
+        matches = by_number.get(who) or by_name.get(who)
         if not matches:
             errors.append(_("第%(line)s行：本单位在册会员中没有“%(who)s”。") % {"line": number, "who": who})
             continue

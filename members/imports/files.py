@@ -21,6 +21,9 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from union_office import office_package
+from union_office.office_package import check_office_package
+
 from .fastsheet import NotPlain, plain_sheet_rows
 
 logger = logging.getLogger(__name__)
@@ -30,10 +33,9 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
-# Zip bomb: the declared sizes of all members, and the ratio of any one. zipfile never inflates a
-# member past its declared size, so checking the directory is enough, and takes microseconds.
+# Zip bomb: the declared sizes of all members, and the ratio of any one (union_office.office_package).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100
+MAX_COMPRESSION_RATIO = office_package.MAX_COMPRESSION_RATIO
 # The header is looked for in the first rows: our own exports have a title and a unit line above it.
 HEADER_SEARCH_ROWS = 10
 PROGRESS_EVERY = 500
@@ -134,19 +136,10 @@ def _check_xlsx(uploaded_file: Any, head: bytes) -> None:
     if not head.startswith(_ZIP_MAGIC):
         raise RosterImportError(_("文件内容不是 Excel（.xlsx）格式，可能只是改了扩展名。请用 Excel 另存为 .xlsx。"))
     try:
-        archive = zipfile.ZipFile(uploaded_file)
-    except (zipfile.BadZipFile, OSError, EOFError):
-        raise RosterImportError(_("文件已损坏，无法作为 Excel（.xlsx）打开。")) from None
-    with archive:
-        members = archive.infolist()
-        if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES or any(
-            info.file_size > 0
-            and (info.compress_size == 0 or info.file_size / info.compress_size > MAX_COMPRESSION_RATIO)
-            for info in members
-        ):
-            raise RosterImportError(_("文件解压后异常庞大（疑似“压缩炸弹”），已拒绝。请上传正常保存的 Excel 文件。"))
-        if any(info.flag_bits & 0x1 for info in members):
-            raise RosterImportError(_("文件已加密，请取消密码后再上传。"))
+        check_office_package(uploaded_file, max_unzipped_bytes=MAX_UNZIPPED_BYTES, kind="Excel（.xlsx）")
+    except ValidationError as exc:
+        raise RosterImportError(exc.messages) from None
+    with zipfile.ZipFile(uploaded_file) as archive:
         sheet = _first_sheet_path(archive)
         rows = _scan_sheet(archive, sheet)
     if rows - 1 > MAX_ROWS:
