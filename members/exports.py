@@ -10,7 +10,7 @@ narrowed once more to that permission's scope and one audit entry records the ex
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 from typing import IO, Any
 from urllib.parse import urlencode
@@ -19,13 +19,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from union_office import crypto
+from union_office import crypto, queue
 from union_office.audit import audit_record
 from union_office.xlsx import Column, write_report_into
 
@@ -56,6 +56,8 @@ EXPORT_ORDERING = ("org_unit__path", "name", "pk")
 NON_FILTER_PARAMS = frozenset({"page", "full", "csrfmiddlewaretoken"})
 # RosterExport.query is a CharField of this length.
 QUERY_MAX_LENGTH = 1_000
+# A queued export no worker has started after this long is sent to Celery again (roster_export_requeue).
+RESEND_AFTER = timedelta(minutes=2)
 
 # The columns of the exported roster, in order, and the values (Member.objects.values_list) behind
 # them. 会员编号 is exported so a file can be corrected and imported again.
@@ -288,7 +290,7 @@ def roster_export_create(*, user: Any, query: str, full_id_numbers: bool, total_
         export = RosterExport.objects.create(
             created_by=user, query=query, full_id_numbers=full_id_numbers, total_rows=total_rows
         )
-        roster_export_task.delay_on_commit(export.pk)
+        queue.send_on_commit(roster_export_task, export.pk)
     return export
 
 
@@ -366,6 +368,36 @@ def roster_export_run(*, export_id: int) -> None:
             message=gettext("导出失败，请稍后重试；如果仍然失败，请联系系统管理员。"),
             updated_at=timezone.now(),
         )
+
+
+def roster_export_requeue(*, now: datetime | None = None) -> list[int]:
+    """The sweep (beat, every minute): send again the exports that wait for a worker in vain.
+
+    A QUEUED export untouched for RESEND_AFTER had its message never sent (broker down when it was
+    requested) or lost (a Redis restart): it is sent again. A RUNNING one untouched for the task time
+    limit lost its worker (no live task runs that long, and progress touches the row): it goes back
+    to QUEUED and is sent again. Each row is won by a conditional update, so two sweeps at once send
+    it once; an extra message for a row already claimed does nothing (_claim). Returns the ids sent.
+    """
+    from .export_tasks import roster_export_task  # the task module imports this one
+
+    now = now or timezone.now()
+    dead_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    waiting = RosterExport.objects.filter(
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - RESEND_AFTER)
+        | Q(status=JobStatus.RUNNING, updated_at__lt=dead_before)
+    )
+    sent = []
+    for pk, stamp, status in waiting.values_list("pk", "updated_at", "status").order_by("pk"):
+        won = RosterExport.objects.filter(pk=pk, updated_at=stamp, status=status)
+        if won.update(status=JobStatus.QUEUED, processed_rows=0, updated_at=now) != 1:
+            continue
+        if not queue.send(roster_export_task, pk):
+            break  # the broker is down: the next sweep tries again
+        sent.append(pk)
+    if sent:
+        logger.warning("roster exports sent again (lost message or dead worker): %s", sent)
+    return sent
 
 
 def unit_roster_pdf_context(*, user: Any, unit: OrgUnit, status: str = MemberStatus.ACTIVE) -> dict[str, Any]:

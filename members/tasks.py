@@ -10,7 +10,8 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from .export_tasks import roster_export_task  # noqa: F401  (registered for autodiscovery)
-from .imports import RosterImportError, roster_import_commit, roster_import_validate
+from .exports import roster_export_requeue
+from .imports import RosterImportError, roster_import_commit, roster_import_requeue, roster_import_validate
 from .membership import membership_apply_due
 from .retention import roster_retention_cleanup
 
@@ -53,3 +54,10 @@ def roster_retention_cleanup_task() -> dict[str, int]:
         "imports_expired": len(result.imports_expired),
         "orphan_files_deleted": len(result.orphan_files_deleted),
     }
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def roster_jobs_requeue_task() -> dict[str, list[int]]:
+    """Beat, every minute: send again the exports, checks and commits whose message was never sent
+    (broker down), was lost (a Redis restart) or whose worker died (docs/reliability.md)."""
+    return {"exports": roster_export_requeue(), "imports": roster_import_requeue()}

@@ -29,6 +29,21 @@ app.conf.beat_schedule = {
     # is approved; this tops up the next period of recurring 时限 and next month's digest. Idempotent
     # (dedupe keys), so an extra or missed run costs nothing (docs/plans.md "Reminders").
     "plans-reminders-topup": {"task": "plans.tasks.plan_reminders_topup_task", "schedule": crontab(hour=6, minute=10)},
+    # Background jobs (roster exports, import checks and commits, 提案汇编 PDFs) are rows; their
+    # Celery message only wakes a worker. These send it again for rows that waited in vain: never
+    # sent (Redis was down when the job was requested), lost (a Redis restart) or whose worker died
+    # mid-run. Each row is won by a conditional update, so a late or doubled run sends nothing twice
+    # (docs/reliability.md). Every minute: a job waits at most a few minutes after an outage.
+    "roster-jobs-requeue": {
+        "task": "members.tasks.roster_jobs_requeue_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    "congress-compilations-requeue": {
+        "task": "congress.tasks.compilation_requeue_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     # "reminders-dispatch-due": added by _reminders_schedule below, once the settings are loaded.
     # Apps add other periodic work here as they gain it (motion 催办, hardship re-checks).
 }

@@ -133,6 +133,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view says @login_not_required (login, language switch).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: says so when a background job could not be sent to a dead broker (queue.py).
+    "union_office.queue.QueueNoticeMiddleware",
     # Idle and absolute session lifetime (after messages: the logout explains itself), then
     # 2FA enrolment/verification where required.
     "union_office.accounts.middleware.SessionTimeoutMiddleware",
@@ -198,7 +200,14 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"] if not DATABASE_URL else []
 # --- Cache, Celery ----------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis down is an empty cache, not a 500 (union_office/cache.py); sessions are in the database.
+    CACHES = {
+        "default": {
+            "BACKEND": "union_office.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:

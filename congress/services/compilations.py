@@ -4,6 +4,7 @@ import datetime
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q
@@ -11,12 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import JobStatus
+from union_office import queue
 
 from .. import workflow
 from ..models import CompilationExport, CongressSession, Motion, MotionReply
 
 logger = logging.getLogger(__name__)
 STALE_AFTER = datetime.timedelta(minutes=10)
+# A queued job that no worker has started after this long is sent to Celery again (compilation_requeue).
+RESEND_AFTER = datetime.timedelta(minutes=2)
 
 
 def _last_change(session: CongressSession) -> Any:
@@ -48,8 +52,40 @@ def compilation_request(*, actor: Any, session: CongressSession) -> CompilationE
             created_by=actor,
             motions=Motion.objects.filter(session=session, status__in=workflow.REGISTERED).count(),
         )
-        compilation_task.delay_on_commit(job.pk)
+        queue.send_on_commit(compilation_task, job.pk)
     return job
+
+
+def compilation_requeue(*, now: datetime.datetime | None = None) -> list[int]:
+    """The sweep (beat, every minute): send again the jobs that wait for a worker in vain.
+
+    QUEUED and untouched for RESEND_AFTER: its message was never sent or was lost; it is sent again.
+    RUNNING since longer than the task time limit: its worker died (a live task cannot run that
+    long); back to QUEUED and sent again. Before this a dead job stayed 生成中 for good and, while the
+    motions did not change, every new request for the PDF was answered with that job. Each row is
+    won by a conditional update; an extra message does nothing (compilation_run claims QUEUED).
+    """
+    from ..tasks import compilation_task
+
+    now = now or timezone.now()
+    dead_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    waiting = CompilationExport.objects.filter(
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - RESEND_AFTER)
+        | Q(status=JobStatus.RUNNING, started_at__lt=dead_before)
+    )
+    sent = []
+    for pk, stamp, status in waiting.values_list("pk", "updated_at", "status").order_by("pk"):
+        won = CompilationExport.objects.filter(pk=pk, updated_at=stamp, status=status).update(
+            status=JobStatus.QUEUED, started_at=None, updated_at=now
+        )
+        if won != 1:
+            continue
+        if not queue.send(compilation_task, pk):
+            break  # the broker is down: the next sweep tries again
+        sent.append(pk)
+    if sent:
+        logger.warning("congress compilations sent again (lost message or dead worker): %s", sent)
+    return sent
 
 
 def compilation_run(*, job_id: int) -> None:

@@ -54,6 +54,7 @@ from .services import (
     roster_import_create,
     roster_import_get,
     roster_import_list,
+    roster_import_requeue,
     roster_import_validate,
     roster_template_xlsx,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "roster_import_create",
     "roster_import_get",
     "roster_import_list",
+    "roster_import_requeue",
     "roster_import_validate",
     "roster_template_xlsx",
 ]

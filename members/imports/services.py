@@ -7,8 +7,9 @@ import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -17,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from union_office import queue
 from union_office.audit import audit_record
 
 from .. import access
@@ -45,6 +47,9 @@ from .plan import PlanWriter, file_digest, plan_discard, plan_open, plan_still_h
 from .resource import MemberResource, RosterResult, file_hashes, result_counts, row_errors
 
 logger = logging.getLogger(__name__)
+
+# A check or commit that no worker has started after this long is sent to Celery again.
+RESEND_AFTER = datetime.timedelta(minutes=2)
 
 # --- Selectors -----------------------------------------------------------------------------------
 
@@ -90,7 +95,7 @@ def roster_import_create(*, actor: Any, org_unit: OrgUnit, uploaded_file: Any) -
         except BaseException:
             roster_import.file.delete(save=False)
             raise
-        roster_import_validate_task.delay_on_commit(roster_import.pk)
+        queue.send_on_commit(roster_import_validate_task, roster_import.pk)
     return roster_import
 
 
@@ -204,8 +209,54 @@ def roster_import_confirm(*, actor: Any, import_id: int) -> RosterImport:
     from ..tasks import roster_import_commit_task
 
     roster_import = _claim_for_commit(actor=actor, import_id=import_id, resume=False)
-    roster_import_commit_task.delay_on_commit(import_id, actor.pk)
+    queue.send_on_commit(roster_import_commit_task, import_id, actor.pk)
     return roster_import
+
+
+def roster_import_requeue(*, now: datetime.datetime | None = None) -> list[int]:
+    """The sweep (beat, every minute): send again the checks and commits that wait in vain.
+
+    - A check QUEUED untouched for RESEND_AFTER (its message never sent or lost) is sent again.
+    - A check RUNNING untouched for the task time limit lost its worker: back to QUEUED, sent again.
+    - A confirmed commit (RUNNING with committed_at) whose row nobody holds locked is not being
+      written (the commit locks the row for its whole transaction; one that died was rolled back),
+      so after RESEND_AFTER it is sent again, as its creator: the import's row does not say who
+      confirmed it, and in practice the one who uploaded it confirms it.
+    Each row is won with a conditional update (a row lock for the commit), so two sweeps send it
+    once; an extra message does nothing (the services claim or lock the row). Returns the ids sent.
+    """
+    from ..tasks import roster_import_commit_task, roster_import_validate_task
+
+    now = now or timezone.now()
+    dead_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    checks = RosterImport.objects.filter(
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - RESEND_AFTER)
+        | Q(status=JobStatus.RUNNING, committed_at=None, updated_at__lt=dead_before)
+    )
+    sent = []
+    for pk, stamp, status in checks.values_list("pk", "updated_at", "status").order_by("pk"):
+        won = RosterImport.objects.filter(pk=pk, updated_at=stamp, status=status)
+        if won.update(status=JobStatus.QUEUED, processed_rows=0, updated_at=now) != 1:
+            continue
+        if not queue.send(roster_import_validate_task, pk):
+            return sent  # the broker is down: the next sweep tries again
+        sent.append(pk)
+    commits = RosterImport.objects.filter(
+        status=JobStatus.RUNNING, committed_at__isnull=False, updated_at__lt=now - RESEND_AFTER
+    )
+    for pk in commits.values_list("pk", flat=True).order_by("pk"):
+        with transaction.atomic():
+            row = commits.select_for_update(skip_locked=True).filter(pk=pk).values_list("created_by_id", flat=True)
+            actor_id = row.first()
+            if actor_id is None:  # being written right now, or already done
+                continue
+            RosterImport.objects.filter(pk=pk).update(updated_at=now)
+        if not queue.send(roster_import_commit_task, pk, actor_id):
+            return sent
+        sent.append(pk)
+    if sent:
+        logger.warning("roster imports sent again (lost message or dead worker): %s", sent)
+    return sent
 
 
 def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
