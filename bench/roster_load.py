@@ -7,12 +7,14 @@ Needs the 100,000-member database built by bench/roster_scope.py (run that first
 each URL, prints a Markdown table with throughput, p50/p95/p99 and the ratio to the trivial view.
 """
 
+import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -33,25 +35,39 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.test import Client  # noqa: E402
 
 
 def session_cookie(username: str) -> str:
-    user = get_user_model().objects.get(username=username)
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    """A logged-in session made the way a real login makes it.
+
+    Through `login()`, so the session names a backend that can load users (the first of
+    AUTHENTICATION_BACKENDS is django-axes', which cannot) and the login signals stamp the session
+    clock and the second-factor answer, as the login page would.
+    """
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def wait_until_up(url: str, timeout: float = 30) -> None:
+def check_page(url: str, cookie: str | None) -> None:
+    """Refuse to measure a page that does not answer 200: wrk would time error pages or redirects."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=30)  # does not follow redirects
+    connection.request("GET", f"{parts.path}?{parts.query}", headers={"Cookie": cookie} if cookie else {})
+    status = connection.getresponse().status
+    connection.close()
+    if status != 200:
+        raise SystemExit(f"{url} answered {status}, not 200: fix the page or its login before measuring it")
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=1).read()
+            # A worker's first request loads the URLconf and templates: seconds on a busy machine.
+            urllib.request.urlopen(url, timeout=15).read()
             return
         except OSError:
             time.sleep(0.3)
@@ -96,6 +112,7 @@ def main() -> None:
         print("| page | req/s | p50 | p95 | p99 | non-2xx | p95 vs trivial |\n|---|---|---|---|---|---|---|")
         trivial_p95 = None
         for label, path, cookie in targets:
+            check_page(base + path, cookie)
             wrk(base + path, cookie)  # warm-up pass, not reported (connections, caches)
             result = wrk(base + path, cookie)
             trivial_p95 = trivial_p95 or result["p95_ms"]

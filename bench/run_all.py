@@ -554,6 +554,7 @@ def load_section() -> dict:
     with gunicorn(load) as (base, server_pid):
         for key, label, path, cookie in targets:
             note(f"wrk {WARMUP} + {load.DURATION} + {SINGLE_DURATION} at 1 connection: {label}")
+            load.check_page(base + path, cookie)
             wrk(load, base + path, cookie, load.CONNECTIONS, WARMUP)  # not reported: connections, caches
             cpu_before, load_before = server_cpu(server_pid), os.getloadavg()[0]
             results[key] = {"label": label, **wrk(load, base + path, cookie, load.CONNECTIONS, load.DURATION)}
