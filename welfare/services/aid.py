@@ -30,7 +30,7 @@ from union_office.notifications import notify, reminder_schedule
 from .. import uploads
 from ..models import AidApplication, AidKind, AidState, AidStep, HardshipFile, Objection
 from ..workflow import APPLICANT, REVIEW, Transition, transition
-from .common import WelfareError, require
+from .common import WelfareError, objection_resolution_record, require
 
 PAYOUT_ACCOUNT = "50201"  # 维权支出 / 困难职工帮扶
 # An application in these states is still being decided: a member has at most one at a time.
@@ -360,22 +360,13 @@ def _reviewers(application: AidApplication) -> list[Any]:
 
 
 def objection_resolve(*, actor: Any, objection_id: int, resolution: str) -> Objection:
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise AidError(_("请填写异议的核查和处理意见。"))
-    with transaction.atomic():
-        objection = Objection.objects.select_for_update().select_related("application__org_unit").get(pk=objection_id)
-        require(actor, REVIEW, objection.application.org_unit)
-        if objection.resolved_at is not None:
-            raise AidError(_("这条异议已经处理过了。"))
-        objection.resolved_at = timezone.now()
-        objection.resolved_by = actor
-        objection.resolution = resolution
-        objection.save()
-        audit_record(
-            actor=actor,
-            action="welfare.aid.objection_resolve",
-            obj=objection.application,
-            changes={"objection": objection.pk, "resolution": resolution},
-        )
-    return objection
+    """The application's reviewers record what they checked and decided."""
+    return objection_resolution_record(
+        actor=actor,
+        objections=Objection.objects.select_related("application__org_unit"),
+        objection_id=objection_id,
+        resolution=resolution,
+        check=lambda objection: require(actor, REVIEW, objection.application.org_unit),
+        error=AidError,
+        action="welfare.aid.objection_resolve",
+    )

@@ -31,7 +31,7 @@ from .. import uploads
 from ..campaign_workflow import APPLICANT, BY_ACTION, Transition
 from ..models import Campaign, CampaignTier, StudentApplication, StudentObjection, StudentPayment, StudentState
 from ..models.campaign import GRANTED_STATES
-from .common import WelfareError, reviewers_of
+from .common import WelfareError, objection_resolution_record, reviewers_of
 
 PAYOUT_ACCOUNT = "50201"  # 困难职工帮扶 (金秋助学 is paid from it)
 IN_PROGRESS = ("submitted", "base_ok", "visited", "upper_ok")
@@ -409,29 +409,17 @@ def objection_raise(*, actor: Any, application_id: int, text: str) -> StudentObj
 
 def objection_resolve(*, actor: Any, objection_id: int, resolution: str) -> StudentObjection:
     """The campaign's union (which pays) records what it checked and decided."""
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise CampaignError(_("请填写异议的核查和处理意见。"))
-    if len(resolution) > 2000:
-        raise CampaignError(_("处理意见最多 2000 字。"))
-    with transaction.atomic():
-        objection = (
-            StudentObjection.objects.select_for_update(of=("self",))
-            .select_related("application__campaign__org_unit")
-            .get(pk=objection_id)
-        )
+
+    def check(objection: StudentObjection) -> None:
         if not access.can(actor, "welfare.review_aid", objection.application.campaign.org_unit):
             raise CampaignError(_("公示异议由主办工会核查处理。"))
-        if objection.resolved_at is not None:
-            raise CampaignError(_("这条异议已经处理过了。"))
-        objection.resolved_at = timezone.now()
-        objection.resolved_by = actor
-        objection.resolution = resolution
-        objection.save()
-        audit_record(
-            actor=actor,
-            action="welfare.student.objection_resolve",
-            obj=objection.application,
-            changes={"objection": objection.pk, "resolution": resolution},
-        )
-    return objection
+
+    return objection_resolution_record(
+        actor=actor,
+        objections=StudentObjection.objects.select_related("application__campaign__org_unit"),
+        objection_id=objection_id,
+        resolution=resolution,
+        check=check,
+        error=CampaignError,
+        action="welfare.student.objection_resolve",
+    )

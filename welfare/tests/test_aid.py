@@ -187,6 +187,8 @@ def test_an_objection_blocks_payment_until_resolved(application, member, neighbo
         aid_services.objection_resolve(actor=chair, objection_id=objection.pk, resolution=" ")
     with pytest.raises(PermissionDenied):
         aid_services.objection_resolve(actor=neighbour, objection_id=objection.pk, resolution="不是真的")
+    with pytest.raises(AidError, match="最多 2000 字"):  # the service's own limit, not only the form's
+        aid_services.objection_resolve(actor=chair, objection_id=objection.pk, resolution="查" * 2001)
     aid_services.objection_resolve(
         actor=chair, objection_id=objection.pk, resolution="经核实车辆为亲属所有，不影响认定"
     )
