@@ -3,6 +3,9 @@
     python -m tests.integration.celery_driver reset
     python -m tests.integration.celery_driver schedule COUNT SECONDS_AHEAD [inapp,email]
     python -m tests.integration.celery_driver status      → JSON on stdout
+    python -m tests.integration.celery_driver export COUNT     (a roster export of COUNT members, queued)
+    python -m tests.integration.celery_driver export_status    → JSON on stdout
+    python -m tests.integration.celery_driver sweep            (beat's roster-jobs-requeue, once)
 
 The test process itself may be on SQLite; the worker, beat and this driver share DATABASE_URL.
 """
@@ -65,6 +68,43 @@ def status() -> dict:
     }
 
 
+def export(count: int) -> None:
+    """A unit of COUNT members and its 工会主席 (no member record: the roster has exactly COUNT
+    rows), and a queued export of its roster, sent to the broker as the export view does."""
+    from members.exports import roster_export_create
+    from members.models import Member, OrgUnit, RosterExport
+    from members.tests.factories import MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
+
+    # The previous run's (the factories number their 身份证号 afresh in each process).
+    RosterExport.objects.filter(created_by__username__startswith="itx-").delete()
+    User.objects.filter(username__startswith="itx-").delete()
+    Member.objects.filter(org_unit__name__startswith="集成测试工会").delete()
+    OrgUnit.objects.filter(name__startswith="集成测试工会").delete()
+    stamp = timezone.now().strftime("%H%M%S%f")
+    unit = OrgUnitFactory(name=f"集成测试工会{stamp}")
+    chair = UserFactory(username=f"itx-chair-{stamp}")
+    RoleGrantFactory(user=chair, org_unit=unit, role="chair")
+    MemberFactory.create_batch(count, org_unit=unit)
+    roster_export_create(user=chair, query="", full_id_numbers=False, total_rows=count)
+
+
+def export_status() -> dict:
+    from django.conf import settings
+
+    from members.models import RosterExport
+
+    export = RosterExport.objects.filter(created_by__username__startswith="itx-").get()
+    root = settings.MEDIA_ROOT / "exports"
+    return {
+        "id": export.pk,
+        "status": export.status,
+        "processed_rows": export.processed_rows,
+        "total_rows": export.total_rows,
+        "file": export.file.name,
+        "files": sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*") if p.is_file()),
+    }
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "reset":
@@ -74,5 +114,13 @@ if __name__ == "__main__":
         schedule(int(sys.argv[2]), float(sys.argv[3]), channels)
     elif command == "status":
         print(json.dumps(status()))
+    elif command == "export":
+        export(int(sys.argv[2]))
+    elif command == "export_status":
+        print(json.dumps(export_status()))
+    elif command == "sweep":
+        from members.tasks import roster_jobs_requeue_task
+
+        print(json.dumps(roster_jobs_requeue_task()))
     else:
         raise SystemExit(f"unknown command {command!r}")
