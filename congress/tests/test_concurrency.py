@@ -1,6 +1,5 @@
 """Races on PostgreSQL with real threads: 立案 numbers stay gapless, a delegate votes once."""
 
-import threading
 import time
 
 import pytest
@@ -9,8 +8,11 @@ from django.db import connection
 from congress import services
 from congress.models import Motion, MotionStatus, SecretChoice, VoterRecord
 from congress.services import motions as motion_services
+from union_office.testing import run_at_once
 
 from .builders import user_of
+
+CHOICES = ("for", "against")  # one delegate submitting twice at once, each time differently
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -20,27 +22,6 @@ pytestmark = [
         "cannot be shared between threads; run with DATABASE_URL=postgres://…",
     ),
 ]
-
-
-def _run_at_once(targets):
-    barrier = threading.Barrier(len(targets))
-    outcomes = []
-
-    def wrap(target):
-        try:
-            barrier.wait()
-            outcomes.append(target())
-        except Exception as exc:
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrap, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_numbers_are_gapless_when_the_committee_registers_at_once(world, monkeypatch):
@@ -66,10 +47,12 @@ def test_numbers_are_gapless_when_the_committee_registers_at_once(world, monkeyp
         return real_audit(**kwargs)
 
     monkeypatch.setattr(motion_services, "audit_record", slow_audit)
-    outcomes = _run_at_once(
-        [lambda pk=m.pk: services.motion_register(actor=world.motions, motion_id=pk).number for m in motions]
+    outcomes = run_at_once(
+        lambda n: services.motion_register(actor=world.motions, motion_id=motions[n].pk).number,
+        len(motions),
+        refusals=(RuntimeError,),
     )
-    assert sum(isinstance(o, RuntimeError) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o.refusal, RuntimeError) for o in outcomes) == 1, outcomes
     numbers = sorted(Motion.objects.filter(number__isnull=False).values_list("number", flat=True))
     assert numbers == [1, 2, 3, 4, 5]
     world.session.refresh_from_db()
@@ -89,16 +72,15 @@ def test_one_vote_per_delegate_under_a_double_submission(world):
         )
         services.ballot_open(actor=world.motions, ballot_id=ballot.pk)
         item = ballot.items.get()
-        outcomes = _run_at_once(
-            [
-                lambda c=choice, b=ballot.pk, i=item.pk: services.ballot_cast(
-                    actor=user_of(world.d1), ballot_id=b, choices={i: c}
-                )
-                for choice in ("for", "against")
-            ]
+        outcomes = run_at_once(
+            lambda n, b=ballot.pk, i=item.pk: services.ballot_cast(
+                actor=user_of(world.d1), ballot_id=b, choices={i: CHOICES[n]}
+            ),
+            len(CHOICES),
+            refusals=(services.CongressError,),
         )
-        assert sum(o is None for o in outcomes) == 1, outcomes
-        assert "已经投过票" in next(o for o in outcomes if o is not None).messages[0]
+        assert sum(o.ok for o in outcomes) == 1, outcomes
+        assert "已经投过票" in next(o.message for o in outcomes if not o.ok)
         assert VoterRecord.objects.filter(ballot=ballot).count() == 1
         votes = SecretChoice.objects if secret else ballot.voters.get().open_votes
         assert votes.filter(item=item).count() == 1

@@ -2,7 +2,6 @@
 and a budget that concurrent payouts cannot overrun."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
@@ -12,9 +11,12 @@ from finance import services
 from finance.chart import load_chart
 from finance.models import Account, LedgerEntry, MonthClose
 from finance.tests.builders import approved_budget
+from union_office.testing import run_at_once
 
 DAY = dt.date(2026, 3, 2)
 THREADS = 20
+# A thread refused with the user's message; any other exception fails the test.
+REFUSED = (services.FinanceError,)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -32,33 +34,6 @@ def chart_of_accounts():
     load_chart(Account)
 
 
-def run_together(target, count: int = THREADS) -> list[str]:
-    """Start `count` threads at the same moment; each returns "ok" or the refusal's message."""
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def work(n: int) -> None:
-        try:
-            barrier.wait()
-            target(n)
-            result = "ok"
-        except services.FinanceError as exc:
-            result = exc.messages[0]
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(outcomes) == count, "a booking thread did not finish"
-    return outcomes
-
-
 def numbers(org_unit) -> list[int]:
     return sorted(LedgerEntry.objects.filter(org_unit=org_unit, year=2026).values_list("voucher_number", flat=True))
 
@@ -69,7 +44,7 @@ def test_twenty_concurrent_bookings_get_numbers_1_to_20(org, treasurer):
             actor=treasurer, org_unit=org.school, date=DAY, account="401", amount=f"{n + 1}.00", summary=f"收入{n}"
         )
 
-    assert run_together(book) == ["ok"] * THREADS
+    assert all(o.ok for o in run_at_once(book, THREADS, refusals=REFUSED))
     assert numbers(org.school) == list(range(1, THREADS + 1))
 
 
@@ -81,9 +56,9 @@ def test_refused_concurrent_payouts_leave_no_gap_and_never_overrun_the_budget(or
             actor=treasurer, org_unit=org.school, date=DAY, account="50201", amount="100.00", summary=f"帮扶{n}"
         )
 
-    outcomes = run_together(pay)
-    assert outcomes.count("ok") == 15
-    assert all("预算余额不足" in outcome for outcome in outcomes if outcome != "ok")
+    outcomes = run_at_once(pay, THREADS, refusals=REFUSED)
+    assert sum(o.ok for o in outcomes) == 15
+    assert all("预算余额不足" in o.message for o in outcomes if not o.ok)
     assert numbers(org.school) == list(range(1, 16))
     assert services.spent_on(org.school.pk, 2026, "50201") == Decimal("1500.00")
 
@@ -100,8 +75,8 @@ def test_one_source_booked_from_many_threads_is_booked_once(org, treasurer):
             source_key="upper-grant:2026-03",
         )
 
-    outcomes = run_together(book, 8)
-    assert outcomes.count("ok") == 1
+    outcomes = run_at_once(book, 8, refusals=REFUSED)
+    assert sum(o.ok for o in outcomes) == 1
     assert LedgerEntry.objects.filter(source_key="upper-grant:2026-03").count() == 1
     assert numbers(org.school) == [1]
 
@@ -115,9 +90,9 @@ def test_a_month_closing_while_bookings_arrive_never_takes_one_in_after_it(org, 
                 actor=treasurer, org_unit=org.school, date=DAY, account="401", amount="1.00", summary=f"会费{n}"
             )
 
-    outcomes = run_together(act, 10)
+    outcomes = run_at_once(act, 10, refusals=REFUSED)
     closed = MonthClose.objects.get(org_unit=org.school, year=2026, month=3)
     booked = LedgerEntry.objects.filter(org_unit=org.school, year=2026).count()
     # Every booking either came before the closing (and is in its totals) or was refused.
-    assert closed.entry_count == booked == outcomes.count("ok") - 1
+    assert closed.entry_count == booked == sum(o.ok for o in outcomes) - 1
     assert numbers(org.school) == list(range(1, booked + 1))

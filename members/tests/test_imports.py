@@ -3,7 +3,6 @@
 import csv
 import datetime
 import io
-import threading
 import time
 import zipfile
 from decimal import Decimal
@@ -20,6 +19,7 @@ from members.idcard import make_id_number
 from members.models import JobStatus, Member, RosterImport
 from members.tests.factories import DepartmentFactory, MemberFactory
 from union_office.models import AuditEntry
+from union_office.testing import run_at_once
 
 HEADER = imports.COLUMNS
 
@@ -662,23 +662,12 @@ def test_concurrent_commits_import_once(committee, org, settings, tmp_path):
     )  # outside a transaction: the dry run ran at once
     roster_import.refresh_from_db()
     assert roster_import.status == JobStatus.PREVIEW
-    outcomes = []
-
-    def commit():
-        try:
-            imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
-            outcomes.append("done")
-        except imports.RosterImportError as exc:
-            outcomes.append(exc.messages[0])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=commit) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("done") == 1
+    outcomes = run_at_once(
+        lambda n: imports.roster_import_commit(actor=committee, import_id=roster_import.pk),
+        3,
+        refusals=(imports.RosterImportError,),
+    )
+    assert sum(o.ok for o in outcomes) == 1
     assert Member.objects.filter(name__startswith="导入").count() == 50
     assert AuditEntry.objects.filter(action="member.import").count() == 1
 

@@ -1,7 +1,6 @@
 """会籍变动: the workflow table, its services, views, history on the member page and the docs."""
 
 import datetime
-import threading
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from members.membership import TRANSITIONS, Kind, MembershipError, State, Status
 from members.models import Member, MembershipChange, Role
 from members.tests.factories import MemberFactory, RoleGrantFactory, UserFactory
 from union_office.models import AuditEntry
+from union_office.testing import run_at_once
 
 TODAY = timezone.localdate()
 DOC = Path(__file__).resolve().parents[2] / "docs" / "membership.md"
@@ -854,26 +854,14 @@ def test_two_approvers_at_once_exactly_one_succeeds(org, chair, committee_b, mem
         return real_audit(**kwargs)
 
     monkeypatch.setattr(membership.services, "audit_record", slow_audit)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def approve(user):
-        try:
-            barrier.wait()
-            membership.membership_approve(actor=user, change_id=change.pk)
-            outcomes.append("approved")
-        except MembershipError as exc:
-            outcomes.append(exc.messages[0])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(user,)) for user in (chair, committee_b)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert outcomes.count("approved") == 1, outcomes
-    assert "不能重复处理" in next(o for o in outcomes if o != "approved")
+    approvers = (chair, committee_b)
+    outcomes = run_at_once(
+        lambda n: membership.membership_approve(actor=approvers[n], change_id=change.pk),
+        len(approvers),
+        refusals=(MembershipError,),
+    )
+    assert sum(o.ok for o in outcomes) == 1, outcomes
+    assert "不能重复处理" in next(o.message for o in outcomes if not o.ok)
     assert AuditEntry.objects.filter(action="membership.approve").count() == 1
     member_in_b.refresh_from_db()
     assert member_in_b.status == Status.WITHDRAWN
@@ -896,21 +884,8 @@ def test_two_apply_runs_at_once_apply_each_change_once(org, chair, monkeypatch):
         return real_audit(**kwargs)
 
     monkeypatch.setattr(membership.services, "audit_record", slow_audit)
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-
-    def run():
-        try:
-            barrier.wait()
-            counts.append(membership.membership_apply_due(today=NEXT_MONTH))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_at_once(lambda n: membership.membership_apply_due(today=NEXT_MONTH), 2, refusals=())
+    counts = [o.value for o in outcomes]
     assert sum(counts) == 4, counts
     assert AuditEntry.objects.filter(action="membership.apply").count() == 4
     assert set(Member.objects.filter(pk__in=[m.pk for m in members]).values_list("status", flat=True)) == {

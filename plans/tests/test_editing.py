@@ -1,7 +1,6 @@
 """The drafting services: every change checks the draft state and the revision, renumbers, audits."""
 
 import datetime
-import threading
 import time
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ from plans.editing import PlanConflict, PlanEditError, PlanNotDraft
 from plans.models import Item, ItemStatus, Plan, PlanStatus, ScheduleEntry, Section
 from plans.selectors import find_node, outline, plan_tree
 from union_office.models import AuditEntry
+from union_office.testing import run_at_once
 
 
 @pytest.fixture
@@ -507,26 +507,16 @@ def test_two_editors_saving_at_once_one_gets_a_conflict(chair, org, monkeypatch)
         return real_audit(**kwargs)
 
     monkeypatch.setattr(editing.base, "audit_record", slow_audit)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def save(text):
-        try:
-            barrier.wait()
-            editing.item_update(actor=chair, plan_id=plan.pk, expected_revision=2, item_id=item.pk, content=text)
-            outcomes.append(text)
-        except PlanConflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=save, args=(text,)) for text in ("甲的修改", "乙的修改")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert outcomes.count("conflict") == 1 and len(outcomes) == 2, outcomes
-    winner = next(o for o in outcomes if o != "conflict")
+    texts = ("甲的修改", "乙的修改")
+    outcomes = run_at_once(
+        lambda n: editing.item_update(
+            actor=chair, plan_id=plan.pk, expected_revision=2, item_id=item.pk, content=texts[n]
+        ),
+        2,
+        refusals=(PlanConflict,),
+    )
+    assert sum(o.ok for o in outcomes) == 1, outcomes
+    winner = next(text for text, o in zip(texts, outcomes, strict=True) if o.ok)
     item.refresh_from_db()
     assert item.content == winner
     plan.refresh_from_db()

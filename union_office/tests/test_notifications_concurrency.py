@@ -1,7 +1,6 @@
 """Exactly once when dispatcher runs overlap: real threads on PostgreSQL (SKIP LOCKED)."""
 
 import itertools
-import threading
 import time
 from collections import Counter
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 from union_office.notifications import Channel, Delivery, Notification, register_kind, reminder_schedule
 from union_office.notifications.dispatch import reminders_dispatch_due
 from union_office.notifications.kinds import REMINDER_KINDS
+from union_office.testing import run_at_once
 
 _usernames = itertools.count(1)
 
@@ -43,26 +43,10 @@ def _kind():
     REMINDER_KINDS.pop(KIND, None)
 
 
-def _run_at_once(runs: int, **kwargs) -> list:
-    barrier = threading.Barrier(runs)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(reminders_dispatch_due(**kwargs))
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return results
+def _dispatch_at_once(runs: int, **kwargs) -> list:
+    """The results of `runs` dispatcher runs started together; any exception fails the test."""
+    outcomes = run_at_once(lambda n: reminders_dispatch_due(**kwargs), runs, refusals=(), timeout=120)
+    return [o.value for o in outcomes]
 
 
 def test_three_dispatch_runs_at_once_send_each_delivery_exactly_once(monkeypatch):
@@ -77,7 +61,7 @@ def test_three_dispatch_runs_at_once_send_each_delivery_exactly_once(monkeypatch
         return real_send(self, messages)
 
     monkeypatch.setattr(EmailBackend, "send_messages", slow_send)
-    results = _run_at_once(3, batch_size=20, email_batch_size=10)
+    results = _dispatch_at_once(3, batch_size=20, email_batch_size=10)
 
     assert sum(r.sent for r in results) == 240
     assert sum(1 for r in results if r.sent) >= 2, "the runs did not overlap; the test proves nothing"
@@ -94,9 +78,9 @@ def test_a_reminder_scheduled_while_runs_overlap_is_sent_once():
     users = [make_user(email="") for _ in range(50)]
     for user in users:
         reminder_schedule(kind=KIND, recipient=user, due_at=timezone.now(), subject="x", channels=[Channel.INAPP])
-    _run_at_once(2, batch_size=5)
+    _dispatch_at_once(2, batch_size=5)
     late = make_user(email="")
     reminder_schedule(kind=KIND, recipient=late, due_at=timezone.now(), subject="y", channels=[Channel.INAPP])
-    _run_at_once(2, batch_size=5)
+    _dispatch_at_once(2, batch_size=5)
     assert Notification.objects.count() == 51
     assert Notification.objects.filter(recipient=late).count() == 1
