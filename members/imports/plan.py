@@ -173,7 +173,12 @@ def plan_open(roster_import: RosterImport) -> Iterator[Plan | None]:
 
 def plan_still_holds(plan: Plan, roster_import: RosterImport) -> bool:
     """Is the plan what a full check of the upload would find now? The upload's digest, then the
-    roster stamp (three queries: units, departments, the file's existing members)."""
+    roster stamp (three queries: units, departments, the file's existing members).
+
+    When the plan changes members, the file's existing members are read FOR UPDATE (the caller's
+    transaction): an edit saved after this check would otherwise be overwritten by the plan's
+    values unseen. A plan that only adds members locks nothing (the unique index guards those).
+    """
     try:
         if file_digest(roster_import) != plan.header["file_sha256"]:
             return False
@@ -186,7 +191,7 @@ def plan_still_holds(plan: Plan, roster_import: RosterImport) -> bool:
         today=timezone.localdate(),
         units=units,
         departments=departments,
-        existing=existing_members(plan.hashes),
+        existing=existing_members(plan.hashes, lock=bool(plan.header["changed"])),
     )
     return stamp == plan.header["stamp"]
 

@@ -135,7 +135,9 @@ class MemberHashLoader(BaseInstanceLoader):
 
     def __init__(self, resource: "MemberResource", dataset: Any = None) -> None:
         super().__init__(resource, dataset)
-        self.existing = existing_members(file_hashes(resource.row_hashes))
+        # The real run locks them: nobody may edit a member between this read and the UPDATE that
+        # writes the file's values over it (that would be an overwrite nobody saw in the preview).
+        self.existing = existing_members(file_hashes(resource.row_hashes), lock=resource.lock_existing)
         resource.existing = self.existing  # what the roster stamp of the dry run covers
 
     def get_instance(self, row: Any) -> Member | None:
@@ -148,13 +150,19 @@ def file_hashes(row_hashes: list[str | None]) -> list[str]:
     return sorted({h for h in row_hashes if h})
 
 
-def existing_members(hashes: list[str]) -> dict[str, tuple]:
-    """keyed hash → the loaded values (MemberHashLoader.ATTNAMES) of the members with these numbers."""
+def existing_members(hashes: list[str], *, lock: bool = False) -> dict[str, tuple]:
+    """keyed hash → the loaded values (MemberHashLoader.ATTNAMES) of the members with these numbers.
+
+    With `lock` (a commit, inside its transaction) the rows are read FOR UPDATE: what was read stays
+    what is there until the commit ends, so the values compared are the values overwritten.
+    """
     existing: dict[str, tuple] = {}
     hash_index = MemberHashLoader.ATTNAMES.index("id_number_hash")
+    members = Member.objects.select_for_update(of=("self",)) if lock else Member.objects.all()
     for condition in _hash_conditions(hashes):
-        # A server-side cursor on PostgreSQL: the rows stream in, not all at once.
-        query = Member.objects.filter(condition).values_list(*MemberHashLoader.ATTNAMES)
+        # A server-side cursor on PostgreSQL: the rows stream in, not all at once. Unordered: the
+        # stamp sorts them itself, and Member's ordering would join and sort by the unit path.
+        query = members.filter(condition).order_by().values_list(*MemberHashLoader.ATTNAMES)
         for values in query.iterator(chunk_size=5000):
             existing[values[hash_index]] = values
     return existing
@@ -321,6 +329,7 @@ class MemberResource(resources.ModelResource):
         self.units: list[OrgUnit] = []
         self.departments: list[Department] = []
         self.existing: dict[str, tuple] = {}
+        self.lock_existing = False  # a real run reads the file's existing members FOR UPDATE
         self._columns: list[tuple[str, str, widgets.Widget]] = []
         self.row_numbers: list[int] = []
         self.row_hashes: list[str | None] = []
@@ -355,6 +364,7 @@ class MemberResource(resources.ModelResource):
         self.row_numbers = table.row_numbers
         self.fields["joined_on"].widget.epoch = self.fields["birth_date"].widget.epoch = table.epoch
         self.fields["id_number"].widget.today = self._today
+        self.lock_existing = not dry_run
         present = set(table.headers)
         self._columns = [(name, f.column_name, f.widget) for name, f in self.fields.items() if f.column_name in present]
         if dry_run:

@@ -736,6 +736,64 @@ def test_the_commit_writes_the_checked_plan_without_reading_the_file_again(
     assert not upload.exists() and not plan.exists()  # the upload and its plan are gone
 
 
+def locked_elsewhere(pk: int) -> bool:
+    """Is member `pk` row-locked by another transaction? Asked from a thread with its own connection."""
+    from django.db import OperationalError, transaction
+
+    answer = []
+
+    def ask(_n: int) -> None:
+        try:
+            with transaction.atomic():
+                list(Member.objects.select_for_update(nowait=True, of=("self",)).filter(pk=pk))
+            answer.append(False)
+        except OperationalError:  # "could not obtain lock on row"
+            answer.append(True)
+
+    run_at_once(ask, 1, refusals=())
+    return answer[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["plan", "checked again"])
+def test_the_commit_locks_the_members_it_overwrites(committee, org, settings, monkeypatch, path):
+    """Between the commit's check of a changed member and its UPDATE nobody may edit that member:
+    the edit would be overwritten by values compared against the older row, unseen."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    changed = MemberFactory(org_unit=org.branch_a, id_number=person(1), name="导入1", phone="13900000000")
+    roster_import = imports.roster_import_create(
+        actor=committee, org_unit=org.branch_a, uploaded_file=csv_file([row(1), row(2)])
+    )  # outside a transaction: the dry run ran at once
+    roster_import.refresh_from_db()
+    assert (roster_import.new_count, roster_import.changed_count) == (1, 1)
+    seen = []
+    if path == "plan":
+        original = imports.services.plan_write
+
+        def write_plan(plan):
+            seen.append(locked_elsewhere(changed.pk))
+            return original(plan)
+
+        monkeypatch.setattr(imports.services, "plan_write", write_plan)
+    else:
+        monkeypatch.setattr(imports.services, "plan_still_holds", lambda plan, roster_import: False)
+        original = imports.resource.MemberResource.import_instance
+
+        def import_instance(self, instance, row, **kwargs):
+            if instance.pk == changed.pk:
+                seen.append(locked_elsewhere(changed.pk))
+            return original(self, instance, row, **kwargs)
+
+        monkeypatch.setattr(imports.resource.MemberResource, "import_instance", import_instance)
+
+    done = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
+
+    assert (done.status, done.changed_count) == (JobStatus.DONE, 1)
+    assert seen == [True]
+    assert not locked_elsewhere(changed.pk)  # released with the commit
+
+
 def test_a_commit_from_the_plan_makes_a_fixed_number_of_queries(start_import, committee, org, file_reads):
     from django.test.utils import CaptureQueriesContext
 
