@@ -280,6 +280,11 @@ def _import_file(request: HttpRequest, unit: Any, commit: bool) -> bytes:
             raise resources.ImportFileError(_("请选择要导入的 Excel 文件。"))
         if upload.size > resources.MAX_IMPORT_BYTES:
             raise resources.ImportFileError(_("文件超过 2 MB，请分批导入。"))
+        if str(upload.name).lower().endswith(".csv"):
+            # Workbooks only (dates and amounts keep their types); a CSV, UTF-8 or GBK, is told how to convert.
+            raise resources.ImportFileError(
+                _("只能导入 Excel（.xlsx）文件。CSV（UTF-8 或 GBK 编码）请先用 Excel 打开，另存为 .xlsx 后再导入。")
+            )
         return upload.read()
     try:
         payload = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)

@@ -332,7 +332,8 @@ def _split_run_on(text: str) -> list[str]:
     """Split "…的成果。二、开展班组内部学习培训活动。" where the paste lost a newline before a heading."""
     pieces, start = [], 0
     for match in re.finditer(r"[。！？!?]\s*", text):
-        line = _match_heading(text, match.end())
+        # Only the numbering counts here: a window, not the rest of the line (quadratic on a long one).
+        line = _match_heading(text[match.end() : match.end() + 40])
         if line is not None and (line.style == "（一）" or (line.style in ("一、", "1、") and "、" in line.marker)):
             pieces.append(text[start : match.end()].strip())
             start = match.end()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import islice
 
 from .lines import _BARE_HEADINGS, _CJK, _GUIDING_TITLE, _SCHEDULE_TITLE_RE, _joined, _Line, _match_heading
 from .parsed import ScheduleEntry
@@ -104,8 +103,8 @@ class _PlanReader:
             role="guiding" if line.title.startswith(_GUIDING_TITLE) else "",
         )
         self._place(node)
-        siblings = [child for child in node.parent.children[:-1] if child.style == node.style] if node.parent else []
-        if siblings and any(child.kind == "paragraph" for child in siblings[-1].children):
+        previous = _previous_of_style(node)
+        if previous is not None and any(child.kind == "paragraph" for child in previous.children):
             if not node.opens_body and not line.body:
                 # "(三)推动落实…建设围绕推动落实…。": (一) and (二) were titles over paragraphs, so this
                 # one is too, and its paragraph lost the newline after the title
@@ -127,13 +126,18 @@ class _PlanReader:
         number of the same list arrives: then it was the numbered paragraph's second paragraph, and
         keeping it a sibling would renumber every item after it.
         """
-        siblings = node.parent.children[:-1] if node.parent else []
-        start = len(siblings)
+        if node.parent is None:
+            return
+        # Indexes into the siblings, not a copy of them: a paste of thousands of headings made
+        # each heading copy all the ones before it.
+        siblings = node.parent.children
+        end = len(siblings) - 1  # node itself is the last one
+        start = end
         while start and siblings[start - 1].kind == "paragraph":
             start -= 1
         previous = siblings[start - 1] if start else None
         if (
-            start == len(siblings)
+            start == end
             or previous is None
             or previous.kind != "heading"
             or previous.style != node.style
@@ -142,13 +146,13 @@ class _PlanReader:
             or previous.children
         ):
             return
-        for paragraph in siblings[start:]:
+        for paragraph in siblings[start:end]:
             previous.text = f"{previous.text}\n{paragraph.text}"
             for name, value in paragraph.attrs.items():
                 previous.attrs[name] = _joined(previous.attrs.get(name, ""), value)
             for top in self.stack[:1]:
                 top.owner_targets = [previous if target is paragraph else target for target in top.owner_targets]
-        del node.parent.children[start : len(siblings)]
+        del siblings[start:end]
 
     def _place(self, node: _Node) -> None:
         """Nest a heading under the nearest open heading of an outer numbering style."""
@@ -222,11 +226,20 @@ class _PlanReader:
             self.schedule[-1].activities.extend(_activity(piece) for piece in pieces if _activity(piece))
 
 
+def _previous_of_style(node: _Node) -> _Node | None:
+    """The nearest sibling before `node` numbered in the same style, found walking back from it."""
+    siblings = node.parent.children if node.parent else []
+    for index in range(len(siblings) - 2, -1, -1):
+        if siblings[index].style == node.style:
+            return siblings[index]
+    return None
+
+
 def _month_follows(lines: list[_Line], start: int) -> bool:
     """Whether the next line that is not a column title is a month's entry."""
-    for line in islice(lines, start, None):
-        if line.kind != "label":
-            return line.month is not None
+    for index in range(start, len(lines)):  # not islice(), which walks past the first `start` lines
+        if lines[index].kind != "label":
+            return lines[index].month is not None
     return False
 
 
