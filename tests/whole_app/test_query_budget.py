@@ -123,8 +123,19 @@ def seq() -> int:
 # --- members -------------------------------------------------------------------------------------
 
 
+def _units_of(w) -> list:
+    """The school's units: rows are spread over them, so that anything done per unit shows."""
+    return [w.org.branch_b, w.org.group_a, w.org.branch_a, w.org.school]
+
+
+def _unit(w):
+    units = _units_of(w)
+    return units[seq() % len(units)]
+
+
 def _members(w, count):
-    MemberFactory.create_batch(count, org_unit=w.org.branch_b, department=w.org.school_office)
+    for _ in range(count):
+        MemberFactory(org_unit=_unit(w), department=w.org.school_office if seq() % 2 else None)
 
 
 def _member_target(w):
@@ -221,7 +232,7 @@ def _membership_changes(w, count):
 
 def _events(w, count):
     for _ in range(count):
-        build_event(w.org.school, title=f"活动{seq()}")
+        build_event(_unit(w), title=f"活动{seq()}")
 
 
 def _month_events(w, count):
@@ -591,7 +602,7 @@ def _report_pages() -> dict[str, Page]:
 
 
 def _aid(w, member=None, state=AidState.SUBMITTED, **values) -> AidApplication:
-    member = member or MemberFactory(org_unit=w.org.branch_b)
+    member = member or MemberFactory(org_unit=_unit(w))
     return AidApplication.objects.create(
         member=member,
         org_unit=member.org_unit,
@@ -706,7 +717,7 @@ def _notice(w, count):
             w,
             state=AidState.NOTICE,
             amount_granted="3000.00",
-            notice_unit=w.org.school,
+            notice_unit=_unit(w),
             notice_starts_on=TODAY,
             notice_ends_on=TODAY + dt.timedelta(days=5),
         )
