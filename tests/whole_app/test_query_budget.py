@@ -64,7 +64,7 @@ from finance.tests.builders import approved_budget
 from members.models import Member, MembershipChange, RosterExport, RosterImport
 from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
 from plans.events import source_key as event_source_key
-from plans.models import Item, PlanStatus, ScheduleEntry, Section
+from plans.models import Item, Plan, PlanStatus, ScheduleEntry, Section
 from plans.tests.builders import build_plan
 from union_office import pdf
 from union_office.models import AuditEntry
@@ -818,8 +818,20 @@ def _plan_target(status):
 
 def _plan_contents(w, count, plan=None):
     """Sections (every other one nested), items with a member as 责任人 and a deadline, 活动安排
-    entries each with an event made from it, and earlier versions of the plan."""
-    plan = plan or w.plan
+    entries each with an event made from it, and (for w.plan) other versions of the plan."""
+    if plan is None:
+        plan = w.plan
+        latest = Plan.objects.filter(org_unit=plan.org_unit, year=plan.year).order_by("-version").first()
+        for _ in range(count):
+            latest = build_plan(
+                plan.org_unit,
+                year=plan.year,
+                version=latest.version + 1,
+                previous=latest,
+                status=PlanStatus.ARCHIVED,
+                tree=[],
+                schedule=[],
+            )
     owner = MemberFactory(org_unit=w.org.branch_a)
     parent = None
     for i in range(count):
