@@ -18,7 +18,7 @@ the change as already decided and gets a message, and nothing is applied twice.
 
 from .enrolment import member_create, membership_apply_to_join, membership_transfer_in
 from .registration import join_card, pending_approvals_card, register
-from .selectors import approvable_changes, change_get
+from .selectors import approvable_changes, change_get, scheduled_changes
 from .services import (
     membership_apply_due,
     membership_approve,
@@ -65,6 +65,7 @@ __all__ = [
     "Status",
     "Transition",
     "approvable_changes",
+    "scheduled_changes",
     "approval_unit",
     "change_get",
     "duplicate_message",

@@ -22,14 +22,24 @@ def _approver_q(user: Any) -> Q:
     return q
 
 
-def approvable_changes(user: Any) -> QuerySet[MembershipChange]:
-    """Pending changes `user` may decide, oldest first (the approval inbox)."""
-    qs = MembershipChange.objects.filter(state=State.PENDING)
+def _approvers_changes(user: Any, state: str) -> QuerySet[MembershipChange]:
+    qs = MembershipChange.objects.filter(state=state)
     if not (user.is_superuser and user.is_active):
         qs = qs.filter(_approver_q(user))
     return qs.select_related(
         "member", "member__org_unit", "from_unit", "to_unit", "from_unit__parent", "to_unit__parent", "requested_by"
-    ).order_by("created_at", "pk")
+    )
+
+
+def approvable_changes(user: Any) -> QuerySet[MembershipChange]:
+    """Pending changes `user` may decide, oldest first (the approval inbox)."""
+    return _approvers_changes(user, State.PENDING).order_by("created_at", "pk")
+
+
+def scheduled_changes(user: Any) -> QuerySet[MembershipChange]:
+    """Approved changes waiting for their date (待生效) that `user` approves and so may call off,
+    soonest first: the inbox lists them under the pending ones."""
+    return _approvers_changes(user, State.SCHEDULED).order_by("effective_on", "pk")
 
 
 def change_get(user: Any, pk: int) -> MembershipChange:

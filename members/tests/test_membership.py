@@ -605,7 +605,19 @@ def test_inbox_query_count_is_flat(login, org, chair, rows, django_assert_num_qu
         _request(chair, member, Kind.TRANSFER, org, to_unit=org.group_a)
     client = login(chair)
     client.get(reverse("members:change_inbox"))
-    # session, user, grants, own member record, counts by kind, page count, page rows
+    # session, user, grants, own member record, counts by kind, page count, page rows, 待生效 rows
+    with django_assert_num_queries(8):
+        response = client.get(reverse("members:change_inbox"))
+    assert response.content.decode().count('<tr id="change-') == rows
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_inbox_query_count_is_flat_with_scheduled_changes(login, org, chair, rows, django_assert_num_queries):
+    for member in MemberFactory.create_batch(rows, org_unit=org.branch_b):
+        _scheduled_retirement(chair, member, org)
+    client = login(chair)
+    client.get(reverse("members:change_inbox"))
+    # as above, but no pending page to read: session, user, grants, own record, counts, page count, 待生效
     with django_assert_num_queries(7):
         response = client.get(reverse("members:change_inbox"))
     assert response.content.decode().count('<tr id="change-') == rows
@@ -781,6 +793,31 @@ def test_an_approver_cancels_a_scheduled_change_with_a_reason(org, chair, commit
     with pytest.raises(MembershipError, match="只有待生效的会籍变动可以撤销"):
         membership.membership_cancel(actor=chair, change_id=change.pk, note="再撤")
     _request(chair, member_in_b, Kind.RETIRE, org)  # a new request may be filed now
+
+
+def test_the_inbox_lists_scheduled_changes_for_their_approvers_to_call_off(login, org, chair, committee, member_in_b):
+    change = _scheduled_retirement(chair, member_in_b, org)
+    pending = _request(chair, MemberFactory(org_unit=org.branch_b), Kind.WITHDRAW, org)
+    body = login(chair).get(reverse("members:change_inbox")).content.decode()
+    assert "共 1 件待审批" in body  # the badge counts what awaits a decision ...
+    assert "已批准待生效 1 件" in body  # ... and, apart, what is decided but not yet applied
+    scheduled = body[body.index('data-testid="scheduled-changes"') :]
+    assert f'<tr id="change-{change.pk}">' in scheduled and f'<tr id="change-{pending.pk}">' not in scheduled
+    assert NEXT_MONTH.isoformat() in scheduled
+    assert reverse("members:change_cancel", args=[change.pk]) in scheduled
+    # 分工会 A's committee approves nothing at B: neither list shows B's changes.
+    other = login(committee).get(reverse("members:change_inbox")).content.decode()
+    assert "scheduled-changes" not in other and f"change-{change.pk}" not in other
+
+    response = login(chair).post(
+        reverse("members:change_cancel", args=[change.pk]), {"note": "延迟退休"}, headers={"HX-Request": "true"}
+    )
+    row = response.content.decode()
+    assert row.strip().startswith(f'<tr id="change-{change.pk}">') and "已撤销" in row
+    assert reverse("members:change_cancel", args=[change.pk]) not in row
+    change.refresh_from_db()
+    assert change.state == State.CANCELLED
+    assert "scheduled-changes" not in login(chair).get(reverse("members:change_inbox")).content.decode()
 
 
 def test_member_page_shows_the_scheduled_change_and_cancel_to_approvers(login, org, chair, treasurer, member_in_b):

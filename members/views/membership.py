@@ -150,11 +150,16 @@ def change_inbox(request: HttpRequest) -> HttpResponse:
     changes = membership.approvable_changes(request.user)
     counts = {row["kind"]: row["n"] for row in changes.order_by().values("kind").annotate(n=Count("pk"))}
     page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Approved but dated ahead (待生效): still this approver's to call off until the date comes.
+    scheduled = list(membership.scheduled_changes(request.user)[: PAGE_SIZE + 1])
     context = {
         "page": page,
         "rows": [_row(request, change) for change in page],
         "counts": [(t, counts[kind]) for kind, t in membership.TRANSITIONS.items() if counts.get(kind)],
         "total": sum(counts.values()),
+        "scheduled_rows": [_row(request, change) for change in scheduled[:PAGE_SIZE]],
+        "scheduled_more": len(scheduled) > PAGE_SIZE,
+        "page_size": PAGE_SIZE,
     }
     return render(request, "members/membership/inbox.html", context)
 
@@ -165,6 +170,7 @@ def _row(request: HttpRequest, change: MembershipChange, **extra: Any) -> dict[s
         "change": change,
         "can_view_member": access.can(request.user, "members.view_member", change.member.org_unit),
         "can_decide": membership.may_approve(request.user, change),
+        "can_cancel": membership.may_cancel(request.user, change),
         **extra,
     }
 

@@ -31,11 +31,18 @@ def test_chair_approves_a_retirement_dated_ahead_and_sees_it_pending(browser, li
     assert "待生效：退休" in text and on.isoformat() in text and "已退休" in text
     assert f"将于 {on.isoformat()} 生效" in page.content()
     page.screenshot(path=str(ARTIFACTS / "membership-scheduled.png"), full_page=True)
+    # The approval inbox lists it apart from what awaits a decision, with 撤销 for the approver.
+    page.goto(f"{live_server.url}/members/changes/")
+    scheduled = page.locator("[data-testid=scheduled-changes]")
+    assert member.name in scheduled.inner_text() and on.isoformat() in scheduled.inner_text()
+    assert scheduled.locator("button:has-text('撤销')").count() == 1
+    assert "已批准待生效 1 件" in page.inner_text("[data-testid=inbox-counts]")
+    page.screenshot(path=str(ARTIFACTS / "membership-inbox-scheduled.png"), full_page=True)
 
     member.refresh_from_db()
     assert member.status == MemberStatus.ACTIVE
     assert membership.membership_apply_due(today=on) == 1
-    page.reload()
+    page.goto(f"{live_server.url}/members/{member.pk}/")
     assert page.locator("[data-testid=scheduled-change]").count() == 0
     assert "已退休" in page.inner_text("h1")
     page.screenshot(path=str(ARTIFACTS / "membership-scheduled-applied.png"), full_page=True)
