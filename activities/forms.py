@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,17 @@ def people_with_login(units: QuerySet[OrgUnit]) -> QuerySet[Member]:
         .select_related("org_unit")
         .order_by("name")
     )
+
+
+# A county has 100,000 members: no event or 比赛项目 takes more.
+MAX_CAPACITY = 100_000
+
+
+def at_most(field: forms.Field, limit: int) -> None:
+    """Bound a count on a ModelForm that skips the model's validation (see their _post_clean): past
+    the column's range PostgreSQL refuses the row with a DataError, a 500 instead of a message."""
+    field.validators.append(MaxValueValidator(limit))
+    field.widget.attrs["max"] = limit
 
 
 def bootstrap(form: forms.BaseForm) -> None:
@@ -86,6 +98,8 @@ class EventForm(forms.ModelForm):
         self.fields["responsible"].empty_label = _("（未指定）")
         self.fields["budget"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
         self.fields["budget"].required = False
+        at_most(self.fields["capacity"], MAX_CAPACITY)
+        at_most(self.fields["items_per_person"], 100)
         if self.instance.pk:
             # The unit of an existing event does not move (its sign-ups and books are there).
             del self.fields["org_unit"]
@@ -98,7 +112,7 @@ class EventForm(forms.ModelForm):
 
 class SubEventForm(forms.Form):
     name = forms.CharField(label=_("项目名称"), max_length=100)
-    capacity = forms.IntegerField(label=_("名额"), min_value=1, required=False)
+    capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=MAX_CAPACITY, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,7 +121,7 @@ class SubEventForm(forms.Form):
 
 class ResultForm(forms.Form):
     result = forms.CharField(label=_("成绩"), max_length=50, required=False)
-    rank = forms.IntegerField(label=_("名次"), min_value=1, required=False)
+    rank = forms.IntegerField(label=_("名次"), min_value=1, max_value=10_000, required=False)
 
 
 class CancelForm(forms.Form):
@@ -178,6 +192,7 @@ class ScheduleForm(forms.ModelForm):
         self.fields["kind"].initial = EventKind.CONTEST
         self.fields["responsible"].queryset = people_with_login(units)
         self.fields["responsible"].empty_label = _("（未指定）")
+        at_most(self.fields["day"], 31)
         bootstrap(self)
 
     def _post_clean(self) -> None:
@@ -208,6 +223,8 @@ class GroupForm(forms.Form):
 
 
 class GroupPlanForm(forms.ModelForm):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+
     class Meta:
         model = GroupPlan
         fields = ["year", "content", "budget_requested"]

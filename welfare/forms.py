@@ -1,3 +1,4 @@
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -8,7 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Member
 
 from . import uploads
-from .models import AidKind, AidState, HardshipCause, HardshipLevel, VisitKind
+from .models import AidKind, AidState, FamilyMember, HardshipCause, HardshipLevel, VisitKind
+
+# The form's own amounts stop at 12 digits (max_digits=12); the column holds 14.
+MAX_MONTHLY_INCOME = Decimal("1e10")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -142,12 +146,25 @@ class FileForm(MemberByIdForm):
                 raise ValidationError(_("第 %(n)d 行：请至少写姓名和关系。") % {"n": number})
             if year and not (year.isdigit() and 1900 <= int(year) <= timezone.localdate().year):
                 raise ValidationError(_("第 %(n)d 行：出生年份“%(y)s”不对。") % {"n": number, "y": year})
+            # Longer than its column, a part would be a DataError on PostgreSQL instead of a message.
+            columns = {"name": name, "relation": relation, "occupation": occupation, "health": health}
+            for column, part in columns.items():
+                limit = FamilyMember._meta.get_field(column).max_length
+                if len(part) > limit:
+                    raise ValidationError(
+                        _("第 %(n)d 行：“%(v)s…”太长，每项最多 %(limit)d 个字。")
+                        % {"n": number, "v": part[:10], "limit": limit}
+                    )
             try:
-                income_value = float(income) if income else 0  # range check only; the service keeps Decimal
-            except ValueError:
-                raise ValidationError(_("第 %(n)d 行：月收入“%(v)s”不是数字。") % {"n": number, "v": income}) from None
+                income_value = Decimal(income) if income else Decimal(0)
+            except InvalidOperation:
+                income_value = Decimal("NaN")
+            if not income_value.is_finite():  # "nan" and "inf" are numbers to Decimal, not to a family
+                raise ValidationError(_("第 %(n)d 行：月收入“%(v)s”不是数字。") % {"n": number, "v": income[:20]})
             if income_value < 0:
                 raise ValidationError(_("第 %(n)d 行：月收入不能为负数。") % {"n": number})
+            if income_value >= MAX_MONTHLY_INCOME:
+                raise ValidationError(_("第 %(n)d 行：月收入“%(v)s”过大。") % {"n": number, "v": income[:20]})
             people.append(
                 {
                     "name": name,
