@@ -500,14 +500,16 @@ def _report_query(w) -> str:
     return REPORT_QUERY.format(unit=w.org.school.pk, year=TODAY.year)
 
 
-def vouchers(w, specs: list[tuple[str, str, dt.date]], summary: str = "测试") -> list[LedgerEntry]:
+def vouchers(w, specs: list[tuple[str, Any, dt.date]], summary: str = "测试", reverses=()) -> list[LedgerEntry]:
     """Vouchers of the school, (account code, amount, date) each, written straight to the ledger
     with the next voucher numbers: the booking service costs ~20 queries a voucher (budget check,
-    month close, counter, audit) and has its own tests in finance."""
+    month close, counter, audit) and has its own tests in finance. `reverses`: the entries these
+    vouchers cancel (红字冲销), one each."""
+    reverses = list(reverses) or [None] * len(specs)
     accounts = {a.code: a for a in Account.objects.filter(code__in={code for code, _, _ in specs})}
     last: dict[int, int] = {}
     entries = []
-    for code, amount, day in specs:
+    for (code, amount, day), reversed_entry in zip(specs, reverses, strict=True):
         if day.year not in last:
             numbers = LedgerEntry.objects.filter(org_unit=w.org.school, year=day.year)
             last[day.year] = numbers.aggregate(n=Max("voucher_number"))["n"] or 0
@@ -523,15 +525,21 @@ def vouchers(w, specs: list[tuple[str, str, dt.date]], summary: str = "测试") 
                 summary=summary,
                 counterparty=f"张{last[day.year]}",
                 booked_by=w.user,
+                is_reversal=reversed_entry is not None,
+                reverses=reversed_entry,
             )
         )
     return LedgerEntry.objects.bulk_create(entries)
 
 
 def _entries(w, count):
-    """Vouchers of the school on income, expense and 帮扶 lines, in the first quarter."""
+    """Vouchers of the school on income, expense and 帮扶 lines in the first quarter; every fifth
+    one cancelled by a red-ink voucher (红字冲销), which the lists mark on both."""
     codes = ("50201", "401", "50202", "50101")
-    vouchers(w, [(codes[i % 4], "10.00", dt.date(TODAY.year, 1 + seq() % 3, 1 + i % 28)) for i in range(count)])
+    entries = vouchers(
+        w, [(codes[i % 4], "10.00", dt.date(TODAY.year, 1 + seq() % 3, 1 + i % 28)) for i in range(count)]
+    )
+    vouchers(w, [(e.account.code, e.amount, e.date) for e in entries[4::5]], summary="冲销", reverses=entries[4::5])
 
 
 def _budgets(w, count):
