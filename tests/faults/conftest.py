@@ -34,6 +34,17 @@ class Broker:
 
 
 @pytest.fixture
+def commits_at_once(monkeypatch):
+    """Jobs are sent at once, inside the request, as send_on_commit's hook runs outside a test
+    (there the service's atomic block is the outermost one). In the test's transaction they
+    would run after the view, too late for the page to say that the broker was down; a
+    transactional test would say the same at the cost of emptying the database after it."""
+    from union_office import queue
+
+    monkeypatch.setattr(queue, "send_on_commit", queue.send)
+
+
+@pytest.fixture
 def dead_broker():
     broker = Broker()
     broker.down()

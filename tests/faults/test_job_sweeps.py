@@ -121,10 +121,10 @@ def test_a_compilation_whose_worker_died_is_written_again(world, media_root, log
     assert compilation_requeue(now=timezone.now() + LATER) == []
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_compilation_requested_while_the_broker_is_down_runs_when_it_is_back(
     world,  # noqa: F811
     dead_broker,
+    commits_at_once,
     media_root,
     login,
 ):

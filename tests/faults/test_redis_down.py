@@ -25,6 +25,8 @@ from union_office.notifications import Notification, Reminder
 from union_office.notifications.dispatch import reminders_dispatch_due
 from union_office.queue import DELAYED_MESSAGE
 
+from .conftest import DEAD_REDIS
+
 pytestmark = pytest.mark.django_db
 
 LATER = dt.timedelta(minutes=3)  # past the sweep's RESEND_AFTER
@@ -101,20 +103,14 @@ def test_every_page_answers_with_redis_down(dead_broker, dead_cache, media_root,
 def test_django_redis_cache_alone_would_have_failed_the_roster(settings, client, chair):
     """Why union_office.cache exists: Django's RedisCache raises on a dead Redis, and the roster
     list (its filter pickers are cached) answered 500."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
     client.force_login(chair)
     client.raise_request_exception = False
     assert client.get(reverse("members:member_list")).status_code == 500
 
 
-DEAD = "redis://127.0.0.1:1/0"
-
-
-# Transactional: the job's on_commit hook runs inside the request, as in production, so the
-# message about the broker reaches the page (in a test transaction it would run after the view).
-@pytest.mark.django_db(transaction=True)
 def test_large_export_is_kept_and_runs_when_the_broker_is_back(
-    dead_broker, client, chair, org, media_root, monkeypatch
+    dead_broker, commits_at_once, client, chair, org, media_root, monkeypatch
 ):
     monkeypatch.setattr(exports, "EXPORT_SYNC_LIMIT", 2)
     MemberFactory.create_batch(4, org_unit=org.branch_a)
@@ -137,9 +133,8 @@ def test_large_export_is_kept_and_runs_when_the_broker_is_back(
     assert roster_export_requeue(now=timezone.now() + 3 * LATER) == []
 
 
-@pytest.mark.django_db(transaction=True)
 def test_import_check_and_commit_wait_for_the_broker_and_nothing_is_written_twice(
-    dead_broker, client, committee, org, media_root
+    dead_broker, commits_at_once, client, committee, org, media_root
 ):
     client.force_login(committee)
     response = client.post(
