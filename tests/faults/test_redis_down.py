@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -178,3 +179,28 @@ def test_a_sign_up_schedules_its_reminder_without_the_broker_and_it_is_sent(dead
     # The broker stays down: the dispatcher (beat's task, or the embedded thread) reads rows.
     reminders_dispatch_due(now=reminder.due_at + dt.timedelta(minutes=1))
     assert Notification.objects.filter(recipient=member, kind=reminder.kind).count() == 1
+
+
+def test_the_cache_stops_asking_a_dead_redis_for_a_few_seconds_and_notices_its_return(monkeypatch, caplog):
+    from django.core.cache.backends.redis import RedisCache
+
+    from union_office.cache import ResilientRedisCache
+
+    calls = []
+
+    def unreachable(self, key, default=None, version=None):
+        calls.append(key)
+        raise redis.exceptions.ConnectionError("Connection refused")
+
+    backend = ResilientRedisCache(DEAD_REDIS, {})
+    monkeypatch.setattr(RedisCache, "get", unreachable)
+    with caplog.at_level(logging.WARNING, logger="union_office.cache"):
+        assert backend.get("a", "miss") == "miss"
+        assert backend.get("b") is None
+        assert backend.get_many(["a"]) == {} and backend.add("a", 1) is False and backend.set("a", 1) is None
+        assert calls == ["a"]  # the rest did not wait for Redis
+        monkeypatch.setattr(RedisCache, "get", lambda self, key, default=None, version=None: "cached")
+        backend._down_until = 0.0  # RETRY_AFTER has passed
+        assert backend.get("a") == "cached"
+    assert caplog.text.count("Redis is unreachable") == 1
+    assert "Redis is reachable again" in caplog.text
