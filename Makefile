@@ -11,7 +11,7 @@ PORT ?= 8000
 # The benchmark's own database (created on the first `make bench`, filled with 100,000 synthetic members).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
 
-.PHONY: run test setup lint format check-deploy messages bench clean
+.PHONY: run test setup lint format check-deploy messages bench faults clean
 
 run: setup  ## the app with demo data on SQLite at http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
@@ -57,6 +57,9 @@ check-deploy: setup  ## the production settings pass Django's deployment checks
 messages: setup  ## refresh the translation catalogues after changing strings
 	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+faults: setup  ## PostgreSQL restarted under load (own cluster on port 5441, needs root); see bench/faults.py
+	$(PY) bench/faults.py
 
 bench: setup  ## issue 3 benchmark (load, import, export) on PostgreSQL; needs wrk; see bench/README.md
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
