@@ -4,7 +4,6 @@ import datetime
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import batched
@@ -23,7 +22,7 @@ from import_export.results import ErrorRow, Result, RowResult
 
 from union_office import crypto
 
-from ..idcard import IdNumberInfo, mask_id_number, normalize_id_number
+from ..idcard import ID_NUMBER_FORMAT, IdNumberInfo, mask_id_number, normalize_id_number
 from ..models import Department, EmploymentType, Gender, Member, OrgUnit
 from .files import (
     BIRTH_DATE,
@@ -389,7 +388,7 @@ class MemberResource(resources.ModelResource):
         for number, values in zip(self.row_numbers, dataset, strict=True):
             raw = values[column]
             text = "" if isinstance(raw, Decimal) else normalize_id_number(cell_text(raw))
-            if re.fullmatch(r"\d{17}[\dX]", text):
+            if ID_NUMBER_FORMAT.fullmatch(text):
                 digest = crypto.keyed_hash(text)
                 self.row_hashes.append(digest)
                 self.first_row_of.setdefault(digest, number)
