@@ -9,11 +9,28 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
 def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (plans never have 100 sections)."""
+    """1 → 一, 10 → 十, 12 → 十二, 99 → 九十九, 101 → 一百零一, 110 → 一百一十; digits from 10,000.
+
+    Written plans stop well before 100 sections, but a paste can hold thousands of headings and
+    its preview numbers every one of them.
+    """
     if n < 10:
         return _DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    if n >= 10_000:
+        return str(n)
+    parts: list[str] = []
+    zero = False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit:
+            parts.append(("零" if zero else "") + _DIGITS[digit] + unit)
+            zero = False
+        elif parts:
+            zero = True
+    return "".join(parts)
 
 
 def heading_number(depth: int, index: int) -> str:

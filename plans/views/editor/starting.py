@@ -82,9 +82,11 @@ class PlanCopyForm(_StartForm):
 
 
 # The longest plan page we have seen (several plans, 篇一 … 篇五) is 16,000 characters and 420 lines.
-# The reader takes about 0.1 ms per line: these bounds keep a paste of junk to a second or two.
-PASTE_MAX_CHARS = 100_000
+# The reader takes about 0.1 ms per line, and the review page renders every part it found: these
+# bounds keep a paste of junk to a second or two.
+PASTE_MAX_CHARS = 50_000
 PASTE_MAX_LINES = 2_000
+PASTE_MAX_PARTS = 2_000  # sections, items and months read (a line that lost its newlines holds many)
 
 
 class PasteForm(_StartForm):
@@ -245,6 +247,14 @@ def plan_paste(request: HttpRequest) -> HttpResponse:
 def _paste_review(request: HttpRequest, form: PasteForm, text: str, context: dict[str, Any]) -> HttpResponse:
     data = form.cleaned_data
     parsed = parse_plan(text, year=data["year"])
+    parts = len(parsed.schedule) + sum(1 + len(section.items) for section in parsed.walk())
+    if parts > PASTE_MAX_PARTS:
+        form.add_error(
+            "text",
+            _("从粘贴的文字中读出了 %(parts)s 个章节、条目和月份，超过了 %(max)s 个的上限。请只粘贴一份计划的正文。")
+            % {"parts": f"{parts:,}", "max": f"{PASTE_MAX_PARTS:,}"},
+        )
+        return render(request, "plans/editor/paste.html", context)
     if not parsed.sections and not parsed.schedule:
         form.add_error(
             "text",
