@@ -38,12 +38,20 @@ class MemberForm(forms.ModelForm):
             in_reach = Q()
         self.fields["department"].queryset = Department.objects.filter(in_reach)
         self.fields["gender"].required = False
-        if self.instance.pk and not self.is_bound:
-            self.initial["id_number"] = self.instance.id_number
+        if self.instance.pk:
+            # The full number is shown only through the audited "显示完整号码" (docs/access.md): the
+            # edit form starts empty, shows the masked number, and keeps it unless a new one is typed.
+            field = self.fields["id_number"]
+            field.required = False
+            field.widget.attrs["placeholder"] = self.instance.id_number_masked
+            field.help_text = _("留空则保留现有号码；更正时填写完整的18位新号码，最后一位可为X。")
         self.fields["birth_date"].required = False
 
     def clean_id_number(self) -> str:
-        return parse_id_number(self.cleaned_data["id_number"]).number
+        number = self.cleaned_data["id_number"]
+        if not number and self.instance.pk:
+            return ""  # left empty on the edit form: the current number stays
+        return parse_id_number(number).number
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

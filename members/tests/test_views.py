@@ -151,3 +151,20 @@ def test_detail_history_reads_as_words(login, chair, member_in_b):
     body = client.get(reverse("members:member_detail", args=[member_in_b.pk])).content.decode()
     assert "查看完整身份证号" in body
     assert "member.reveal_id_number" not in body
+
+
+def test_edit_form_shows_the_masked_number_and_keeps_it_when_left_empty(login, chair, member_in_b, org):
+    """The full 身份证号 is shown only through the audited reveal, not prefilled in the edit form."""
+    client = login(chair)
+    url = reverse("members:member_edit", args=[member_in_b.pk])
+    page = client.get(url).content.decode()
+    assert member_in_b.id_number not in page
+    assert member_in_b.id_number_masked in page
+    before = member_in_b.id_number
+    data = {"name": "李四改", "org_unit": org.branch_b.pk, "employment_type": "permanent", "id_number": ""}
+    data["joined_on"] = member_in_b.joined_on.isoformat()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()
+    member_in_b.refresh_from_db()
+    assert (member_in_b.name, member_in_b.id_number) == ("李四改", before)
+    assert "id_number" not in AuditEntry.objects.get(action="member.update").changes
