@@ -527,3 +527,14 @@ def test_editor_query_count_does_not_grow_with_the_plan(login, chair, plan):
         )
         revision += 1
     assert count() == small
+
+
+def test_cancelling_the_top_level_add_forms_restores_their_buttons(login, chair, plan):
+    """取消 on "添加一级章节" and "添加活动安排" re-renders the slot with its button (it was a 500: the
+    button links back to the form of this plan, and the plan was missing from the context)."""
+    client = login(chair)
+    for name in ["plans:section_add", "plans:schedule_add"]:
+        url = reverse(name, args=[plan.pk])
+        response = client.get(url, {"cancel": "1"}, headers={"HX-Request": "true"})
+        assert response.status_code == 200, name
+        assert url in response.content.decode(), name

@@ -39,7 +39,7 @@ def schedule_add(request: HttpRequest, pk: int) -> HttpResponse:
     slot = "schedule-add"
     if request.method == "GET":
         if request.GET.get("cancel"):
-            return _render(request, "schedule_slot", {"slot": slot})
+            return _render(request, "schedule_slot", {"slot": slot, "plan": plan})  # its button links to the form
         return _editable_or_409(request, plan, slot, row=True) or _render(
             request, "schedule_form", _context(plan, values={}, entry=None, slot=slot)
         )

@@ -32,7 +32,7 @@ def section_add(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"slot": slot, "parent": parent}
     if request.method == "GET":
         if request.GET.get("cancel"):
-            return _render(request, "slot", {"slot": slot})
+            return _render(request, "slot", {"slot": slot, "plan": plan})  # the top slot links back to the form
         return _editable_or_409(request, plan, slot) or _render(
             request, "section_add_form", _context(plan, values={}, **context)
         )
