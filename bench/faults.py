@@ -21,6 +21,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -39,6 +40,8 @@ WORKERS = int(os.environ.get("FAULTS_WORKERS", "2"))
 THREADS = int(os.environ.get("FAULTS_THREADS", "4"))
 BEFORE = float(os.environ.get("FAULTS_BEFORE", "8"))
 AFTER = float(os.environ.get("FAULTS_AFTER", "20"))
+# The exception lines of the tracebacks gunicorn's workers log for the failed requests.
+EXCEPTION = re.compile(r"^([\w.]+(?:Error|Exception)):")
 GUNICORN_LOG = ROOT / "var" / "faults-gunicorn.log"
 PAGES = ["/", "/members/", "/finance/", "/welfare/", "/activities/", "/congress/", "/plans/", "/notifications/"]
 SEEDS = [
@@ -253,7 +256,7 @@ def summarise(results, restart_at, restarted_at, pids_before, pids_after, gunico
         "median_ms_before": round(1000 * statistics.median(r.seconds for r in before), 1) if before else None,
         "median_ms_tail": round(1000 * statistics.median(r.seconds for r in tail), 1) if tail else None,
         "gunicorn_workers_same": pids_before == pids_after and bool(pids_before),
-        "gunicorn_errors": sorted({line.split(": ", 1)[0] for line in gunicorn_log.splitlines() if "Error:" in line}),
+        "gunicorn_errors": dict(Counter(m[1] for line in gunicorn_log.splitlines() if (m := EXCEPTION.match(line)))),
         "timeline": [(round(r.started, 2), round(r.seconds, 3), r.status) for r in results],
     }
 
@@ -271,6 +274,7 @@ def report(summary: dict) -> str:
             f"{summary['tail_ok_percent']} %",
         ),  # fmt: skip
         ("Median response before / after", f"{summary['median_ms_before']} ms / {summary['median_ms_tail']} ms"),
+        ("Exceptions in gunicorn's log", ", ".join(f"{k} × {v}" for k, v in summary["gunicorn_errors"].items())),
         ("gunicorn workers restarted", "no" if summary["gunicorn_workers_same"] else "yes"),
     ]
     lines = [
