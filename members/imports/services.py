@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from union_office import queue
 from union_office.audit import audit_record
+from union_office.xlsx import safe_cell
 
 from .. import access
 from ..idcard import make_id_number
@@ -394,7 +395,9 @@ def roster_template_xlsx(*, user: Any) -> bytes:
             # Text, so that Excel keeps all 18 digits and the leading zeros.
             sheet.column_dimensions[letter].number_format = "@"
     units = list(access.units(user, "members.change_member").order_by("path")[:500])
-    example_unit = units[0].name if units else "高一年级分工会"
+    # Unit names are typed by people: through safe_cell like every exported text, as openpyxl
+    # would store "=…" as a live formula.
+    example_unit = safe_cell(units[0].name) if units else "高一年级分工会"
     example = [
         "张三（示例，请删除此行）",
         make_id_number("130534", datetime.date(1985, 3, 12), 41, "M"),
@@ -445,7 +448,7 @@ def roster_template_xlsx(*, user: Any) -> bytes:
         ("", ""),
         (gettext("可选的所属工会"), ""),
     ]
-    lines += [("", unit.name) for unit in units]
+    lines += [("", safe_cell(unit.name)) for unit in units]
     for line in lines:
         notes.append([str(value) for value in line])
     notes["A1"].font = notes["B1"].font = bold
