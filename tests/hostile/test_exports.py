@@ -21,6 +21,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from activities import services as activity_services
+from activities.models import CalendarFeed
 from activities.tests.builders import build_event, person
 from congress import services as congress_services
 from congress.tests import builders as congress_builders
@@ -213,3 +214,18 @@ def test_plan_docx_has_text_not_fields(login, chair, org):
     instructions = re.findall(r"<w:instrText[^>]*>([^<]*)<|<w:fldSimple [^>]*w:instr=\"([^\"]*)\"", xml)
     assert all(re.fullmatch(r"\s*(PAGE|NUMPAGES)\b.*", "".join(found)) for found in instructions), instructions
     assert "<w:t>=cmd|' /C calc'!A0</w:t>" in xml.replace("&apos;", "'")  # there, as plain text
+
+
+# --- The calendar feed (.ics) ---------------------------------------------------------------------
+
+
+def test_an_event_title_cannot_add_lines_to_the_calendar_feed(client, login, member, org):
+    build_event(org.school, title="乒乓球赛\rATTENDEE:mailto:x@example.org\r\nX-INJECTED:1\nLOCATION:别处")
+    login(member).post(reverse("activities:feed_renew"))
+    token = CalendarFeed.objects.get(user=member).token
+    client.logout()
+    feed = client.get(reverse("activities:ics_feed", args=[token])).content.decode()
+    assert "乒乓球赛" in feed
+    lines = feed.split("\r\n")
+    assert not any(line.startswith(("ATTENDEE", "X-INJECTED", "LOCATION:别处")) for line in lines)
+    assert "\r" not in feed.replace("\r\n", "") and "\n" not in feed.replace("\r\n", "")
