@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from members import access
@@ -74,6 +75,7 @@ def dues_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@never_cache  # each member's wage base: personal pages are not kept in any cache (docs/architecture.md)
 def dues_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access.get_visible_or_404(request.user, selectors.VIEW, selectors.visible_dues_batches(request.user), pk=pk)
     lines = batch.lines.select_related("member", "member__org_unit").order_by("member__org_unit__path", "member__name")

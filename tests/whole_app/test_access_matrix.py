@@ -311,6 +311,7 @@ NO_STORE = {
     "members:export_detail",
     "members:export_download",
     "members:unit_roster_pdf",
+    "finance:dues_detail",  # each member's wage base
     "welfare:aid_detail",
     "welfare:aid_pdf",
     "welfare:file_detail",
