@@ -83,7 +83,7 @@ def inline_sheet(rows: list[list[str]]) -> bytes:
     return f'<worksheet xmlns="{_MAIN_NS}"><sheetData>{body}</sheetData></worksheet>'.encode()
 
 
-def ratio_bomb(package: bytes, name: str = SHEET, mebibytes: int = 20) -> bytes:
+def ratio_bomb(package: bytes, name: str = SHEET, mebibytes: int = 5) -> bytes:
     """`package` with part `name` padded by `mebibytes` MiB of spaces (~1000:1, about 20 KB per MiB)."""
     data = parts(package)[name]
     return replace_part(package, name, data.replace(b"</", b" " * (mebibytes * 1024 * 1024) + b"</", 1))

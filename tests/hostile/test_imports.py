@@ -119,7 +119,7 @@ def test_a_gbk_csv_that_is_not_a_roster_is_read_and_refused_by_its_headers(
     assert stored(media) == [] and not Member.objects.filter(name="张三").exists()
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["a.xlsx", "a.csv"]), data=st.binary(min_size=1, max_size=2048))
 def test_junk_bytes_as_a_roster_never_crash_or_import(
     login, committee, org, media, django_capture_on_commit_callbacks, name, data
@@ -177,7 +177,7 @@ def test_an_oversized_ledger_file_is_refused(login, treasurer, org, monkeypatch)
     assert response.status_code == 400 and "文件超过" in response.content.decode()
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=2048))
 def test_junk_bytes_as_a_ledger_never_crash(login, treasurer, org, data):
     response = ledger_post(login(treasurer), org, "凭证.xlsx", data)
@@ -228,7 +228,7 @@ def test_the_largest_allowed_paste_is_answered_in_seconds(login, chair, org, tex
     assert not Plan.objects.exists()
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(st.characters(exclude_categories=("Cs",)), max_size=500))
 def test_junk_text_as_a_plan_never_crashes_or_saves(login, chair, org, text):
     response = paste(login(chair), org, text)
@@ -273,7 +273,7 @@ def test_a_hostile_delegate_paste_is_refused(login, world, text, message):
     assert Delegate.objects.count() == 3
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=300))
 def test_junk_text_as_a_delegate_list_never_crashes(login, world, text):
     response = delegates_post(login(world.motions), world, text)

@@ -152,7 +152,7 @@ def test_a_real_docx_attachment_is_stored(login, world, roots):
     assert len(stored_files(roots)) == 1
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["a.pdf", "a.docx", "a.xlsx", "a.png", "a.jpg", "a.doc"]), data=st.binary(max_size=2048))
 def test_junk_bytes_as_a_motion_attachment_never_crash(login, world, roots, name, data):
     response = login(user_of(world.d1)).post(
@@ -230,7 +230,7 @@ def test_a_pdf_carrying_html_is_served_as_a_pdf_that_no_browser_sniffs(login, me
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["a.pdf", "a.jpg", "a.png", "a.svg", "a.html"]), data=st.binary(min_size=1, max_size=2048))
 def test_junk_bytes_as_a_welfare_document_never_crash(login, member, roots, name, data):
     response = aid_post(login(member), name, data)
