@@ -5,6 +5,8 @@ transaction (pytest-django's `db`) nests inside it as a savepoint, and the block
 the module is done, so no other module sees the world and no test sees another's changes.
 """
 
+import logging
+
 import pytest
 from django.db import transaction
 from django.test.utils import override_settings
@@ -47,3 +49,26 @@ def pdf_sources(monkeypatch):
 
     monkeypatch.setattr("union_office.pdf.render_pdf_from_html", fake_render)
     return sources
+
+
+class LogCollector(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.records: list[str] = []
+
+    def emit(self, record):
+        self.records.append(self.format(record))
+
+
+@pytest.fixture
+def log_lines():
+    """Everything logged during the test, at DEBUG, on the root logger (formatted, tracebacks too)."""
+    root = logging.getLogger()
+    collector = LogCollector()
+    collector.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    previous = root.level
+    root.addHandler(collector)
+    root.setLevel(logging.DEBUG)
+    yield collector.records
+    root.removeHandler(collector)
+    root.setLevel(previous)

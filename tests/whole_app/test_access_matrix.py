@@ -14,6 +14,7 @@ the outcome with TABLE below. Rules asserted for every URL (docs/access.md, DESI
 - the wrong method → 405;
 - every HTML response carries the Content-Security-Policy header, and the pages that show
   personal data (NO_STORE) send Cache-Control: no-store;
+- no text response and no log line shows a full 身份证号 (but the audited reveal);
 - a URL name missing from TABLE fails, naming it: a new view is in the matrix the day it is routed.
 
 Who calls what (about 1,800 requests, so the whole matrix stays fast on PostgreSQL): at the own
@@ -319,6 +320,10 @@ NO_STORE = {
     "welfare:student_detail",
 }
 
+# The audited "显示完整号码" answers with the full number to the chair and the committee (docs/access.md);
+# every other text response of the sweep, as any persona and method, must not contain one.
+FULL_ID_NUMBER_SHOWN = {"members:member_reveal_id_number"}
+
 ROUTES = sweep.url_patterns()
 
 
@@ -373,7 +378,7 @@ def test_every_routed_view_is_in_the_table():
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.name in TABLE], ids=lambda r: r.name)
-def test_access(route, app_world, db, pdf_sources):
+def test_access(route, app_world, db, pdf_sources, log_lines):
     _access, methods = TABLE[route.name]
     problems: list[str] = []
 
@@ -386,6 +391,11 @@ def test_access(route, app_world, db, pdf_sources):
             problems.append(f"{label}: expected {wanted}, got {result.outcome}")
         if result.response is not None:
             check_headers(route.name, result.response, problems, label)
+            if route.name not in FULL_ID_NUMBER_SHOWN and result.response.get("Content-Type", "").startswith("text/"):
+                response = result.response
+                body = response.streamed if response.streaming else response.content
+                for number in sweep.leaks(body.decode(errors="replace"), app_world.id_numbers):
+                    problems.append(f"{label}: the page shows the full ID number {number}")
 
     other_differs = bool(route.params) and sweep.url_for(route, app_world, app_world.own, "chair") != sweep.url_for(
         route, app_world, app_world.other, "chair"
@@ -402,4 +412,7 @@ def test_access(route, app_world, db, pdf_sources):
                 expect(persona, method, "other", access.other[persona])
     for method in {"GET", "POST"} - set(methods):
         expect("chair", method, "own", "405")
+    for line in log_lines:
+        for number in sweep.leaks(line, app_world.id_numbers):
+            problems.append(f"the log shows the full ID number {number}: {line[:200]}")
     assert not problems, f"{route.name} ({route.route}):\n" + "\n".join(problems)

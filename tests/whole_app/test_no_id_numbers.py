@@ -26,7 +26,6 @@ installation (members/imports/services.py) and is allowed on that download only.
 
 import datetime
 import io
-import logging
 import re
 import shutil
 import subprocess
@@ -38,28 +37,16 @@ import openpyxl
 import pytest
 from django.urls import Resolver404, resolve
 
-from members.idcard import check_digit, make_id_number
-from members.models import Member
-from welfare.models import StudentApplication
+from members.idcard import make_id_number
 
 from . import sweep
 
 PERSONA = "chair"
-CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
 HREF = re.compile(r"""(?:href|src|action|hx-get|hx-post|data-url)=["']([^"'#]+)""")
 # Never fetched: the audited reveal (a POST), logging out (ends the session), the full export.
 NOT_FOLLOWED = {"members:member_reveal_id_number", "logout"}
 MAX_LINKS = 400
 TEMPLATE_EXAMPLE = ("members:import_template", make_id_number("130534", datetime.date(1985, 3, 12), 41, "M"))
-
-
-def leaks(text: str, known: set[str]) -> list[str]:
-    found = {number for number in known if number in text}
-    for match in CANDIDATE.findall(text):
-        number = match.upper()
-        if check_digit(number[:17]) == number[17]:
-            found.add(number)
-    return sorted(found)
 
 
 def texts_of(content_type: str, body: bytes, pdf_html: list[str]) -> list[str]:
@@ -77,34 +64,6 @@ def texts_of(content_type: str, body: bytes, pdf_html: list[str]) -> list[str]:
     return [body.decode("utf-8", errors="replace")]
 
 
-class LogCollector(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.records: list[str] = []
-
-    def emit(self, record):
-        self.records.append(self.format(record))
-
-
-@pytest.fixture
-def log_lines():
-    root = logging.getLogger()
-    collector = LogCollector()
-    collector.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    previous = root.level
-    root.addHandler(collector)
-    root.setLevel(logging.DEBUG)
-    yield collector.records
-    root.removeHandler(collector)
-    root.setLevel(previous)
-
-
-def known_numbers() -> set[str]:
-    numbers = {member.id_number for member in Member.objects.all()}
-    numbers |= {application.student_id for application in StudentApplication.objects.all()}
-    return {n for n in numbers if n}
-
-
 def _route_name(path: str) -> str | None:
     try:
         match = resolve(path)
@@ -114,9 +73,9 @@ def _route_name(path: str) -> str | None:
 
 
 def test_no_full_id_number_on_any_page_export_link_or_log(app_world, db, pdf_sources, log_lines):
-    known = known_numbers()
+    known = app_world.id_numbers
     assert len(known) >= 20 and all(len(n) == 18 for n in known), "the app_world should carry real ID numbers"
-    assert leaks(f"x {sorted(known)[0]} y", known), "the scan must find a number when there is one"
+    assert sweep.leaks(f"x {sorted(known)[0]} y", known), "the scan must find a number when there is one"
 
     problems: list[str] = []
     seen: set[str] = set()
@@ -145,7 +104,7 @@ def test_no_full_id_number_on_any_page_export_link_or_log(app_world, db, pdf_sou
         fetched_kinds.add(content_type.split(";")[0])
         body = getattr(response, "streamed", None) if response.streaming else response.content
         for text in texts_of(content_type, body, pdf_sources):
-            for number in leaks(unescape(text) if "html" in content_type else text, known):
+            for number in sweep.leaks(unescape(text) if "html" in content_type else text, known):
                 if (_route_name(urlsplit(url).path), number) == TEMPLATE_EXAMPLE:
                     continue
                 problems.append(f"GET {url} ({content_type}) shows the full ID number {number}")
@@ -159,7 +118,7 @@ def test_no_full_id_number_on_any_page_export_link_or_log(app_world, db, pdf_sou
                         continue
                     queue.append(link)
     for line in log_lines:
-        for number in leaks(line, known):
+        for number in sweep.leaks(line, known):
             problems.append(f"the log shows the full ID number {number}: {line[:200]}")
 
     # The sweep reached every kind of document the app offers.
@@ -176,7 +135,7 @@ def test_the_rendered_roster_pdf_shows_masked_numbers_only(app_world, db):
     """The real PDF (WeasyPrint, fonts and all) of the school's roster, read back as text."""
     from django.urls import reverse
 
-    known = known_numbers()
+    known = app_world.id_numbers
     result = sweep.call(
         app_world, PERSONA, "GET", reverse("members:unit_roster_pdf", kwargs={"pk": app_world.school.pk})
     )
@@ -186,4 +145,4 @@ def test_the_rendered_roster_pdf_shows_masked_numbers_only(app_world, db):
     ).stdout.decode("utf-8")
     masked = app_world.own.person.id_number_masked
     assert masked in text, "the roster PDF should list the members with their masked ID numbers"
-    assert leaks(text, known) == []
+    assert sweep.leaks(text, known) == []

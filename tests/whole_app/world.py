@@ -350,7 +350,11 @@ def build_world(media_root) -> SimpleNamespace:
             created_by=creator, status=RosterExport.Status.DONE, file=ContentFile(data, name="roster.xlsx")
         )
 
+    # Every full number of the world, for the scans (test_no_id_numbers.py, the matrix's bodies).
+    id_numbers = {member.id_number for member in Member.objects.all()}
+    id_numbers |= {application.student_id for application in StudentApplication.objects.all()}
     return SimpleNamespace(
+        id_numbers=id_numbers,
         today=today,
         county=county,
         school=school,
