@@ -13,6 +13,7 @@ from members.models import OrgUnit
 
 from .models import Account, LedgerEntry
 
+STALE_FORM = _("表单已失效，请刷新页面后重新填写。")
 MONTH_CHOICES = [(m, _("%(month)s月") % {"month": m}) for m in range(1, 13)]
 
 
@@ -39,7 +40,12 @@ class EntryForm(forms.Form):
     amount = forms.DecimalField(label=_("金额（元）"), max_digits=14, decimal_places=2, min_value=0.01)
     summary = forms.CharField(label=_("摘要"), max_length=200)
     counterparty = forms.CharField(label=_("往来单位/个人"), max_length=100, required=False)
-    token = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    # Hidden: whatever is wrong with it, the one thing the user can do is reload the page.
+    token = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=40,
+        error_messages={"required": STALE_FORM, "max_length": STALE_FORM},
+    )
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         initial = kwargs.setdefault("initial", {})
@@ -54,7 +60,7 @@ class EntryForm(forms.Form):
     def clean_token(self) -> str:
         token = self.cleaned_data["token"]
         if not token.isalnum():
-            raise forms.ValidationError(_("表单已失效，请刷新页面后重新填写。"))
+            raise forms.ValidationError(STALE_FORM)
         return token
 
 
