@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from members.models import Member
@@ -71,6 +72,7 @@ def item_toggle(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @require_GET
+@never_cache  # the participants by name and unit: personal data
 def check_in_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The organiser's phone screen on the day: a big button per person, a search box."""
     event = selectors.event_for_manager(request.user, pk)
@@ -96,6 +98,7 @@ def check_in(request: HttpRequest, pk: int, signup_pk: int) -> HttpResponse:
 
 
 @require_GET
+@never_cache  # the participants by name and unit: personal data
 def roster_print(request: HttpRequest, pk: int) -> HttpResponse:
     """签到表 to print: one line per person with a column to sign in, then the waitlist."""
     event = selectors.event_for_manager(request.user, pk)
@@ -145,6 +148,7 @@ def signup_for(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@never_cache  # the participants by name and unit: personal data
 def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
     """报名名单.xlsx: everyone signed up, checked in or waiting, with phone numbers (organisers only)."""
     event = selectors.event_for_manager(request.user, pk)

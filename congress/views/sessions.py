@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from members import access
@@ -63,7 +64,8 @@ def session_create(request: HttpRequest) -> HttpResponse:
     form = SessionForm(request.POST or None)
     unit_id = request.POST.get("org_unit") or units[0].pk
     if request.method == "POST" and form.is_valid():
-        unit = units.filter(pk=unit_id).first()
+        # A posted value that is not a number is no unit of ours (filter() would raise ValueError).
+        unit = units.filter(pk=unit_id).first() if str(unit_id).isdecimal() else None
         if unit is None:
             raise Http404
         try:
@@ -107,6 +109,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # the delegates by name, unit and group
 def delegates(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(request.user, pk)
     context = session_context(request, session, "delegates")

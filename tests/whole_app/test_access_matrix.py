@@ -306,6 +306,7 @@ POST_CLASS = {
 
 # Pages that show personal data and promise `Cache-Control: no-store` (docs/architecture.md).
 NO_STORE = {
+    "members:member_list",
     "members:member_detail",
     "members:member_edit",
     "members:export_xlsx",
@@ -318,6 +319,10 @@ NO_STORE = {
     "welfare:file_detail",
     "welfare:attachment",
     "welfare:student_detail",
+    "activities:check_in_page",  # participants' names and phone numbers
+    "activities:roster_print",
+    "activities:roster_export",
+    "congress:delegates",
 }
 
 # The audited "显示完整号码" answers with the full number to the chair and the committee (docs/access.md);
