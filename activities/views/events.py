@@ -197,7 +197,10 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not may_manage:
             raise PermissionDenied(_("只有活动的组织者可以登记成绩。"))
-        entry = SubEventEntry.objects.filter(pk=request.POST.get("entry"), sub_event__event=event).first()
+        entry_id = request.POST.get("entry", "")
+        entries = SubEventEntry.objects.filter(sub_event__event=event)
+        # Not a number: no entry (filter() would raise ValueError, a 500).
+        entry = entries.filter(pk=entry_id).first() if entry_id.isdecimal() else None
         form = ResultForm(request.POST)
         if entry is None or not form.is_valid():
             messages.error(request, _("名次须为正整数。"))

@@ -238,7 +238,8 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"units": units, "tab": "reports", "max_rows": resources.MAX_IMPORT_ROWS}
     if request.method == "GET":
         return render(request, "finance/reports/import.html", context)
-    unit = units.filter(pk=request.POST.get("unit") or 0).first()
+    unit_id = request.POST.get("unit", "")
+    unit = units.filter(pk=unit_id).first() if unit_id.isdecimal() else None  # "abc" would be a ValueError
     if unit is None:
         context["errors"] = [_("请选择记账单位。")]
         return render(request, "finance/reports/import.html", context, status=400)
