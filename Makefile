@@ -11,7 +11,7 @@ PORT ?= 8000
 # The benchmark's own database (created on the first `make bench`, filled with 100,000 synthetic members).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
 
-.PHONY: run test setup lint format check-deploy messages bench faults clean
+.PHONY: run test setup lint format check-deploy messages bench load faults clean
 
 run: setup  ## the app with demo data on SQLite at http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
@@ -63,6 +63,10 @@ faults: setup  ## PostgreSQL restarted under load (own cluster on port 5441, nee
 
 bench: setup  ## issue 3 benchmark (load, import, export) on PostgreSQL; needs wrk; see bench/README.md
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
+
+load: setup  ## mixed load test (issue 9): the user stories at 5 req/s, a stress ladder, each page alone; ~20 min
+	mkdir -p var/load
+	set -o pipefail; BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_mixed.py | tee var/load/report.md
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts
