@@ -390,3 +390,23 @@ def test_hostile_text_is_saved_as_typed_and_shown_escaped(name, context, client,
     page = client.get(response["Location"])
     assert page.status_code == 200
     hostile.assert_escaped(page.text)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["abc", "1 OR 1=1", "\x00", "-1", "99999999999999999999", "²"])
+def test_posted_ids_that_are_not_numbers_are_refused(context, client, value):
+    """Views that look up a posted id themselves (not through a form field)."""
+    client.force_login(context.chair)
+    response = client.post(f"/activities/{context.event.pk}/results/", {"entry": value, "rank": "1"})
+    assert response.status_code == 302
+    assert any(m.level == messages.ERROR for m in messages.get_messages(response.wsgi_request))
+
+    client.force_login(context.treasurer)
+    response = client.post("/finance/import/", {"unit": value})
+    assert response.status_code == 400 and "请选择记账单位。" in response.text
+
+    client.force_login(context.chair)
+    data = VIEWS["congress:session_create"].data(context) | {"org_unit": value}
+    before = _counts(("congress.CongressSession",))
+    assert client.post("/congress/sessions/new/", data).status_code == 404
+    assert _counts(("congress.CongressSession",)) == before
