@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from activities.models import Event
 from congress.tests.builders import MOTION_TEXT, world  # noqa: F401  (world: the fixture)
 from finance.models import Account
+from members.idcard import make_id_number
 from members.tests.factories import MemberFactory
 from union_office.models import AuditEntry
 
@@ -83,6 +84,12 @@ def _event_data(c: SimpleNamespace) -> dict[str, Any]:
 
 
 _years = itertools.count()
+_people = itertools.count(7000)
+
+
+def _new_id_number() -> str:
+    birth = dt.date(1980, 1, 1) + dt.timedelta(days=next(_people) % 9000)
+    return make_id_number("110105", birth, next(_people) % 900, "M")
 
 
 def _next_year() -> str:
@@ -246,6 +253,51 @@ VIEWS: dict[str, View] = {
         text={"title": 120, "reason": None, "proposal": None},
         saved=("congress.Motion", {"title": "title", "reason": "reason", "proposal": "proposal"}),
         invalid={"category": NOT_A_KEY},
+    ),
+    "activities:group_create": View(
+        url=lambda c: "/activities/groups/new/",
+        user="chair",
+        data=lambda c: {
+            "name": "摄影小组",
+            "org_unit": c.org.school.pk,
+            "leader": c.chair.member.pk,
+            "description": "每月外拍一次",
+        },
+        models=("activities.InterestGroup",),
+        text={"name": 100, "description": None},
+        saved=("activities.InterestGroup", {"name": "name", "description": "description"}),
+        invalid={"leader": NOT_A_KEY, "org_unit": NOT_A_KEY},
+    ),
+    "members:transfer_in": View(
+        url=lambda c: "/members/transfer-in/",
+        user="chair",
+        data=lambda c: {
+            "to_unit": c.org.school.pk,
+            "id_number": _new_id_number(),
+            "name": "王五",
+            "phone": "13800000000",
+            "employment_type": "permanent",
+            "external_unit": "外县教育工会",
+            "effective_on": f"{timezone.localdate():%Y-%m-%d}",
+            "reason": "工作调动",
+        },
+        models=("members.MembershipChange", "members.Member"),
+        text={"external_unit": 100, "reason": 1000},
+        saved=("members.MembershipChange", {"external_unit": "external_unit", "reason": "reason"}),
+        invalid={
+            "id_number": st.sampled_from(["110105197001010000", "x" * 31, "'; DROP TABLE x; --", "<script>"]),
+            "effective_on": hostile.invalid_dates(),
+            "to_unit": NOT_A_KEY,
+        },
+    ),
+    "congress:ballots": View(
+        url=lambda c: f"/congress/sessions/{c.world.session.pk}/ballots/",
+        user="chair",
+        data=lambda c: {"title": "表决大会决议", "kind": "resolution", "secret": "on", "items": ""},
+        models=("congress.Ballot", "congress.BallotItem"),
+        text={"title": 150},
+        saved=("congress.Ballot", {"title": "title"}),
+        invalid={"kind": NOT_A_KEY, "motion": NOT_A_KEY},
     ),
     "plans:create": View(
         url=lambda c: "/plans/new/",
