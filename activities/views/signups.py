@@ -148,7 +148,6 @@ def signup_for(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@never_cache  # the participants by name and unit: personal data
 def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
     """报名名单.xlsx: everyone signed up, checked in or waiting, with phone numbers (organisers only)."""
     event = selectors.event_for_manager(request.user, pk)
