@@ -57,7 +57,6 @@ NON_FILTER_PARAMS = frozenset({"page", "full", "csrfmiddlewaretoken"})
 # RosterExport.query is a CharField of this length.
 QUERY_MAX_LENGTH = 1_000
 # A queued export no worker has started after this long is sent to Celery again (roster_export_requeue).
-RESEND_AFTER = timedelta(minutes=2)
 
 # The columns of the exported roster, in order, and the values (Member.objects.values_list) behind
 # them. 会员编号 is exported so a file can be corrected and imported again.
@@ -384,17 +383,11 @@ def roster_export_requeue(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     dead_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     waiting = RosterExport.objects.filter(
-        Q(status=JobStatus.QUEUED, updated_at__lt=now - RESEND_AFTER)
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - queue.RESEND_AFTER)
         | Q(status=JobStatus.RUNNING, updated_at__lt=dead_before)
     )
-    sent = []
-    for pk, stamp, status in waiting.values_list("pk", "updated_at", "status").order_by("pk"):
-        won = RosterExport.objects.filter(pk=pk, updated_at=stamp, status=status)
-        if won.update(status=JobStatus.QUEUED, processed_rows=0, updated_at=now) != 1:
-            continue
-        if not queue.send(roster_export_task, pk):
-            break  # the broker is down: the next sweep tries again
-        sent.append(pk)
+    reset = {"status": JobStatus.QUEUED, "processed_rows": 0, "updated_at": now}
+    sent, _reachable = queue.resend(waiting, roster_export_task, reset=reset)
     if sent:
         logger.warning("roster exports sent again (lost message or dead worker): %s", sent)
     return sent

@@ -14,6 +14,7 @@ row was committed: the user got a 500 page for a job that had in fact been recor
 """
 
 import contextvars
+import datetime
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from celery import Task
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError
@@ -29,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 # The jobs of this request that could not be sent; a fresh list per request (QueueNoticeMiddleware).
 _unsent: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("union_office_unsent_jobs", default=None)
+
+# A job still 排队中 this long after it was queued or last sent: its message never left or was lost.
+RESEND_AFTER = datetime.timedelta(minutes=2)
 
 DELAYED_MESSAGE = _("后台任务服务暂时联系不上：任务已经记下，服务恢复后会自动开始，无需重复提交。")
 
@@ -52,6 +57,26 @@ def send(task: Task, *args: Any) -> bool:
 def send_on_commit(task: Task, *args: Any) -> None:
     """Send `task(*args)` once the current transaction commits (never for a rolled-back row)."""
     transaction.on_commit(lambda: send(task, *args))
+
+
+def resend(jobs: QuerySet, task: Task, *, reset: dict[str, Any]) -> tuple[list[int], bool]:
+    """The sweeps' loop: send `task(pk)` again for each row of `jobs` (rows waiting in vain), by id.
+
+    Each row is first won by a conditional update on the `updated_at` and `status` it was read with,
+    which writes `reset` (its status back to 排队中, its progress cleared, a new `updated_at`): two
+    sweeps at once send a row once, and a row a worker claimed meanwhile is left alone. Stops at the
+    first message the broker refuses (the next sweep tries again). Returns the ids sent and whether
+    the broker took every message.
+    """
+    sent = []
+    for pk, stamp, status in jobs.values_list("pk", "updated_at", "status").order_by("pk"):
+        won = jobs.model.objects.filter(pk=pk, updated_at=stamp, status=status).update(**reset)
+        if won != 1:
+            continue
+        if not send(task, pk):
+            return sent, False
+        sent.append(pk)
+    return sent, True
 
 
 class QueueNoticeMiddleware:

@@ -20,7 +20,6 @@ from ..models import CompilationExport, CongressSession, Motion, MotionReply
 logger = logging.getLogger(__name__)
 STALE_AFTER = datetime.timedelta(minutes=10)
 # A queued job that no worker has started after this long is sent to Celery again (compilation_requeue).
-RESEND_AFTER = datetime.timedelta(minutes=2)
 
 
 def _last_change(session: CongressSession) -> Any:
@@ -70,19 +69,11 @@ def compilation_requeue(*, now: datetime.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     dead_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     waiting = CompilationExport.objects.filter(
-        Q(status=JobStatus.QUEUED, updated_at__lt=now - RESEND_AFTER)
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - queue.RESEND_AFTER)
         | Q(status=JobStatus.RUNNING, started_at__lt=dead_before)
     )
-    sent = []
-    for pk, stamp, status in waiting.values_list("pk", "updated_at", "status").order_by("pk"):
-        won = CompilationExport.objects.filter(pk=pk, updated_at=stamp, status=status).update(
-            status=JobStatus.QUEUED, started_at=None, updated_at=now
-        )
-        if won != 1:
-            continue
-        if not queue.send(compilation_task, pk):
-            break  # the broker is down: the next sweep tries again
-        sent.append(pk)
+    reset = {"status": JobStatus.QUEUED, "started_at": None, "updated_at": now}
+    sent, _reachable = queue.resend(waiting, compilation_task, reset=reset)
     if sent:
         logger.warning("congress compilations sent again (lost message or dead worker): %s", sent)
     return sent

@@ -50,7 +50,6 @@ from .resource import MemberResource, RosterResult, file_hashes, result_counts, 
 logger = logging.getLogger(__name__)
 
 # A check or commit that no worker has started after this long is sent to Celery again.
-RESEND_AFTER = datetime.timedelta(minutes=2)
 
 # --- Selectors -----------------------------------------------------------------------------------
 
@@ -231,19 +230,15 @@ def roster_import_requeue(*, now: datetime.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     dead_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     checks = RosterImport.objects.filter(
-        Q(status=JobStatus.QUEUED, updated_at__lt=now - RESEND_AFTER)
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - queue.RESEND_AFTER)
         | Q(status=JobStatus.RUNNING, committed_at=None, updated_at__lt=dead_before)
     )
-    sent = []
-    for pk, stamp, status in checks.values_list("pk", "updated_at", "status").order_by("pk"):
-        won = RosterImport.objects.filter(pk=pk, updated_at=stamp, status=status)
-        if won.update(status=JobStatus.QUEUED, processed_rows=0, updated_at=now) != 1:
-            continue
-        if not queue.send(roster_import_validate_task, pk):
-            return sent  # the broker is down: the next sweep tries again
-        sent.append(pk)
+    reset = {"status": JobStatus.QUEUED, "processed_rows": 0, "updated_at": now}
+    sent, reachable = queue.resend(checks, roster_import_validate_task, reset=reset)
+    if not reachable:
+        return sent  # the broker is down: the next sweep tries again
     commits = RosterImport.objects.filter(
-        status=JobStatus.RUNNING, committed_at__isnull=False, updated_at__lt=now - RESEND_AFTER
+        status=JobStatus.RUNNING, committed_at__isnull=False, updated_at__lt=now - queue.RESEND_AFTER
     )
     for pk in commits.values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():
