@@ -89,7 +89,7 @@ def _build_pickers(user) -> RosterPickers:
 
 def roster_pickers(user, version: str) -> RosterPickers:
     """The user's pickers, cached per scope and `version` of the unit tree
-    (selectors.roster_choices_version, one query)."""
+    (selectors.roster_versions, one query)."""
     if getattr(user, "is_superuser", False) and user.is_active:
         scope = "*"
     else:
@@ -230,9 +230,18 @@ class MemberFilter(django_filters.FilterSet):
     # scope and version of the unit tree (roster_pickers), and the cleaned values.
 
     @cached_property
+    def versions(self) -> tuple[str, str]:
+        return selectors.roster_versions()
+
+    @property
     def tree_version(self) -> str:
         """The unit tree's version: the key of the cached pickers, and of the cached statistics."""
-        return selectors.roster_choices_version()
+        return self.versions[0]
+
+    @property
+    def roster_version(self) -> str:
+        """The roster's version (every write to a member moves it): the key of the cached counts."""
+        return self.versions[1]
 
     @cached_property
     def pickers(self) -> RosterPickers:

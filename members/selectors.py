@@ -36,18 +36,27 @@ def roster_count(queryset: QuerySet[Member], *, cap: int) -> int:
     return queryset.order_by()[: cap + 1].count()
 
 
-def roster_choices_version() -> str:
-    """A fingerprint of the unit tree and the departments, one query: it changes whenever a unit or
-    a department is added, removed, renamed or moved (every such change goes through save(), which
-    sets updated_at; a deletion changes the count). The roster caches its filter pickers under it,
-    so a stale picker is never served, whichever process made the change."""
+def roster_versions() -> tuple[str, str]:
+    """Two fingerprints in one query: the unit tree's and the roster's.
+
+    The tree's changes whenever a unit or a department is added, removed, renamed or moved (every
+    such change goes through save(), which sets updated_at; a deletion changes the count): the
+    roster caches its filter pickers under it, so a stale picker is never served, whichever process
+    made the change. The roster's is the number the database moves on every write to the members
+    (migration 0007: the importer's COPY included): counts and statistics are cached under both.
+    """
     units, departments = OrgUnit._meta.db_table, Department._meta.db_table
+    if connection.vendor == "postgresql":
+        roster = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM members_roster_version"
+    else:
+        roster = "SELECT value FROM members_roster_version WHERE id = 1"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM {units}), (SELECT MAX(updated_at) FROM {units}), "
-            f"(SELECT COUNT(*) FROM {departments}), (SELECT MAX(updated_at) FROM {departments})"
+            f"(SELECT COUNT(*) FROM {departments}), (SELECT MAX(updated_at) FROM {departments}), ({roster})"
         )
-        return "|".join(str(value) for value in cursor.fetchone())
+        *tree, roster_version = cursor.fetchone()
+    return "|".join(str(value) for value in tree), str(roster_version)
 
 
 def roster_filter_units(user: Any) -> QuerySet[OrgUnit]:

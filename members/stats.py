@@ -3,8 +3,9 @@
 Two queries however large the roster: one GROUP BY over the members' units with conditional counts
 (gender, 一线, age bands), summed in Python up to the units shown, and one for the units shown. A
 union has at most a few thousand units, so the grouped rows stay small while the members may be
-100,000. The GROUP BY still reads every member of the view: for views past the list's count cap
-the view passes a cache key and the counts are reused for a few minutes (docs/performance.md).
+100,000. The GROUP BY still reads every member of the view, so the view passes a cache key that
+names the roster's version (selectors.roster_versions): a view is counted once per change of the
+roster, not on every page (docs/performance.md).
 """
 
 import datetime
@@ -61,7 +62,8 @@ AGE_BANDS: tuple[AgeBand, ...] = (
 )
 AGE_BAND_BY_KEY = {band.key: band for band in AGE_BANDS}
 
-# How long the counts of a large view (more members than the list counts) are reused.
+# The cached counts change key whenever the roster changes; this bounds how long figures counted
+# while a write was not yet committed can be served (migration 0007), and the cache's size.
 STATS_CACHE_SECONDS = 300
 
 
@@ -96,10 +98,8 @@ class RosterStats:
     age_bands: list[Share]
     frontline: Share
     units: list[UnitCount] = field(default_factory=list)
-    # When the counts came from the cache: the time they were made (shown beside them).
-    counted_at: datetime.datetime | None = None
 
-    def with_text_labels(self, counted_at: datetime.datetime) -> "RosterStats":
+    def with_text_labels(self) -> "RosterStats":
         """A copy to cache: labels as text in the current language (the cache key names it).
         Lazy translations unpickle slowly: each builds its proxy class again (~3 ms a page)."""
         return replace(
@@ -108,7 +108,6 @@ class RosterStats:
             age_bands=[replace(share, label=str(share.label)) for share in self.age_bands],
             frontline=replace(self.frontline, label=str(self.frontline.label)),
             units=[replace(row, label=str(row.label)) for row in self.units],
-            counted_at=counted_at,
         )
 
     @property
@@ -181,13 +180,14 @@ def _grouped_counts(queryset: QuerySet[Member], today: datetime.date) -> dict[st
         for name, value in zip(counts, values, strict=True):
             sums[name] += value
         per_path[path] = values[0]
-    return {"sums": sums, "per_path": per_path, "at": timezone.now()}
+    return {"sums": sums, "per_path": per_path}
 
 
 def stats_cache_key(user: Any, query: str, *, today: datetime.date | None = None, version: str = "") -> str:
-    """The cache key of one roster view's statistics: same scope, same filters, same day (age bands
-    move at midnight), same language, same `version` of the unit tree (a new unit is counted at
-    once). Users with the same scope share it: the counts hold no one's own data."""
+    """The cache key of one roster view's count and statistics: same scope, same filters, same day
+    (age bands move at midnight), same language, same `version` of the unit tree and of the roster
+    (a new unit or member is counted at once). Users with the same scope share it: the counts hold
+    no one's own data."""
     if getattr(user, "is_superuser", False) and user.is_active:
         scope = "*"
     else:
@@ -208,9 +208,8 @@ def roster_stats(
     """Statistics of `queryset` (already scoped and filtered), broken down from `root` or else from
     the top units of the user's roster scope. Two queries, whatever the number of members.
 
-    With `cache_key` the statistics are kept for STATS_CACHE_SECONDS: for views too large to count
-    on every page (the list's count is capped there too), a few minutes' lag moves no percentage.
-    Statistics from the cache carry `counted_at`, the time they were counted.
+    With `cache_key` (which must name the roster's version) the statistics are kept for
+    STATS_CACHE_SECONDS, or until the roster changes and with it the key.
     """
     if cache_key and (cached := cache.get(cache_key)) is not None:
         return cached
@@ -241,7 +240,7 @@ def roster_stats(
     )
     if cache_key:
         # Kept whole (the units shown too): a cached view costs no query at all.
-        cache.set(cache_key, stats.with_text_labels(counts["at"]), STATS_CACHE_SECONDS)
+        cache.set(cache_key, stats.with_text_labels(), STATS_CACHE_SECONDS)
     return stats
 
 

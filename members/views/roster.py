@@ -47,13 +47,13 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         # Counting to the cap reads cap + 1 rows (a county: 10,001, ~5 ms of PostgreSQL on every
-        # page). A view found past the cap is remembered as such for as long as its statistics
-        # (same key): "10,000+" stays true through the few changes of a few minutes.
-        if self.cache_key and cache.get(self.cache_key):
-            return self.cap + 1
+        # page). The count is kept under the key of the view's statistics, which names the
+        # roster's version: it is counted again once the roster changes.
+        if self.cache_key and (count := cache.get(self.cache_key)) is not None:
+            return count
         count = selectors.roster_count(self.object_list, cap=self.cap)
-        if self.cache_key and count > self.cap:
-            cache.set(self.cache_key, True, STATS_CACHE_SECONDS)
+        if self.cache_key:
+            cache.set(self.cache_key, count, STATS_CACHE_SECONDS)
         return count
 
     @property
@@ -144,12 +144,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
     members = selectors.member_list(request.user).defer("id_number_cipher", "id_number_hash")
     member_filter = MemberFilter(request.GET, queryset=members, request=request)
     members = member_filter.qs
-    # Views past the count cap (a county) reuse their count and statistics for a few minutes, per
-    # scope, filters, day and language (members/stats.py); smaller views are counted afresh.
+    # The count and the statistics are counted once per scope, filters, day, language and version
+    # of the roster and its unit tree (members/stats.py), and served from the cache until one moves.
     query = urlencode(sorted((key, value) for key, value in request.GET.items() if key != "page"))
-    cache_key = stats_cache_key(request.user, query, version=member_filter.tree_version)
+    version = f"{member_filter.tree_version}|{member_filter.roster_version}"
+    cache_key = stats_cache_key(request.user, query, version=version)
     paginator = CappedPaginator(
-        members, PAGE_SIZE, cap=ROSTER_COUNT_CAP, cache_key=f"{cache_key}:past-cap:{ROSTER_COUNT_CAP}"
+        members, PAGE_SIZE, cap=ROSTER_COUNT_CAP, cache_key=f"{cache_key}:count:{ROSTER_COUNT_CAP}"
     )
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = roster_rows(page.object_list)
@@ -160,7 +161,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         request.user,
         members if status else members.filter(status=Member.Status.ACTIVE),
         root=member_filter.cleaned("unit"),
-        cache_key=cache_key if paginator.capped else "",
+        cache_key=cache_key,
     )
     context = {
         "filter": member_filter,
@@ -168,7 +169,6 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "stats": stats,
         "stats_status": Member.Status(status).label if status else Member.Status.ACTIVE.label,
-        "stats_cache_minutes": STATS_CACHE_SECONDS // 60,
         "can_change": access.has_anywhere(request.user, "members.change_member"),
         "can_export_full": access.has_anywhere(request.user, "members.view_full_id_number"),
     }
