@@ -24,6 +24,7 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789X
 _SPACES = re.compile(r"\s+")
 _OLD_FORMAT = re.compile(r"\d{15}")
 ID_NUMBER_FORMAT = re.compile(r"\d{17}[\dX]")
+_CANONICAL = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: \d would also match full-width digits
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,17 @@ class IdNumberInfo:
 def check_digit(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError("check_digit needs the first 17 digits")
+    if first17.isascii() and first17.isdigit():
+        # The weights are 2**17 … 2**1 mod 11, and 13 ≡ 2 (mod 11): the weighted sum is
+        # 2 × (the digits read in base 13) mod 11, computed in C (an import checks 100,000 numbers).
+        return _CHECK_CHARS[2 * int(first17, 13) % 11]
     return _CHECK_CHARS[sum(map(int.__mul__, map(int, first17), _WEIGHTS)) % 11]
 
 
 def normalize_id_number(value: str) -> str:
     """Strip spaces, turn full-width digits and a lower-case x into the canonical form."""
+    if value.__class__ is str and _CANONICAL.fullmatch(value):
+        return value  # already canonical, as nearly every number of an import is
     return _SPACES.sub("", str(value or "")).translate(_FULL_WIDTH).upper()
 
 

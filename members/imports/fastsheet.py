@@ -33,9 +33,7 @@ _TOKEN = re.compile(
     r'|<row r="(\d+)"[^<>/]*(/?)>'
     r"|(</row>)"
 )
-# A run of tokens with nothing else between them: checked in C before the tokens are read.
-# Possessive (*+): a token matches one way only, and backtracking state made it five times slower.
-_TOKENS = re.compile(f"(?:{_TOKEN.pattern})*+")
+_GROUPS = _TOKEN.groups + 1  # a token's groups and the text after it, in _TOKEN.split()
 _ENTITY = re.compile(r"&(?:#(\d+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));")
 _UNKNOWN_ENTITY = re.compile(r"&(?!#\d+;|#x[0-9a-fA-F]+;|(?:lt|gt|amp|quot|apos);)")
 # Characters XML does not allow (expat refuses the file; so does the expat reader, after NotPlain).
@@ -110,11 +108,17 @@ def plain_sheet_rows(
         else:
             end = buffer.rfind("</row>")
             part, buffer = (buffer[: end + 6], buffer[end + 6 :]) if end >= 0 else ("", buffer)
-        if not _TOKENS.fullmatch(part) or _NOT_XML_CHARACTER.search(part):
+        # split: the text between the tokens (all of it must be empty), each followed by the
+        # groups of the next token (None for a group not matched), in one pass in C.
+        pieces = _TOKEN.split(part)
+        if any(pieces[::_GROUPS]) or _NOT_XML_CHARACTER.search(part):
             raise NotPlain
         done: list[tuple[int, list[Any]]] = []
-        # findall: the groups of every token as tuples built in C, "" for a group not matched.
-        for letters, cell_row, cell_type, raw, inline, row_number, empty_row, _end in _TOKEN.findall(part):
+        tokens = iter(pieces)
+        next(tokens)  # the text before the first token
+        for letters, cell_row, cell_type, raw, inline, row_number, empty_row, _end, _between in zip(
+            *[tokens] * _GROUPS, strict=True
+        ):
             if letters:  # a cell
                 if cell_row != row_text:
                     raise NotPlain  # a cell outside its row

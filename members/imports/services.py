@@ -2,9 +2,11 @@
 
 import contextlib
 import datetime
+import gc
 import io
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -99,6 +101,24 @@ def roster_import_create(*, actor: Any, org_unit: OrgUnit, uploaded_file: Any) -
     return roster_import
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a file's rows are read, checked or written.
+
+    Those rows are a few hundred thousand lists and tuples that live until the end, and the
+    collector, triggered every 700 new ones, went through all of them again and again: a third of
+    a 100,000-row dry run. They hold no reference cycles (reference counting frees them); whatever
+    cycle is made meanwhile is collected once the collector is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _read_import_file(roster_import: RosterImport) -> tuple[RosterTable, str]:
     """The upload's rows, and its SHA-256 (what the dry run's plan is tied to)."""
     try:
@@ -129,7 +149,7 @@ def roster_import_validate(*, import_id: int) -> RosterImport:
     if not claimed:
         return roster_import
     try:
-        with contextlib.closing(PlanWriter()) as plan:
+        with contextlib.closing(PlanWriter()) as plan, _gc_paused():
             table, digest = _read_import_file(roster_import)
             RosterImport.objects.filter(pk=import_id).update(total_rows=len(table.row_numbers))
             resource = MemberResource(
@@ -272,7 +292,8 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
                 raise RosterImportError(_("该花名册已导入完成，不会重复导入。"))
             if roster_import.status != JobStatus.RUNNING or roster_import.committed_at is None:
                 raise RosterImportError(_("该花名册的状态已经改变，不能导入。"))
-            written = _write_planned(roster_import) or _write_checked(roster_import)
+            with _gc_paused():
+                written = _write_planned(roster_import) or _write_checked(roster_import)
             counts, roster_import.total_rows = written
             for name, value in counts.items():
                 setattr(roster_import, name, value)

@@ -76,3 +76,27 @@ def test_made_numbers_are_valid_and_carry_the_gender(gender):
 
 def test_mask_keeps_region_and_last_four():
     assert mask_id_number(VALID_FEMALE) == "110105********002X"
+
+
+def test_check_digit_is_the_weighted_sum_of_the_standard():
+    """check_digit computes GB 11643's sum (weights 2**17 … 2**1 mod 11) another way: compared here
+    with the sum itself, for every digit in every position and for random numbers."""
+    import random
+
+    weights = [2 ** (17 - i) % 11 for i in range(17)]
+    numbers = ["0" * i + str(d) + "0" * (16 - i) for i in range(17) for d in range(10)]
+    numbers += ["".join(random.choices("0123456789", k=17)) for _ in range(2_000)]
+    for first17 in numbers:
+        expected = "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+        assert check_digit(first17) == expected, first17
+    assert check_digit("１１０１０５１９４９１２３１００２") == "X"  # full-width digits: the sum as before
+    assert check_digit("11010519491231002") == "X"
+
+
+def test_a_canonical_number_is_taken_as_it_is_and_others_are_normalised():
+    from members.idcard import normalize_id_number
+
+    assert normalize_id_number(VALID_FEMALE) is VALID_FEMALE
+    assert normalize_id_number("11010519491231002x") == VALID_FEMALE
+    assert normalize_id_number("１１０１０５１９４９１２３１００２Ｘ") == VALID_FEMALE
+    assert normalize_id_number(" 110105 19491231002X\u3000") == VALID_FEMALE

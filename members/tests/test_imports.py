@@ -621,7 +621,7 @@ def test_a_database_error_during_the_commit_saves_nothing(start_import, committe
     # As if someone registered row 3's number between the check and the writing of the batch:
     # the loader does not see it, the unique index does.
     MemberFactory(org_unit=org.branch_a, id_number=person(3))
-    monkeypatch.setattr(imports.MemberHashLoader, "get_instance", lambda self, row: None)
+    monkeypatch.setattr(imports.resource, "existing_members", lambda hashes, lock=False: {})
     roster_import = start_import(committee, org.branch_a, csv_file([row(1), row(2), row(3)]))
     assert (roster_import.status, roster_import.new_count) == (JobStatus.PREVIEW, 3)
     result = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
@@ -778,14 +778,15 @@ def test_the_commit_locks_the_members_it_overwrites(committee, org, settings, mo
         monkeypatch.setattr(imports.services, "plan_write", write_plan)
     else:
         monkeypatch.setattr(imports.services, "plan_still_holds", lambda plan, roster_import: False)
-        original = imports.resource.MemberResource.import_instance
+        original = imports.resource.MemberResource.check_row
 
-        def import_instance(self, instance, row, **kwargs):
-            if instance.pk == changed.pk:
+        def check_row(self, index, values):
+            kind, written = original(self, index, values)
+            if written is not None and written[0] == changed.pk:  # a changed member's row starts with its id
                 seen.append(locked_elsewhere(changed.pk))
-            return original(self, instance, row, **kwargs)
+            return kind, written
 
-        monkeypatch.setattr(imports.resource.MemberResource, "import_instance", import_instance)
+        monkeypatch.setattr(imports.resource.MemberResource, "check_row", check_row)
 
     done = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
 
