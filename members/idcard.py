@@ -7,7 +7,7 @@ ISO 7064 MOD 11-2 (0-9 or X).
 
 import datetime
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -27,8 +27,7 @@ ID_NUMBER_FORMAT = re.compile(r"\d{17}[\dX]")
 _CANONICAL = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: \d would also match full-width digits
 
 
-@dataclass(frozen=True)
-class IdNumberInfo:
+class IdNumberInfo(NamedTuple):  # a tuple: four times faster to make than a frozen dataclass
     number: str
     birth_date: datetime.date
     gender: str  # "M" or "F", the codes of Member.Gender
@@ -51,9 +50,8 @@ def normalize_id_number(value: str) -> str:
     return _SPACES.sub("", str(value or "")).translate(_FULL_WIDTH).upper()
 
 
-def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumberInfo:
-    """Validate an ID number and return what it says; ValidationError (in Chinese) if it is wrong."""
-    number = normalize_id_number(value)
+def _check_format(number: str) -> str:
+    """A normalized number if it has the format of a second-generation one; ValidationError if not."""
     if _OLD_FORMAT.fullmatch(number):
         raise ValidationError(
             _("这是15位的旧身份证号，已停止使用。请填写18位的第二代身份证号。"), code="id_number_old_format"
@@ -64,6 +62,15 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
             code="id_number_format",
             params={"length": len(number)},
         )
+    return number
+
+
+def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumberInfo:
+    """Validate an ID number and return what it says; ValidationError (in Chinese) if it is wrong."""
+    if value.__class__ is str and _CANONICAL.fullmatch(value):
+        number = value  # 18 ASCII digits (the last maybe X): what _check_format lets through
+    else:
+        number = _check_format(normalize_id_number(value))
     if int(number[:2]) not in _PROVINCES:
         raise ValidationError(
             _("身份证号前两位 %(code)s 不是有效的省级行政区代码，请核对。"),

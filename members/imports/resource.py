@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import json
 import logging
+import operator
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -218,7 +219,13 @@ def roster_stamp(
 _UNIT_INDEX = COMPARED_FIELDS.index("org_unit_id")
 # COPY writes every column but the id and those the database fills (created_at): the same row a
 # bulk_create would insert. Values go through psycopg's own adapters, as with the ORM.
-_COPY_FIELDS = [f for f in Member._meta.concrete_fields if not f.primary_key and not f.has_db_default()]
+# The compared fields come first: a new member's row is its compared values and then the rest.
+_COPY_FIELDS = [Member._meta.get_field(name) for name in COMPARED_FIELDS]
+_COPY_FIELDS += [
+    f
+    for f in Member._meta.concrete_fields
+    if not f.primary_key and not f.has_db_default() and f.attname not in COMPARED_FIELDS
+]
 COPY_ATTNAMES = [f.attname for f in _COPY_FIELDS]
 _COPY_SQL = "COPY {table} ({columns}) FROM STDIN".format(
     table=connection.ops.quote_name(Member._meta.db_table),
@@ -268,22 +275,22 @@ def copy_changed_members(rows: Iterable[list[Any]]) -> None:
 _BLANK_NEW = [getattr(Member(), name) for name in COPY_ATTNAMES]
 if any(f.has_default() and callable(f.default) for f in _COPY_FIELDS):  # pragma: no cover
     raise ImproperlyConfigured("a Member field with a callable default: build each new row from Member()")
-_NEW_POSITION = {name: i for i, name in enumerate(COPY_ATTNAMES)}
-# Where each compared field is in a new member's row, in an existing member's loaded values, and
-# (after the id) in a changed member's row.
-_NEW_COMPARED = [_NEW_POSITION[name] for name in COMPARED_FIELDS]
-_LOADED_COMPARED = [MemberHashLoader.ATTNAMES.index(name) for name in COMPARED_FIELDS]
+_BLANK_COMPARED = _BLANK_NEW[: len(COMPARED_FIELDS)]
+_BLANK_REST = _BLANK_NEW[len(COMPARED_FIELDS) :]  # what follows the compared values in a new row
+_REST_POSITION = {name: i for i, name in enumerate(COPY_ATTNAMES[len(COMPARED_FIELDS) :])}
+_REST_BIRTH_DATE, _REST_CIPHER, _REST_HASH, _REST_MASKED, _REST_UPDATED_AT = (
+    _REST_POSITION[name]
+    for name in ("birth_date", "id_number_cipher", "id_number_hash", "id_number_masked", "updated_at")
+)
+# An existing member's loaded values: its compared ones, its id and its unit.
+_take_compared = operator.itemgetter(*(MemberHashLoader.ATTNAMES.index(name) for name in COMPARED_FIELDS))
 _LOADED_ID = MemberHashLoader.ATTNAMES.index("id")
 _LOADED_UNIT = MemberHashLoader.ATTNAMES.index("org_unit_id")
-_COMPARED_POSITION = {name: i for i, name in enumerate(COMPARED_FIELDS)}
+_GENDER_INDEX = COMPARED_FIELDS.index("gender")
 _DEPARTMENT_INDEX = COMPARED_FIELDS.index("department_id")
-# A cleaned value of these attributes is an object; the row holds its id.
-_FOREIGN_KEYS = {"org_unit": "org_unit_id", "department": "department_id"}
-_NEW_GENDER, _NEW_BIRTH_DATE = _NEW_POSITION["gender"], _NEW_POSITION["birth_date"]
-_NEW_CIPHER, _NEW_HASH, _NEW_MASKED = (
-    _NEW_POSITION[name] for name in ("id_number_cipher", "id_number_hash", "id_number_masked")
-)
-_NEW_UPDATED_AT = _NEW_POSITION["updated_at"]
+# The compared field each column's value goes to: the unit and the department as ids, set apart.
+_SLOTS = {name: COMPARED_FIELDS.index(name) for name in COMPARED_FIELDS if not name.endswith("_id")}
+_SLOTS["department"] = _DEPARTMENT_INDEX  # the department's slot marks its column in check_row
 
 # The row outcomes, as import-export counts them in Result.totals.
 NEW, CHANGED, UNCHANGED = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
@@ -373,8 +380,9 @@ class MemberResource(resources.ModelResource):
         self.departments: list[Department] = []
         self.existing: dict[str, tuple] = {}
         self.lock_existing = False  # a real run reads the file's existing members FOR UPDATE
-        # (attribute, position in the row, widget, memo or None) of the columns the file has
-        self._columns: list[tuple[str, int, widgets.Widget, dict | None]] = []
+        # (attribute, position in the row, widget, memo or None, compared field or None) of the
+        # columns the file has
+        self._columns: list[tuple[str, int, widgets.Widget, dict | None, int | None]] = []
         self.row_numbers: list[int] = []
         self.row_hashes: list[str | None] = []
         self.first_row_of: dict[str, int] = {}  # keyed hash → the first row with that number
@@ -413,7 +421,13 @@ class MemberResource(resources.ModelResource):
         self.fields["department"].widget.bind(units, departments)
         present = set(dataset.headers)
         self._columns = [
-            (name, dataset.headers.index(f.column_name), f.widget, {} if name in _MEMOIZED else None)
+            (
+                name,
+                dataset.headers.index(f.column_name),
+                f.widget,
+                {} if name in _MEMOIZED else None,
+                _SLOTS.get(name),
+            )
             for name, f in self.fields.items()
             if f.column_name in present
         ]
@@ -495,39 +509,59 @@ class MemberResource(resources.ModelResource):
         (UNCHANGED, None); ValidationError {attribute: [errors]} for a row that may not be
         written. What Member.clean(), the constraints and the rules of an import refuse, all in
         memory, no query. An empty cell leaves the value as it is (saves_null_values=False)."""
+        digest = self.row_hashes[index]
+        loaded = self.existing.get(digest) if digest is not None else None
+        if loaded is None:
+            compared = _BLANK_COMPARED.copy()
+        else:
+            original = _take_compared(loaded)
+            compared = list(original)
         errors: dict[str, list] = {}
         cleaned: dict[str, Any] = {}
-        for attribute, position, widget, memo in self._columns:
+        # Each present cell through its widget, the value into its compared field (slot); the
+        # unit and the department are put there as ids after the loop.
+        for attribute, position, widget, memo, slot in self._columns:
             value = values[position]
             if value is None or value == "":
                 continue
-            unit = cleaned.get("org_unit")
             if memo is None:
                 try:
-                    value = widget.clean(value, unit=unit)
+                    value = widget.clean(value)
                 except ValueError as exc:
                     errors[attribute] = [ValidationError(str(exc))]
                     continue
             else:
-                key = value if value.__class__ is str else (value.__class__, value)
-                if attribute == "department":
-                    key = (None if unit is None else unit.pk, key)
+                if slot == _DEPARTMENT_INDEX:  # looked up among the row's unit's departments
+                    unit = cleaned.get("org_unit")
+                    key = (None if unit is None else unit.id, value.__class__, value)
+                else:
+                    unit = None
+                    key = value if value.__class__ is str else (value.__class__, value)
                 try:
-                    value = memo.get(key, _MISSING)
+                    cached = memo.get(key, _MISSING)
                 except TypeError:  # unhashable: Decimal("sNaN") in an .xlsx number cell
-                    key, value = None, _MISSING
-                if value is _MISSING:
+                    key, cached = None, _MISSING
+                if cached is _MISSING:
                     try:
-                        value = widget.clean(values[position], unit=unit)
+                        cached = widget.clean(value, unit=unit)
                     except ValueError as exc:
-                        value = _Refused(str(exc))
+                        cached = _Refused(str(exc))
                     if key is not None and len(memo) < _MEMO_LIMIT:
-                        memo[key] = value
-                if value.__class__ is _Refused:
-                    errors[attribute] = [ValidationError(str(value))]
+                        memo[key] = cached
+                if cached.__class__ is _Refused:
+                    errors[attribute] = [ValidationError(str(cached))]
                     continue
+                value = cached
             if value is not None:
                 cleaned[attribute] = value
+                if slot is not None:
+                    compared[slot] = value
+        unit = cleaned.get("org_unit")
+        if unit is not None:
+            compared[_UNIT_INDEX] = unit.id  # .id, not .pk: a property call per row
+        department = cleaned.get("department")
+        if department is not None:
+            compared[_DEPARTMENT_INDEX] = department.id
 
         def add(attribute: str, message: str) -> None:
             errors.setdefault(attribute, []).append(ValidationError(message))
@@ -538,32 +572,18 @@ class MemberResource(resources.ModelResource):
                 add(attribute, gettext("%(column)s不能为空。") % {"column": column})
         if EXAMPLE_MARK in cleaned.get("name", ""):
             add("name", gettext("这是模板里的示例行，请删除后再导入。"))
-        info: IdNumberInfo | None = cleaned.pop("id_number", None)
-        stated_birth_date = cleaned.pop("birth_date", None)
-        digest = self.row_hashes[index]
-        loaded = self.existing.get(digest) if digest is not None else None
-        if loaded is None:
-            compared = [_BLANK_NEW[i] for i in _NEW_COMPARED]
-        else:
-            original = tuple(loaded[i] for i in _LOADED_COMPARED)
-            compared = list(original)
-        for attribute, value in cleaned.items():
-            attname = _FOREIGN_KEYS.get(attribute)
-            if attname is None:
-                compared[_COMPARED_POSITION[attribute]] = value
-            else:
-                compared[_COMPARED_POSITION[attname]] = value.pk
+        info: IdNumberInfo | None = cleaned.get("id_number")
+        stated_birth_date = cleaned.get("birth_date")
         if (
             loaded is not None
-            and "org_unit" in cleaned
-            and "department" not in cleaned
+            and unit is not None
+            and department is None
             and compared[_DEPARTMENT_INDEX]
-            and not self.fields["department"].widget.belongs(compared[_DEPARTMENT_INDEX], cleaned["org_unit"])
+            and not self.fields["department"].widget.belongs(compared[_DEPARTMENT_INDEX], unit)
         ):
             add(
                 "department",
-                gettext("该会员现在的部门不属于“%(unit)s”所在的基层工会，请同时填写新的部门。")
-                % {"unit": cleaned["org_unit"]},
+                gettext("该会员现在的部门不属于“%(unit)s”所在的基层工会，请同时填写新的部门。") % {"unit": unit},
             )
         if info is None:  # its error is in `errors` already
             raise ValidationError(errors)
@@ -600,19 +620,18 @@ class MemberResource(resources.ModelResource):
             if tuple(compared) == original:
                 return UNCHANGED, None
             return CHANGED, [loaded[_LOADED_ID], *compared, self._updated_at]
-        row = _BLANK_NEW.copy()
-        for position, value in zip(_NEW_COMPARED, compared, strict=True):
-            row[position] = value
-        row[_NEW_GENDER] = row[_NEW_GENDER] or info.gender
-        row[_NEW_BIRTH_DATE] = birth
-        row[_NEW_UPDATED_AT] = self._updated_at
+        compared[_GENDER_INDEX] = compared[_GENDER_INDEX] or info.gender
+        rest = _BLANK_REST.copy()
+        rest[_REST_BIRTH_DATE] = birth
+        rest[_REST_UPDATED_AT] = self._updated_at
         if self._keep_numbers:  # encrypting costs; a bare dry run keeps nothing
             # What Member's id_number setter does, with the keyed hash made once per row in
             # before_import instead of again here.
-            row[_NEW_CIPHER] = crypto.encrypt(info.number)
-            row[_NEW_HASH] = digest
-            row[_NEW_MASKED] = mask_id_number(info.number)
-        return NEW, row
+            rest[_REST_CIPHER] = crypto.encrypt(info.number)
+            rest[_REST_HASH] = digest
+            rest[_REST_MASKED] = mask_id_number(info.number)
+        compared += rest
+        return NEW, compared
 
     def _write(self, rows: Iterator[tuple[str, list]], result: RosterResult, raise_errors: bool) -> None:
         """The real run's writes, each kind in a savepoint of its own, entered inside the try: a
