@@ -983,7 +983,7 @@ def test_the_list_query_count_does_not_grow(login, committee, org, django_assert
             RosterImport(org_unit=org.branch_a, created_by=committee, original_name=f"{i}.csv")
             for i in range(total - RosterImport.objects.count())
         )
-        with django_assert_num_queries(6) as captured:  # session, user, grants, own member, count, page
+        with django_assert_num_queries(5) as captured:  # session, user, grants with own member, count, page
             assert client.get(reverse("members:import_list")).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
@@ -1033,3 +1033,107 @@ def test_department_of_the_base_union_and_ambiguous_names(start_import, chair, o
     assert roster_import.invalid_count == 1
     assert "有 2 个单位叫“语文组工会小组”" in roster_import.errors[0]["message"]
     assert roster_import.errors[0]["row"] == 2
+
+
+# --- The row loop: memoized cells, batches, the check again at commit -----------------------------
+
+
+@pytest.fixture
+def county_chair(org):
+    from members.models import Role
+    from members.tests.factories import RoleGrantFactory, UserFactory
+
+    user = UserFactory(username="county_chair")
+    MemberFactory(name="county_chair", org_unit=org.county, user=user)
+    RoleGrantFactory(user=user, org_unit=org.county, role=Role.CHAIR)
+    return user
+
+
+def test_repeated_cells_are_checked_per_row_and_departments_per_unit(start_import, county_chair, org):
+    """The repeating columns' widgets are asked once per distinct cell (and 部门 once per unit and
+    name): a bad cell is still refused on every row that has it, and the same 部门 is one base
+    union's and not the other's."""
+    rows = [
+        row(1, 所属工会="高一年级分工会", 部门="办公室"),
+        row(2, 所属工会="内科分工会", 部门="办公室"),  # 办公室 is the school's, not the hospital's
+        row(3, 所属工会="高二年级分工会", 部门="办公室"),
+        row(4, 所属工会="内科分工会", 部门="院办"),
+        row(5, 用工形式="外包"),
+        row(6, 用工形式="外包"),
+        row(7, 会费工资基数="-1"),
+        row(8, 会费工资基数="-1"),
+        row(9, 所属工会="不存在的工会"),
+        row(10, 所属工会="不存在的工会"),
+    ]
+    roster_import = start_import(county_chair, org.county, csv_file(rows))
+    by_row = {}
+    for error in roster_import.errors:
+        by_row.setdefault(error["row"], []).append(error["message"])
+    assert sorted(by_row) == [3, 6, 7, 8, 9, 10, 11]
+    assert by_row[3] == ["部门“办公室”不是“人民医院工会”的部门。"]
+    assert "只能填写：在编" in by_row[6][0] and by_row[6] == by_row[7]
+    assert by_row[8] == by_row[9] == ["会费工资基数不能为负数（现在是 -1）。"]
+    assert by_row[10] == by_row[11] == ["所属工会“不存在的工会”不在“县总工会”之下。"]
+    assert (roster_import.new_count, roster_import.invalid_count) == (3, 7)
+
+
+@pytest.mark.parametrize("path", ["plan", "checked again"])
+def test_plans_and_checks_of_more_rows_than_a_batch(start_import, committee, org, monkeypatch, path):
+    """The plan holds a JSON array per batch of rows, and a commit that checks again writes in
+    batches where there is no COPY: both with batches of 2 here, new and changed members mixed."""
+    monkeypatch.setattr(imports.plan, "_BATCH", 2)
+    monkeypatch.setattr(imports.resource, "_BATCH", 2)
+    for i in (2, 4):
+        MemberFactory(org_unit=org.branch_a, id_number=person(i), name=f"导入{i}", phone="13900000000")
+    roster_import = start_import(committee, org.branch_a, csv_file([row(i) for i in range(1, 8)]))
+    assert (roster_import.new_count, roster_import.changed_count) == (5, 2)
+    if path == "checked again":
+        monkeypatch.setattr(imports.services, "plan_still_holds", lambda plan, roster_import: False)
+    done = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
+    assert (done.status, done.new_count, done.changed_count) == (JobStatus.DONE, 5, 2)
+    members = {m.id_number: m for m in Member.objects.filter(name__startswith="导入")}
+    assert sorted(members) == sorted(person(i) for i in range(1, 8))
+    for m in members.values():
+        i = int(m.name[2:])
+        assert (m.phone, m.member_no, m.wage_base) == (f"1390000{i:04d}", f"T{i}", Decimal("5000.00"))
+        assert m.birth_date == datetime.date(1980, 1, 1) + datetime.timedelta(days=i)
+
+
+def delete_unit(org, **kwargs):
+    org.group_a.delete()
+
+
+def register_number_elsewhere(org, **kwargs):
+    MemberFactory(org_unit=org.ward, id_number=person(3))
+
+
+def move_member_out(org, **kwargs):
+    Member.objects.with_id_number(person(2)).update(org_unit=org.ward)
+
+
+@pytest.mark.parametrize(
+    ("change", "row_number", "message"),
+    [
+        (delete_unit, 3, "所属工会“语文组工会小组”不在“高一年级分工会”之下。"),
+        (register_number_elsewhere, 4, "该身份证号已登记在其他单位，请走转会流程。"),
+        (move_member_out, 3, "该身份证号已登记在其他单位，请走转会流程。"),
+    ],
+)
+def test_the_check_again_at_commit_refuses_what_changed_since_the_preview(
+    start_import, committee, org, change, row_number, message
+):
+    """The roster changed between the preview and the commit in a way that makes a row invalid:
+    every row is checked again, nothing is written, and the row's error is shown."""
+    MemberFactory(org_unit=org.branch_a, id_number=person(2), name="导入2")
+    rows = [row(1), row(2, 所属工会="语文组工会小组"), row(3)]
+    roster_import = start_import(committee, org.branch_a, csv_file(rows))
+    assert (roster_import.new_count, roster_import.changed_count, roster_import.invalid_count) == (2, 1, 0)
+    change(org=org)
+    before = Member.objects.count()
+    done = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
+    assert done.status == JobStatus.PREVIEW and done.invalid_count == 1
+    assert done.errors == [
+        {"row": row_number, "field": "身份证号" if "身份证号" in message else "所属工会", "message": message}
+    ]
+    assert Member.objects.count() == before
+    assert not Member.objects.with_id_number(person(1)).exists()
