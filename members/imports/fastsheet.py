@@ -25,17 +25,21 @@ class NotPlain(Exception):
 
 
 _SHEET_DATA = re.compile(r"<sheetData(/?)>")
-# One token: a cell (column letters, its row, its type, a <v> value or an inline string), a row's
-# start tag (its number; "/" if it is empty), or a row's end tag.
+# One token: a cell (column letters, its row; then either an inline string, or its type and a <v>
+# value), a row's start tag (its number; "/" if it is empty), or a row's end tag. The inline string
+# (what openpyxl writes) is an alternative of its own: no type to capture, a quarter less time.
 _TOKEN = re.compile(
-    r'<c r="([A-Z]{1,3})(\d+)"(?: s="\d+")?(?: t="(\w+)")?(?: s="\d+")?'
-    r'(?:/>|>(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
+    r'<c r="([A-Z]{1,3})(\d+)"(?: s="\d+")?'
+    r'(?: t="inlineStr"(?: s="\d+")?><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>'
+    r'|(?: t="(\w+)")?(?: s="\d+")?(?:/>|>(?:<v>([^<]*)</v>)?</c>))'
     r'|<row r="(\d+)"[^<>/]*(/?)>'
     r"|(</row>)"
 )
 _GROUPS = _TOKEN.groups + 1  # a token's groups and the text after it, in _TOKEN.split()
-_ENTITY = re.compile(r"&(?:#(\d+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));")
-_UNKNOWN_ENTITY = re.compile(r"&(?!#\d+;|#x[0-9a-fA-F]+;|(?:lt|gt|amp|quot|apos);)")
+# ASCII digits only, as XML (and expat) take them.
+_ENTITY = re.compile(r"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));")
+_UNKNOWN_ENTITY = re.compile(r"&(?!#[0-9]+;|#x[0-9a-fA-F]+;|(?:lt|gt|amp|quot|apos);)")
+_DECIMAL_REFERENCE = re.compile(r"&#([0-9]+);")
 # Characters XML does not allow (expat refuses the file; so does the expat reader, after NotPlain).
 _NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
@@ -57,9 +61,17 @@ def _entity(match: re.Match) -> str:
 def _text(raw: str) -> str:
     """Cell text as expat gives it: references decoded, line ends normalized."""
     if "&" in raw:  # openpyxl writes every non-ASCII character as &#…;
-        if _UNKNOWN_ENTITY.search(raw):
-            raise NotPlain
-        raw = _ENTITY.sub(_entity, raw)
+        pieces = _DECIMAL_REFERENCE.split(raw)  # text, a code, text, a code … text
+        codes = list(map(int, pieces[1::2]))
+        if codes and raw.count("&") == len(codes) and min(codes) >= 0x20 and max(codes) <= 0xD7FF:
+            # Only decimal references to characters XML allows (什么 is &#20160;&#20040;): decoded
+            # without a Python call per reference.
+            pieces[1::2] = map(chr, codes)
+            raw = "".join(pieces)
+        else:
+            if _UNKNOWN_ENTITY.search(raw):
+                raise NotPlain
+            raw = _ENTITY.sub(_entity, raw)
     if "\r" in raw:
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     return raw
@@ -116,14 +128,13 @@ def plain_sheet_rows(
         done: list[tuple[int, list[Any]]] = []
         tokens = iter(pieces)
         next(tokens)  # the text before the first token
-        for letters, cell_row, cell_type, raw, inline, row_number, empty_row, _end, _between in zip(
+        for letters, cell_row, inline, cell_type, raw, row_number, empty_row, _end, _between in zip(
             *[tokens] * _GROUPS, strict=True
         ):
             if letters:  # a cell
                 if cell_row != row_text:
                     raise NotPlain  # a cell outside its row
-                raw = raw or inline
-                if not raw:
+                if not (raw or inline):
                     continue  # no value: expat gives none either
                 column = columns.get(letters)
                 if column is None:
@@ -131,7 +142,17 @@ def plain_sheet_rows(
                     for char in letters:
                         column = column * 26 + ord(char) - 64
                     column = columns[letters] = column - 1
-                if cell_type == "s":
+                if inline:
+                    if "&" in inline or "\r" in inline:
+                        # Inline strings repeat (units, 是/否 …): each distinct text is decoded once.
+                        text = decoded.get(inline)
+                        if text is None:
+                            text = _text(inline)
+                            if len(decoded) < 10_000:
+                                decoded[inline] = text
+                        inline = text
+                    cells[column] = inline
+                elif cell_type == "s":
                     cells[column] = strings[int(raw)] if raw.isdigit() and int(raw) < shared else _text(raw)
                 elif not cell_type or cell_type == "n":
                     try:
@@ -140,7 +161,6 @@ def plain_sheet_rows(
                         cells[column] = _text(raw)
                 else:
                     if "&" in raw or "\r" in raw:
-                        # Inline strings repeat (units, 是/否 …): each distinct text is decoded once.
                         text = decoded.get(raw)
                         if text is None:
                             text = _text(raw)
