@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import CharField, IntegerField, Model, Q, QuerySet, Value
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -98,19 +98,20 @@ def grants_for(user: Any) -> list[Grant]:
     cached = getattr(user, "_union_grants", None)
     if cached is not None:
         return cached
-    grants = [
-        Grant(Role(role), path, unit_id, department_id)
-        for role, path, unit_id, department_id in user.role_grants.values_list(
-            "role", "org_unit__path", "org_unit_id", "department_id"
-        )
-    ]
-    own = (
-        Member.objects.filter(user=user, status=Member.Status.ACTIVE)
-        .values_list("org_unit__path", "org_unit_id")
-        .first()
+    # One query on every page: the role grants and, as a `member` grant, the unit of the user's own
+    # record while it is on the roll (Member.user is one-to-one: at most one row).
+    own = Member.objects.filter(user=user, status=Member.Status.ACTIVE).values_list(
+        Value(Role.MEMBER.value, output_field=CharField()),
+        "org_unit__path",
+        "org_unit_id",
+        Value(None, output_field=IntegerField()),
     )
-    if own:
-        grants.append(Grant(Role.MEMBER, own[0], own[1]))
+    rows = (
+        user.role_grants.order_by()
+        .values_list("role", "org_unit__path", "org_unit_id", "department_id")
+        .union(own.order_by(), all=True)
+    )
+    grants = [Grant(Role(role), path, unit_id, department_id) for role, path, unit_id, department_id in rows]
     user._union_grants = grants
     return grants
 

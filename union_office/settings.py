@@ -288,6 +288,10 @@ if SESSION_IDLE_TIMEOUT <= 0 or SESSION_ABSOLUTE_TIMEOUT <= 0:
     raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_TIMEOUT must be positive numbers of seconds")
 # The server-side session must live at least as long as a login may.
 SESSION_COOKIE_AGE = max(SESSION_COOKIE_AGE, SESSION_ABSOLUTE_TIMEOUT)
+# Sessions are read from the cache (Redis in production) and written to it and to the database:
+# every page saves a database query. With Redis down the cache answers "none" (union_office/cache.py)
+# and the session is read from the database, so nobody is logged out (docs/performance.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Brute-force protection (django-axes). Failures count per username *and* client address together,
 # so a stranger guessing at one account behind the office NAT locks out neither the colleagues

@@ -213,7 +213,7 @@ def test_the_motion_list_costs_the_same_for_1_and_30_rows(login, world, django_a
     client = login(world.member)
     url = reverse("congress:motion_list", args=[world.session.pk])
     client.get(url)  # warm the session and the user
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('data-status="registered"') == rows
 
@@ -260,13 +260,13 @@ def test_the_inbox_and_the_suggestions_cost_the_same_for_1_and_30_rows(login, wo
         Suggestion.objects.create(session=world.session, author=world.d2.member, title=f"建议{i}", content="c")
     client = login(world.handler)
     client.get(reverse("congress:inbox"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(reverse("congress:inbox"))
     assert response.content.decode().count('data-status="assigned"') == rows
     client = login(world.motions)
     url = reverse("congress:suggestions", args=[world.session.pk])
     client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count("建议") >= rows
 

@@ -102,10 +102,11 @@ def test_every_page_answers_with_redis_down(dead_broker, dead_cache, media_root,
 
 
 def test_django_redis_cache_alone_would_have_failed_the_roster(settings, client, chair):
-    """Why union_office.cache exists: Django's RedisCache raises on a dead Redis, and the roster
-    list (its filter pickers are cached) answered 500."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
+    """Why union_office.cache exists: Django's RedisCache raises on a dead Redis, and every page
+    answered 500 (sessions are read from the cache first), the roster list (its filter pickers and
+    counts are cached too) among them."""
     client.force_login(chair)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS}}
     client.raise_request_exception = False
     assert client.get(reverse("members:member_list")).status_code == 500
 

@@ -310,7 +310,7 @@ def test_list_queries_do_not_grow(login, chair, member_in_b, django_assert_num_q
     client = login(chair)
     make(1)
     client.get(reverse("welfare:aid_list"))
-    with django_assert_num_queries(6) as one:
+    with django_assert_num_queries(4) as one:
         client.get(reverse("welfare:aid_list"))
     make(29)
     with django_assert_num_queries(len(one.captured_queries)):
