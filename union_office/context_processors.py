@@ -1,11 +1,27 @@
+from functools import lru_cache
+
 from django.http import HttpRequest
-from django.urls import resolve
+from django.urls import get_script_prefix, get_urlconf, resolve, reverse
 
 from .registry import nav_for
 
 
+@lru_cache(maxsize=64)
+def _reversed(url_name: str, prefix: str, urlconf: str | None) -> str:
+    # The script prefix and the URLconf are part of the key: they are all reverse() reads besides
+    # the name, for a URL without arguments.
+    return reverse(url_name, urlconf=urlconf)
+
+
+def url_of(url_name: str) -> str:
+    """reverse(url_name) for a URL without arguments, computed once per process ({% fixed_url %}).
+    A page's frame alone reversed fourteen names on every page, a third of base.html's time."""
+    return _reversed(url_name, get_script_prefix(), get_urlconf())
+
+
 def navigation(request: HttpRequest) -> dict:
-    """The navigation bar: only the entries the user's roles allow, the current one marked."""
+    """The navigation bar: only the entries the user's roles allow, each with its URL, the current
+    one marked."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
@@ -13,4 +29,7 @@ def navigation(request: HttpRequest) -> dict:
         current_namespace = resolve(request.path_info).namespace
     except Exception:  # a 404 page has no match; nothing to highlight
         current_namespace = ""
-    return {"nav_items": nav_for(user), "nav_current": current_namespace}
+    return {
+        "nav_items": [(item, url_of(item.url_name)) for item in nav_for(user)],
+        "nav_current": current_namespace,
+    }
