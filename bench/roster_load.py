@@ -89,7 +89,7 @@ def main() -> None:
         ("50-row template, no database", "/bench/template50/", None),
         ("roster list, county chair (100,000 members)", "/members/", county),
         ("roster list, 分工会 committee (1,000 members)", "/members/", branch),
-        ("roster list, county chair, search 会员123", "/members/?q=%E4%BC%9A%E5%91%98123", county),
+        ("roster list, county chair, search 张伟", "/members/?q=%E5%BC%A0%E4%BC%9F", county),
     ]
     server = subprocess.Popen(
         [

@@ -62,6 +62,9 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 BASELINE_TIMEOUT = float(os.environ.get("BENCH_BASELINE_TIMEOUT", "90"))
 SINGLE_DURATION = "5s"  # the one-connection pass after each page
 WARMUP = "3s"  # before each page, not reported
+# The cache of the gunicorn under load: Redis, as in production (docs/deploy), in a database of its
+# own that is emptied before the run; "none" for each worker's own memory (the first rounds).
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SKIP = {part.strip() for part in os.environ.get("BENCH_SKIP", "").split(",") if part.strip()}
 DATA_DIR = ROOT / "var" / "bench-import"
 SIZES = (10_000, 100_000)
@@ -509,6 +512,16 @@ def cpu_ms_per_request(before: dict[int, float], after: dict[int, float], reques
 
 
 @contextlib.contextmanager
+def server_cache() -> dict[str, str]:
+    """REDIS_URL for the server under load, its database emptied first; none for "none"."""
+    if REDIS_URL == "none":
+        return {}
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return {"REDIS_URL": REDIS_URL}
+
+
 def gunicorn(load) -> Iterator[tuple[str, int]]:
     """gunicorn on 127.0.0.1 only, with bench/settings.py (the reference views), as roster_load.py.
     Yields the base URL and the server's pid."""
@@ -524,7 +537,7 @@ def gunicorn(load) -> Iterator[tuple[str, int]]:
             "warning",
         ],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", **server_cache()},
     )
     try:
         base = f"http://127.0.0.1:{load.PORT}"
@@ -548,7 +561,7 @@ def load_section() -> dict:
         ("template", "50-row template, no database", "/bench/template50/", None),
         ("county", "roster list, county chair (100,000 members)", "/members/", county),
         ("branch", "roster list, 分工会 committee (1,000 members)", "/members/", branch),
-        ("search", "roster list, county chair, search 会员123", "/members/?q=%E4%BC%9A%E5%91%98123", county),
+        ("search", "roster list, county chair, search 张伟", "/members/?q=%E5%BC%A0%E4%BC%9F", county),
     ]
     results = {}
     with gunicorn(load) as (base, server_pid):
@@ -562,8 +575,10 @@ def load_section() -> dict:
             results[key]["load"] = (load_before, os.getloadavg()[0])
             results[key]["single"] = wrk(load, base + path, cookie, 1, SINGLE_DURATION)
     trivial, template = results["trivial"], results["template"]
+    cache_label = "each worker's memory" if REDIS_URL == "none" else "Redis, as in production"
     out(
-        f"gunicorn {load.WORKERS} sync workers on 127.0.0.1, wrk 2 threads, {load.CONNECTIONS} connections, "
+        f"gunicorn {load.WORKERS} sync workers on 127.0.0.1 (cache: {cache_label}), "
+        f"wrk 2 threads, {load.CONNECTIONS} connections, "
         f"{load.DURATION} per page after a {WARMUP} warm-up (wrk timeout 30 s). Ratios: p95 as a "
         "multiple of the reference's p95; req/s as a share of the reference's. \"1 connection\" is one "
         f'connection for {SINGLE_DURATION} (no queue: the time one request takes). "CPU / request" is '
