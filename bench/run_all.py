@@ -511,7 +511,6 @@ def cpu_ms_per_request(before: dict[int, float], after: dict[int, float], reques
     return 1000 * spent / max(requests, 1)
 
 
-@contextlib.contextmanager
 def server_cache() -> dict[str, str]:
     """REDIS_URL for the server under load, its database emptied first; none for "none"."""
     if REDIS_URL == "none":
@@ -522,6 +521,7 @@ def server_cache() -> dict[str, str]:
     return {"REDIS_URL": REDIS_URL}
 
 
+@contextlib.contextmanager
 def gunicorn(load) -> Iterator[tuple[str, int]]:
     """gunicorn on 127.0.0.1 only, with bench/settings.py (the reference views), as roster_load.py.
     Yields the base URL and the server's pid."""
