@@ -22,6 +22,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,6 +37,7 @@ from ..models import Member, RosterImport
 from .resource import (
     COMPARED_FIELDS,
     COPY_ATTNAMES,
+    COPY_NEW_SQL,
     UPDATE_ATTNAMES,
     copy_changed_members,
     copy_new_members,
@@ -196,6 +198,14 @@ def plan_open(roster_import: RosterImport) -> Iterator[Plan | None]:
         yield Plan(header, hashes, iter(stream.readline, b"")) if usable else None
 
 
+def plan_file_unchanged(plan: Plan, roster_import: RosterImport) -> bool:
+    """Is the upload still the file the plan was made from (its SHA-256)?"""
+    try:
+        return file_digest(roster_import) == plan.header["file_sha256"]
+    except FileNotFoundError:
+        return False
+
+
 def plan_still_holds(plan: Plan, roster_import: RosterImport) -> bool:
     """Is the plan what a full check of the upload would find now? The upload's digest, then the
     roster stamp (three queries: units, departments, the file's existing members).
@@ -204,10 +214,7 @@ def plan_still_holds(plan: Plan, roster_import: RosterImport) -> bool:
     transaction): an edit saved after this check would otherwise be overwritten by the plan's
     values unseen. A plan that only adds members locks nothing (the unique index guards those).
     """
-    try:
-        if file_digest(roster_import) != plan.header["file_sha256"]:
-            return False
-    except FileNotFoundError:
+    if not plan_file_unchanged(plan, roster_import):
         return False
     target = roster_import.org_unit
     units, departments = import_scope(target)
@@ -242,7 +249,9 @@ def plan_write(plan: Plan) -> None:
         Member.objects.bulk_update([_member(fields, values) for values in rows], [*COMPARED_FIELDS, "updated_at"])
 
 
-def _rows(lines: Iterator[bytes], count: int, updated_at_index: int, now: datetime.datetime) -> Iterator[list[Any]]:
+def _rows(
+    lines: Iterator[bytes], count: int, updated_at_index: int, now: datetime.datetime | None
+) -> Iterator[list[Any]]:
     """The next `count` rows of the plan's batch lines, their updated_at set to `now`."""
     while count > 0:
         batch = json.loads(next(lines))
@@ -255,3 +264,108 @@ def _rows(lines: Iterator[bytes], count: int, updated_at_index: int, now: dateti
 def _member(fields: list[Any], values: list[Any]) -> Member:
     """A Member from a plan row (dates and amounts come as text), for bulk_create and bulk_update."""
     return Member(**{f.attname: f.to_python(v) for f, v in zip(fields, values, strict=True)})
+
+
+# --- The roster changed, the file did not: write the plan while the rows are checked again --------
+#
+# A commit whose roster changed since the preview must check every row again, and on PostgreSQL
+# the writing (a COPY of 100,000 rows and the foreign key checks: 6-8 s here) took as long as the
+# reading and checking (3-6 s), one after the other. When the upload is the plan's file, the rows
+# the check will find are most likely the plan's. So a second thread COPies the plan's new members
+# (in the commit's transaction, in a savepoint) while this thread reads and checks every row of
+# the file again, as a dry run on the same locked members; PlanCheck compares each row the check
+# finds with the plan's. The plan's rows are kept only if every row is the same (but for the
+# ciphertext, which a new nonce makes differ, of the same number); at the first difference, or an
+# invalid row, the COPY is stopped and rolled back, and the rows are written as checked.
+
+
+class PlanMismatch(Exception):
+    """The check found other rows than the plan's."""
+
+
+class PlanCheck:
+    """The `plan` of a dry run that compares the rows it is given with a stored plan's, in order."""
+
+    keeps_ciphers = False  # the ciphertexts are not compared: no need to encrypt
+
+    def __init__(self, roster_import: RosterImport) -> None:
+        self._plan_context = plan_open(roster_import)
+        plan = self._plan_context.__enter__()
+        if plan is None:
+            self.close()
+            raise PlanMismatch("no plan")
+        self.header = plan.header
+        self._lines = plan.lines
+        self._new = _rows(plan.lines, plan.header["new"], _NEW_UPDATED_AT, None)
+        self.new_count = 0
+        self.changed_rows: list[list[Any]] = []  # compared in finish(): the plan has them last
+
+    def add(self, values: list[Any], is_create: bool) -> None:
+        if is_create:
+            expected = next(self._new, None)
+            found = _comparable(values, _NEW_TEXT, _NEW_CIPHER)
+            if expected is None or found != _comparable(expected, [], _NEW_CIPHER):
+                raise PlanMismatch(f"new row {self.new_count + 1}")
+            self.new_count += 1
+        else:
+            self.changed_rows.append(values)
+
+    def finish(self, counts: dict[str, int]) -> None:
+        """After the last row: the same counts, no row of the plan left, the same changed rows."""
+        if counts != self.header["counts"] or self.new_count != self.header["new"]:
+            raise PlanMismatch("counts")
+        changed = _rows(self._lines, self.header["changed"], _CHANGED_UPDATED_AT, None)
+        for values in self.changed_rows:
+            if _comparable(list(values), _CHANGED_TEXT, None) != next(changed, None):
+                raise PlanMismatch("changed row")
+
+    def close(self) -> None:
+        self._plan_context.__exit__(None, None, None)
+
+
+_NEW_CIPHER = COPY_ATTNAMES.index("id_number_cipher")
+
+
+def _comparable(values: list[Any], text_positions: list[int], cipher: int | None) -> list[Any]:
+    """A row as the plan stores it (dates and amounts as text), without its ciphertext."""
+    for i in text_positions:
+        value = values[i]
+        if value is not None:
+            values[i] = str(value)
+    if cipher is not None:
+        values[cipher] = None
+    return values
+
+
+class PlanCopier(threading.Thread):
+    """COPies a plan's new members on the given psycopg connection (the commit's, inside its
+    transaction: the caller sends nothing on it until join()), with the foreign keys checked at
+    the end of the COPY (SET CONSTRAINTS … IMMEDIATE) rather than at COMMIT: that work too is done
+    while the caller checks the rows. `error` is what failed (None: all written)."""
+
+    def __init__(self, roster_import: RosterImport, raw_connection: Any) -> None:
+        super().__init__(name=f"roster-import-{roster_import.pk}-copy", daemon=True)
+        self.roster_import, self.raw_connection = roster_import, raw_connection
+        self.error: BaseException | None = None
+        self._stop_requested = threading.Event()
+        self.now = timezone.now()
+
+    def stop(self) -> None:
+        """Abandon the COPY (the caller rolls its savepoint back)."""
+        self._stop_requested.set()
+
+    def run(self) -> None:
+        try:
+            with plan_open(self.roster_import) as plan:
+                if plan is None:
+                    raise PlanMismatch("no plan")
+                with self.raw_connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    with cursor.copy(COPY_NEW_SQL) as copy:
+                        for values in _rows(plan.lines, plan.header["new"], _NEW_UPDATED_AT, self.now):
+                            if self._stop_requested.is_set():
+                                raise PlanMismatch("stopped")
+                            copy.write_row(values)
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        except BaseException as exc:  # handed to the caller's thread
+            self.error = exc

@@ -146,7 +146,10 @@ class MemberHashLoader(BaseInstanceLoader):
         super().__init__(resource, dataset)
         # The real run locks them: nobody may edit a member between this read and the UPDATE that
         # writes the file's values over it (that would be an overwrite nobody saw in the preview).
-        self.existing = existing_members(file_hashes(resource.row_hashes), lock=resource.lock_existing)
+        if resource.prefetched is not None:
+            self.existing = resource.prefetched[2]
+        else:
+            self.existing = existing_members(file_hashes(resource.row_hashes), lock=resource.lock_existing)
         resource.existing = self.existing  # what the roster stamp of the dry run covers
 
     def get_instance(self, row: Any) -> Member | None:
@@ -227,7 +230,7 @@ _COPY_FIELDS += [
     if not f.primary_key and not f.has_db_default() and f.attname not in COMPARED_FIELDS
 ]
 COPY_ATTNAMES = [f.attname for f in _COPY_FIELDS]
-_COPY_SQL = "COPY {table} ({columns}) FROM STDIN".format(
+COPY_NEW_SQL = "COPY {table} ({columns}) FROM STDIN".format(
     table=connection.ops.quote_name(Member._meta.db_table),
     columns=", ".join(connection.ops.quote_name(f.column) for f in _COPY_FIELDS),
 )
@@ -254,7 +257,7 @@ def copy_new_members(rows: Iterable[list[Any]]) -> None:
 
     psycopg's copy() is not wrapped by Django: its errors are turned into Django's here.
     """
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(_COPY_SQL) as copy:
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(COPY_NEW_SQL) as copy:
         for values in rows:
             copy.write_row(values)
 
@@ -387,7 +390,9 @@ class MemberResource(resources.ModelResource):
         self.row_hashes: list[str | None] = []
         self.first_row_of: dict[str, int] = {}  # keyed hash → the first row with that number
         self.subtree_ids: set[int] = set()
-        self._keep_numbers = False  # encrypt and mask new numbers (a real run, or a dry run with a plan)
+        self._keep_numbers = False  # encrypt new numbers (a real run, or a dry run whose plan keeps them)
+        # (units, departments, existing members) read beforehand (prefetch), not by the run itself
+        self.prefetched: tuple[list[OrgUnit], list[Department], dict[str, tuple]] | None = None
         self._updated_at: datetime.datetime | None = None
         self._today = timezone.localdate()
         self._now = timezone.now()
@@ -395,6 +400,11 @@ class MemberResource(resources.ModelResource):
     @classmethod
     def get_result_class(cls) -> type[Result]:
         return RosterResult
+
+    def prefetch(self, hashes: list[str]) -> None:
+        """Read now what the run would read (scope, and the members with these keyed hashes, FOR
+        UPDATE): the run then sends no query (the connection may be busy elsewhere meanwhile)."""
+        self.prefetched = (*import_scope(self.target), existing_members(hashes, lock=True))
 
     def import_table(self, table: RosterTable, *, dry_run: bool) -> RosterResult:
         """Run the rows through import_data; `table.row_numbers` name the rows in errors."""
@@ -415,7 +425,11 @@ class MemberResource(resources.ModelResource):
 
     # Whole file, before the first row: the lookups every row needs, in a fixed number of queries.
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
-        self.units, self.departments = units, departments = import_scope(self.target)
+        if self.prefetched is not None:
+            units, departments = self.prefetched[:2]
+        else:
+            units, departments = import_scope(self.target)
+        self.units, self.departments = units, departments
         self.subtree_ids = {unit.pk for unit in units if unit.path.startswith(self.target.path)}
         self.fields["org_unit"].widget.bind(self.target, units)
         self.fields["department"].widget.bind(units, departments)
@@ -464,7 +478,7 @@ class MemberResource(resources.ModelResource):
         except Exception as exc:
             self.handle_import_error(result, exc, raise_errors)
             return result
-        self._keep_numbers = not dry_run or self.plan is not None
+        self._keep_numbers = not dry_run or (self.plan is not None and getattr(self.plan, "keeps_ciphers", True))
         self._updated_at = None if dry_run else self._now  # neither COPY nor bulk_update sets auto_now
         rows = self._checked_rows(dataset, result, raise_errors)
         if dry_run:
@@ -624,12 +638,12 @@ class MemberResource(resources.ModelResource):
         rest = _BLANK_REST.copy()
         rest[_REST_BIRTH_DATE] = birth
         rest[_REST_UPDATED_AT] = self._updated_at
-        if self._keep_numbers:  # encrypting costs; a bare dry run keeps nothing
-            # What Member's id_number setter does, with the keyed hash made once per row in
-            # before_import instead of again here.
+        # What Member's id_number setter does, with the keyed hash made once per row in
+        # before_import instead of again here; encrypting costs: only for rows that are kept.
+        rest[_REST_HASH] = digest
+        rest[_REST_MASKED] = mask_id_number(info.number)
+        if self._keep_numbers:
             rest[_REST_CIPHER] = crypto.encrypt(info.number)
-            rest[_REST_HASH] = digest
-            rest[_REST_MASKED] = mask_id_number(info.number)
         compared += rest
         return NEW, compared
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -46,8 +46,26 @@ from .files import (
     check_upload,
     read_roster,
 )
-from .plan import PlanWriter, file_digest, plan_discard, plan_open, plan_still_holds, plan_write
-from .resource import MemberResource, RosterResult, file_hashes, result_counts, row_errors
+from .plan import (
+    PlanCheck,
+    PlanCopier,
+    PlanMismatch,
+    PlanWriter,
+    file_digest,
+    plan_discard,
+    plan_file_unchanged,
+    plan_open,
+    plan_still_holds,
+    plan_write,
+)
+from .resource import (
+    MemberResource,
+    RosterResult,
+    copy_changed_members,
+    file_hashes,
+    result_counts,
+    row_errors,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -327,24 +345,89 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
 
 
 def _write_planned(roster_import: RosterImport) -> tuple[dict[str, int], int] | None:
-    """Write the dry run's plan if it still holds; None if the file must be checked again."""
+    """Write the dry run's plan if it still holds; if only the roster changed, the plan while the
+    rows are checked again (PostgreSQL); None if the file must be checked and written again."""
     with plan_open(roster_import) as plan:
-        if plan is None or not plan_still_holds(plan, roster_import):
+        if plan is None:
             return None
-        try:
-            plan_write(plan)
-        except DatabaseError:
-            logger.warning("roster import %s: writing the plan failed", roster_import.pk, exc_info=True)
-            raise _CommitFailed(_write_failed_message()) from None
-    return plan.header["counts"], plan.header["total_rows"]
+        if not plan_still_holds(plan, roster_import):
+            if connection.vendor != "postgresql" or not plan_file_unchanged(plan, roster_import):
+                return None
+            hashes = plan.hashes
+        else:
+            try:
+                plan_write(plan)
+            except DatabaseError:
+                logger.warning("roster import %s: writing the plan failed", roster_import.pk, exc_info=True)
+                raise _CommitFailed(_write_failed_message()) from None
+            return plan.header["counts"], plan.header["total_rows"]
+    return _write_plan_checked_again(roster_import, hashes)
 
 
-def _write_checked(roster_import: RosterImport) -> tuple[dict[str, int], int]:
-    """Read and check every row again and write them (no plan, or the file or the roster changed)."""
+class _Redo(Exception):
+    """The rows checked again are not the plan's: roll its rows back and write the checked ones."""
+
+    def __init__(self, table: RosterTable | None) -> None:
+        super().__init__("the plan no longer holds")
+        self.table = table
+
+
+def _write_plan_checked_again(roster_import: RosterImport, hashes: list[str]) -> tuple[dict[str, int], int]:
+    """The roster changed since the preview, the upload did not: every row is checked again (a
+    dry run on the members it would change, locked) while a second thread writes the plan's new
+    members (plan.py: PlanCopier, PlanCheck). Kept if the check finds exactly the plan's rows; else
+    rolled back and the rows written as checked (_write_checked, with the rows already read)."""
+    resource = MemberResource(org_unit=roster_import.org_unit)
+    resource.prefetch(hashes)  # its queries now: the connection is the copier's until join()
     try:
-        table, _digest = _read_import_file(roster_import)
-    except RosterImportError as exc:
-        raise _CommitFailed(exc.messages[0]) from None
+        check = resource.plan = PlanCheck(roster_import)
+    except PlanMismatch:  # the plan went away meanwhile
+        return _write_checked(roster_import)
+    table = None
+    try:
+        with transaction.atomic():  # the plan's rows, undone if the check does not find them
+            copier = PlanCopier(roster_import, connection.connection)
+            copier.start()
+            try:
+                table, _digest = _read_import_file(roster_import)
+                result = resource.import_table(table, dry_run=True)
+                check.finish(result_counts(result))
+            except (PlanMismatch, RosterImportError):
+                copier.stop()
+                raise _Redo(table) from None
+            except BaseException:
+                copier.stop()
+                raise
+            finally:
+                check.close()
+                copier.join()
+            if copier.error is not None:
+                if isinstance(copier.error, PlanMismatch):  # the plan file went away meanwhile
+                    raise _Redo(table)
+                with connection.wrap_database_errors:
+                    raise copier.error
+            if check.changed_rows:
+                now = timezone.now()
+                for values in check.changed_rows:
+                    values[-1] = now  # updated_at, the last of UPDATE_ATTNAMES
+                copy_changed_members(check.changed_rows)
+    except _Redo as redo:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as the copier leaves them when done
+        return _write_checked(roster_import, redo.table)
+    except DatabaseError:
+        logger.warning("roster import %s: writing the plan failed", roster_import.pk, exc_info=True)
+        raise _CommitFailed(_write_failed_message()) from None
+    return result_counts(result), len(table.row_numbers)
+
+
+def _write_checked(roster_import: RosterImport, table: RosterTable | None = None) -> tuple[dict[str, int], int]:
+    """Read and check every row again and write them (no plan, or the file or the roster changed)."""
+    if table is None:
+        try:
+            table, _digest = _read_import_file(roster_import)
+        except RosterImportError as exc:
+            raise _CommitFailed(exc.messages[0]) from None
     result = MemberResource(org_unit=roster_import.org_unit).import_table(table, dry_run=False)
     counts = result_counts(result)
     if counts["invalid_count"] or result.has_errors():

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import json
 import time
 import zipfile
 from decimal import Decimal
@@ -1155,3 +1156,26 @@ def test_the_check_again_at_commit_refuses_what_changed_since_the_preview(
     ]
     assert Member.objects.count() == before
     assert not Member.objects.with_id_number(person(1)).exists()
+
+
+def test_when_only_the_roster_changed_the_plan_is_written_while_the_rows_are_checked_again(
+    start_import, committee, org, file_reads, monkeypatch
+):
+    """PostgreSQL: a change no row's outcome depends on (a unit no row names renamed). Every row is
+    read and checked again, the plan's rows are written meanwhile by a second thread, and kept:
+    the new member's ciphertext is the plan's, not a new one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is written by a second thread on PostgreSQL only")
+    roster_import, _changed = previewed_mix(start_import, committee, org)
+    plan_path = roster_import.file.storage.path(imports.plan.plan_name(roster_import))
+    with open(plan_path, encoding="utf-8") as stream:  # the header, the hashes, the new members
+        planned_cipher = json.loads(stream.readlines()[2])[0][imports.resource.COPY_ATTNAMES.index("id_number_cipher")]
+    monkeypatch.setattr(imports.services, "_write_checked", lambda *args: pytest.fail("written as checked"))
+    reads = len(file_reads)
+    rename_unit(org)
+    done = imports.roster_import_commit(actor=committee, import_id=roster_import.pk)
+    assert len(file_reads) == reads + 1
+    assert (done.status, done.new_count, done.changed_count, done.unchanged_count) == (JobStatus.DONE, 1, 1, 1)
+    new = Member.objects.with_id_number(person(3)).get()
+    assert new.id_number_cipher == planned_cipher and new.id_number == person(3)
+    assert Member.objects.with_id_number(person(1)).get().phone == "13900000001"
