@@ -225,7 +225,8 @@ def child_validate(path: Path) -> dict:
 def child_commit(import_id: int, *, roster_changed: bool = False) -> dict:
     """roster_import_commit: writes the dry run's plan in one transaction, or, with
     `roster_changed` (a department added to the target's base union after the preview, which
-    changes no row's outcome but the roster stamp), reads and checks every row again first."""
+    changes no row's outcome but the roster stamp), reads and checks every row again (on PostgreSQL
+    while a second thread writes the plan's rows, kept because the check finds the same rows)."""
     from members.imports import roster_import_commit
     from members.models import Department
 
@@ -759,6 +760,8 @@ def expect(result: dict, counts: list[int], what: str) -> None:
 
 
 def import_section() -> dict:
+    from members.imports.files import PROGRESS_EVERY
+
     section("## Import of a 会员花名册")
     files = {(count, kind): import_file(count, kind) for count in SIZES for kind in KINDS}
     ours: dict[tuple[int, str, str], list[dict]] = {}
@@ -794,10 +797,12 @@ def import_section() -> dict:
         f"do: `check_upload`, `roster_import_validate` (the dry run that fills the preview), "
         f"`roster_import_commit` (writes the rows the dry run checked, in one transaction, after checking that "
         f"neither the file nor what the checks read of the roster changed; else reads and checks every row "
-        f"again first: the last row of each file). Target "
+        f"again, the plan's rows written meanwhile and kept if the check finds the same: the last row of each "
+        f"file). Target "
         f"基层工会{IMPORT_BASE} (101 units, 10,000 existing members); 11 columns, all filled. Fresh process per "
         f"phase; median of {REPEAT} runs (the re-import: one run). Peak RSS (VmHWM) includes Django (RSS before). "
-        "Queries: statements through Django (the dry run writes its progress every 500 rows) + COPY streams.\n"
+        f"Queries: statements through Django (the dry run writes its progress every {PROGRESS_EVERY:,} rows) "
+        "+ COPY streams (the copier thread of a commit after a roster change sends its COPY outside Django).\n"
     )
     out("| file | phase | median | runs | rows/s | peak RSS | RSS before | queries + COPY | result |")
     out("|---|---|--:|---|--:|--:|--:|--:|---|")
@@ -806,7 +811,7 @@ def import_section() -> dict:
         "commit": "commit (what the user waits for after 确认导入)",
         "re-check": "re-import: dry run (all unchanged)",
         "re-commit": "re-import: commit (all unchanged)",
-        "changed-commit": "commit when the roster changed since the preview (all checks again + write)",
+        "changed-commit": "commit when the roster changed since the preview (every row checked again + write)",
     }
     summary: dict[str, Any] = {}
     for kind in KINDS:
@@ -915,17 +920,23 @@ def targets_section(load: dict, export: dict, imports: dict) -> None:
     out("|---|---|---|")
     big = SIZES[-1]
     for kind in KINDS:
-        commit = imports.get(f"{big}-{kind}-commit")
-        check = imports.get(f"{big}-{kind}-check")
-        if commit:
-            ok = verdict(time=commit["seconds"] < TARGETS["import_s"], memory=commit["maxrss"] < TARGETS["import_mib"])
-            changed = imports.get(f"{big}-{kind}-changed-commit")
-            rechecked = f"; a commit that checks every row again: {changed['seconds']:.1f} s" if changed else ""
+        # Every wait of the import counts: the dry run that fills the preview, the commit after
+        # 确认导入, and the commit that checks every row again because the roster changed.
+        phases = {
+            "dry run (upload check + check)": imports.get(f"{big}-{kind}-check"),
+            "commit": imports.get(f"{big}-{kind}-commit"),
+            "commit after a roster change": imports.get(f"{big}-{kind}-changed-commit"),
+        }
+        measured = {label: phase for label, phase in phases.items() if phase}
+        if measured:
+            ok = verdict(
+                time=all(p["seconds"] < TARGETS["import_s"] for p in measured.values()),
+                memory=all(p["maxrss"] < TARGETS["import_mib"] for p in measured.values()),
+            )
+            figures = "; ".join(f"{label} {p['seconds']:.1f} s, {p['maxrss']:.0f} MiB" for label, p in measured.items())
             out(
                 f"| import {big:,} rows .{kind} with all validation < {TARGETS['import_s']:.0f} s, "
-                f"< {TARGETS['import_mib']:.0f} MiB | commit {commit['seconds']:.1f} s, peak RSS "
-                f"{commit['maxrss']:.0f} MiB (the dry run before it: {check['seconds']:.1f} s, "
-                f"{check['maxrss']:.0f} MiB{rechecked}) | {ok} |"
+                f"< {TARGETS['import_mib']:.0f} MiB | {figures} | {ok} |"
             )
     if export:
         ours = export["task"]  # the export that runs at this size: Celery, into a file
