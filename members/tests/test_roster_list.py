@@ -463,6 +463,19 @@ def test_count_query_is_limited(chair, org):
     assert "LIMIT 3" in ctx.captured_queries[-1]["sql"]
 
 
+@pytest.mark.parametrize("sorted_below", [0, 10_000])  # the name index walked, or the view sorted
+def test_both_ways_of_asking_the_order_give_the_same_pages(login, chair, org, monkeypatch, sorted_below):
+    monkeypatch.setattr(selectors, "SORTED_IN_QUERY_BELOW", sorted_below)
+    monkeypatch.setattr(roster_views, "PAGE_SIZE", 3)
+    for name in ["丙", "甲", "乙", "甲", "丁", "Ann", "ann", "甲乙"]:
+        MemberFactory(name=name, org_unit=org.branch_a)
+    client = login(chair)
+    seen = [(m.name, m.pk) for number in (1, 2, 3) for m in client.get(URL, {"page": number}).context["page"]]
+    shown = Member.objects.filter(pk__in=[pk for _, pk in seen])
+    expected = list(shown.order_by("name", "pk").values_list("name", "pk"))
+    assert seen == expected and len(seen) == 9  # the eight and the chair's own record
+
+
 def test_pages_follow_name_then_pk(login, chair, org):
     for name in ["丙", "甲", "乙", "甲"]:
         MemberFactory(name=name, org_unit=org.branch_a)

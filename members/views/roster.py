@@ -199,6 +199,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     paginator = CappedPaginator(
         members, PAGE_SIZE, cap=ROSTER_COUNT_CAP, cache_key=f"{cache_key}:count:{ROSTER_COUNT_CAP}"
     )
+    paginator.object_list = selectors.roster_page_order(members, paginator.count)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = roster_rows(page.object_list)
     # Statistics describe the members on the roll (在册) unless the user picked another status.
