@@ -213,6 +213,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
     )
     status_label = str(Member.Status(status).label if status else Member.Status.ACTIVE.label)
     context = {
+        # The template caches its head, filters and pager under this (with the user's rights): the
+        # statistics' key names scope, filters, day, language and versions; the page adds the rest.
+        "fragment_key": f"{cache_key}|{request.GET.urlencode()}",
+        "stats_cache_seconds": STATS_CACHE_SECONDS,
         "filter": member_filter,
         "form": member_filter.form,
         "page": page,
