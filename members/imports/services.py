@@ -350,18 +350,19 @@ def _write_planned(roster_import: RosterImport) -> tuple[dict[str, int], int] | 
     with plan_open(roster_import) as plan:
         if plan is None:
             return None
-        if not plan_still_holds(plan, roster_import):
-            if connection.vendor != "postgresql" or not plan_file_unchanged(plan, roster_import):
-                return None
-            hashes = plan.hashes
-        else:
+        if plan_still_holds(plan, roster_import):
             try:
                 plan_write(plan)
             except DatabaseError:
                 logger.warning("roster import %s: writing the plan failed", roster_import.pk, exc_info=True)
                 raise _CommitFailed(_write_failed_message()) from None
             return plan.header["counts"], plan.header["total_rows"]
-    return _write_plan_checked_again(roster_import, hashes)
+        if connection.vendor != "postgresql" or not plan_file_unchanged(plan, roster_import):
+            return None
+        resource = MemberResource(org_unit=roster_import.org_unit)
+        resource.prefetch(plan.hashes)  # its queries now: the connection is the copier's meanwhile
+    del plan  # and its keyed hashes
+    return _write_plan_checked_again(roster_import, resource)
 
 
 class _Redo(Exception):
@@ -372,13 +373,11 @@ class _Redo(Exception):
         self.table = table
 
 
-def _write_plan_checked_again(roster_import: RosterImport, hashes: list[str]) -> tuple[dict[str, int], int]:
+def _write_plan_checked_again(roster_import: RosterImport, resource: MemberResource) -> tuple[dict[str, int], int]:
     """The roster changed since the preview, the upload did not: every row is checked again (a
     dry run on the members it would change, locked) while a second thread writes the plan's new
     members (plan.py: PlanCopier, PlanCheck). Kept if the check finds exactly the plan's rows; else
     rolled back and the rows written as checked (_write_checked, with the rows already read)."""
-    resource = MemberResource(org_unit=roster_import.org_unit)
-    resource.prefetch(hashes)  # its queries now: the connection is the copier's until join()
     try:
         check = resource.plan = PlanCheck(roster_import)
     except PlanMismatch:  # the plan went away meanwhile
