@@ -213,15 +213,11 @@ def _scan_sheet(archive: zipfile.ZipFile, sheet: str) -> int:
             while True:
                 chunk = stream.read(1024 * 1024)
                 buffer = carry + chunk
-                if chunk:
-                    # Cut before the last <row so that a row (its cells and formulas) is never split.
-                    starts = list(_ROW_TAG.finditer(buffer, max(0, len(buffer) - 256 * 1024)))
-                    cut = starts[-1].start() if starts else len(buffer)
-                else:
-                    cut = len(buffer)
+                # Cut before the last <row so that a row (its cells and formulas) is never split.
+                cut = _last_row_start(buffer) if chunk else len(buffer)
                 part, carry = buffer[:cut], buffer[cut:]
-                rows += len(_ROW_TAG.findall(part))
-                formula = _FORMULA_TAG.search(part)
+                rows += _count_rows(part)
+                formula = _FORMULA_TAG.search(part) if b"<f" in part or b":f" in part else None
                 if formula:
                     cell = _CELL_REF.match(part, part.rfind(b"<", 0, formula.start()))
                     raise RosterImportError(
@@ -234,6 +230,31 @@ def _scan_sheet(archive: zipfile.ZipFile, sheet: str) -> int:
                     return rows
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError):
         raise RosterImportError(_("文件已损坏，无法作为 Excel（.xlsx）打开。")) from None
+
+
+# What may follow a tag's name (the lookahead of _ROW_TAG and _FORMULA_TAG).
+_AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")
+
+
+def _count_rows(part: bytes) -> int:
+    """_ROW_TAG's matches in `part`, counted with bytes.count (ten times faster than the regex)
+    unless a tag may have a namespace prefix (":row" somewhere): then with the regex."""
+    if b":row" in part:
+        return len(_ROW_TAG.findall(part))
+    rows = part.count(b"<row ")
+    if part.count(b"<row") == rows:  # every one is "<row " (Excel, WPS, openpyxl): two scans
+        return rows
+    return sum(part.count(b"<row" + after) for after in _AFTER_NAME)
+
+
+def _last_row_start(buffer: bytes) -> int:
+    """Where the last <row starts in the last 256 KB of `buffer` (its length if none), looked for
+    in the last 16 KB first."""
+    for window in (16 * 1024, 256 * 1024):
+        starts = list(_ROW_TAG.finditer(buffer, max(0, len(buffer) - window)))
+        if starts:
+            return starts[-1].start()
+    return len(buffer)
 
 
 def _csv_encoding(stream: Any) -> str:

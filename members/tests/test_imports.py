@@ -214,6 +214,29 @@ def test_a_formula_cell_is_refused_with_its_reference():
     assert "单元格 K3 含有公式" in message_of(exc_info)
 
 
+@pytest.mark.parametrize(
+    "part",
+    [
+        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"/>',
+        b'<row r="1">x</row><row\tr="2">y</row><row>z</row><row/><rowBreaks count="1"/><rows/>',
+        b'<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row><row r="2"></row><x:rowBreaks/>',
+        b"<rowBreaks/><sheetData/>",
+    ],
+)
+def test_the_upload_check_counts_rows_as_the_tag_pattern_does(part):
+    from members.imports import files
+
+    assert files._count_rows(part) == len(files._ROW_TAG.findall(part))
+
+
+@pytest.mark.parametrize("cell", ['<x:c r="B2"><x:f>1+1</x:f><x:v>2</x:v></x:c>', '<c r="B2"><f t="shared"/></c>'])
+def test_a_formula_is_found_with_or_without_a_prefix(cell):
+    sheet = cells_sheet(f'<row r="1"><c r="A1"><v>1</v></c></row><row r="2">{cell}</row>')
+    with pytest.raises(imports.RosterImportError) as exc_info:
+        imports.check_upload(SimpleUploadedFile("花名册.xlsx", raw_xlsx(sheet)))
+    assert "B2 含有公式" in message_of(exc_info)
+
+
 def test_too_many_rows_are_refused_by_the_declared_dimension():
     sheet = inline_sheet([HEADER], dimension=f"A1:K{imports.MAX_ROWS + 2}")
     with pytest.raises(imports.RosterImportError) as exc_info:
