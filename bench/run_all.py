@@ -64,7 +64,7 @@ SINGLE_DURATION = "5s"  # the one-connection pass after each page
 WARMUP = "3s"  # before each page, not reported
 # The cache of the gunicorn under load: Redis, as in production (docs/deploy), in a database of its
 # own that is emptied before the run; "none" for each worker's own memory (the first rounds).
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 SKIP = {part.strip() for part in os.environ.get("BENCH_SKIP", "").split(",") if part.strip()}
 DATA_DIR = ROOT / "var" / "bench-import"
 SIZES = (10_000, 100_000)

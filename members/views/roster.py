@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -189,7 +189,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
         return redirect("dashboard")
     # The list shows the masked number only: leave the cipher text in the database.
     members = selectors.member_list(request.user).defer("id_number_cipher", "id_number_hash")
-    member_filter = MemberFilter(request.GET, queryset=members, request=request)
+    # Without a filter in the query (the plain list, page=…) the filter set stays unbound: no form is
+    # built or validated unless the template's cached head has to be rendered.
+    filtering = request.GET if MemberFilter.base_filters.keys() & request.GET.keys() else None
+    member_filter = MemberFilter(filtering, queryset=members, request=request)
     members = member_filter.qs
     # The count and the statistics are counted once per scope, filters, day, language and version
     # of the roster and its unit tree (members/stats.py), and served from the cache until one moves.
@@ -218,7 +221,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "fragment_key": f"{cache_key}|{request.GET.urlencode()}",
         "stats_cache_seconds": STATS_CACHE_SECONDS,
         "filter": member_filter,
-        "form": member_filter.form,
+        "form": SimpleLazyObject(lambda: member_filter.form),
         "page": page,
         "rows_html": roster_rows_html(page.object_list),
         "stats": stats,
