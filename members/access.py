@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, IntegerField, Model, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .models import Member, OrgUnit, Role
+from .models import Member, OrgUnit, Role, RoleGrant
 
 ALL_ROLES = frozenset(Role)
 OFFICERS = frozenset(Role) - {Role.MEMBER, Role.HANDLER}
@@ -87,6 +88,22 @@ class Grant:
     department_id: int | None = None
 
 
+# One query on every page: the role grants and, as a `member` grant, the unit of the user's own
+# record while it is on the roll (Member.user is one-to-one: at most one row). Written out rather
+# than built with the ORM: building the union of two joined querysets cost ~0.5 ms a page.
+GRANTS_SQL = f"""
+    SELECT grant_.role, unit.path, grant_.org_unit_id, grant_.department_id
+      FROM {RoleGrant._meta.db_table} grant_
+      JOIN {OrgUnit._meta.db_table} unit ON unit.id = grant_.org_unit_id
+     WHERE grant_.user_id = %s
+    UNION ALL
+    SELECT '{Role.MEMBER.value}', unit.path, member.org_unit_id, NULL
+      FROM {Member._meta.db_table} member
+      JOIN {OrgUnit._meta.db_table} unit ON unit.id = member.org_unit_id
+     WHERE member.user_id = %s AND member.status = '{Member.Status.ACTIVE.value}'
+"""
+
+
 def grants_for(user: Any) -> list[Grant]:
     """The user's grants, including the implicit `member` grant; cached on the user object.
 
@@ -98,20 +115,9 @@ def grants_for(user: Any) -> list[Grant]:
     cached = getattr(user, "_union_grants", None)
     if cached is not None:
         return cached
-    # One query on every page: the role grants and, as a `member` grant, the unit of the user's own
-    # record while it is on the roll (Member.user is one-to-one: at most one row).
-    own = Member.objects.filter(user=user, status=Member.Status.ACTIVE).values_list(
-        Value(Role.MEMBER.value, output_field=CharField()),
-        "org_unit__path",
-        "org_unit_id",
-        Value(None, output_field=IntegerField()),
-    )
-    rows = (
-        user.role_grants.order_by()
-        .values_list("role", "org_unit__path", "org_unit_id", "department_id")
-        .union(own.order_by(), all=True)
-    )
-    grants = [Grant(Role(role), path, unit_id, department_id) for role, path, unit_id, department_id in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(GRANTS_SQL, [user.pk, user.pk])
+        grants = [Grant(Role(role), path, unit_id, department_id) for role, path, unit_id, department_id in cursor]
     user._union_grants = grants
     return grants
 
