@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -203,16 +202,12 @@ def roster_stats(
     *,
     root: OrgUnit | None = None,
     today: datetime.date | None = None,
-    cache_key: str = "",
 ) -> RosterStats:
     """Statistics of `queryset` (already scoped and filtered), broken down from `root` or else from
     the top units of the user's roster scope. Two queries, whatever the number of members.
 
-    With `cache_key` (which must name the roster's version) the statistics are kept for
-    STATS_CACHE_SECONDS, or until the roster changes and with it the key.
+    The roster list keeps them in the cache under stats_cache_key (members/views/roster.py).
     """
-    if cache_key and (cached := cache.get(cache_key)) is not None:
-        return cached
     today = today or timezone.localdate()
     counts = _grouped_counts(queryset, today)
     sums = counts["sums"]
@@ -238,9 +233,6 @@ def roster_stats(
         frontline=Share(_("一线职工"), sums["frontline"], total),
         units=_unit_rows(shown, per_unit),
     )
-    if cache_key:
-        # Kept whole (the units shown too): a cached view costs no query at all.
-        cache.set(cache_key, stats.with_text_labels(), STATS_CACHE_SECONDS)
     return stats
 
 

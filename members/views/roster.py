@@ -1,3 +1,4 @@
+import hashlib
 from dataclasses import dataclass
 from html import escape
 from math import ceil
@@ -11,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from members import access, selectors, services
 from members.filters import MemberFilter
 from members.forms import MemberForm
 from members.models import Member, RoleGrant
-from members.stats import STATS_CACHE_SECONDS, RosterStats, roster_stats, stats_cache_key
+from members.stats import STATS_CACHE_SECONDS, roster_stats, stats_cache_key
 from union_office.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -43,22 +44,15 @@ class CappedPaginator(Paginator):
     """A Paginator that never runs a full COUNT(*): it counts at most cap + 1 rows
     (selectors.roster_count) and, past the cap, offers the pages of the first `cap` rows."""
 
-    def __init__(self, object_list, per_page: int, *, cap: int, cache_key: str = "") -> None:
+    def __init__(self, object_list, per_page: int, *, cap: int, count: int | None = None) -> None:
         super().__init__(object_list, per_page)
         self.cap = cap
-        self.cache_key = cache_key
+        if count is not None:  # counted already (the roster list keeps its count in the cache)
+            self.__dict__["count"] = count
 
     @cached_property
     def count(self) -> int:
-        # Counting to the cap reads cap + 1 rows (a county: 10,001, ~5 ms of PostgreSQL on every
-        # page). The count is kept under the key of the view's statistics, which names the
-        # roster's version: it is counted again once the roster changes.
-        if self.cache_key and (count := cache.get(self.cache_key)) is not None:
-            return count
-        count = selectors.roster_count(self.object_list, cap=self.cap)
-        if self.cache_key:
-            cache.set(self.cache_key, count, STATS_CACHE_SECONDS)
-        return count
+        return selectors.roster_count(self.object_list, cap=self.cap)
 
     @property
     def capped(self) -> bool:
@@ -146,18 +140,6 @@ def roster_rows_html(rows: list[RosterRow]) -> SafeString:
     )
 
 
-def stats_panel_html(request: HttpRequest, stats: RosterStats, status_label: str, cache_key: str) -> SafeString:
-    """The statistics panel, rendered once per cache key of the statistics (the same scope,
-    filters, day, language and versions): it holds counts and unit names, nobody's own data."""
-    key = f"{cache_key}:html"
-    html = cache.get(key)
-    if html is None:
-        context = {"stats": stats, "stats_status": status_label}
-        html = render_to_string("members/member_list.html#roster-stats", context, request)
-        cache.set(key, str(html), STATS_CACHE_SECONDS)
-    return mark_safe(html)  # rendered by our template, autoescape on
-
-
 def roster_rows(page_queryset) -> list[RosterRow]:
     genders = {value: str(label) for value, label in Member.Gender.choices}
     statuses = {value: str(label) for value, label in Member.Status.choices}
@@ -194,40 +176,62 @@ def member_list(request: HttpRequest) -> HttpResponse:
     filtering = request.GET if MemberFilter.base_filters.keys() & request.GET.keys() else None
     member_filter = MemberFilter(filtering, queryset=members, request=request)
     members = member_filter.qs
-    # The count and the statistics are counted once per scope, filters, day, language and version
-    # of the roster and its unit tree (members/stats.py), and served from the cache until one moves.
+    # What is the same for everyone with the same scope, filters, day, language and versions of the
+    # roster and its unit tree (members/stats.py) is made once and served from the cache until one
+    # of them moves: the count, the statistics and their panel under `view_key`; the head with the
+    # filters and the pager (they also show the page and the user's rights) under `page_key`. One
+    # round trip to the cache for both. The rows are personal data: read on every view, never cached.
+    user = request.user
     query = urlencode(sorted((key, value) for key, value in request.GET.items() if key != "page"))
-    version = f"{member_filter.tree_version}|{member_filter.roster_version}"
-    cache_key = stats_cache_key(request.user, query, version=version)
+    cache_key = stats_cache_key(user, query, version=f"{member_filter.tree_version}|{member_filter.roster_version}")
+    rights = {
+        "can_change": access.has_anywhere(user, "members.change_member"),
+        "can_export_full": access.has_anywhere(user, "members.view_full_id_number"),
+    }
+    page_digest = hashlib.sha256(f"{request.GET.urlencode()}|{sorted(rights.items())}".encode()).hexdigest()
+    view_key, page_key = f"{cache_key}:view:{ROSTER_COUNT_CAP}", f"{cache_key}:page:{page_digest}"
+    cached = cache.get_many([view_key, page_key])
+
+    status = member_filter.cleaned("status")
+    if view_key in cached:
+        count, stats, stats_html = cached[view_key]
+    else:
+        count = selectors.roster_count(members, cap=ROSTER_COUNT_CAP)
+        # Statistics describe the members on the roll (在册) unless the user picked another status.
+        stats = roster_stats(
+            user,
+            members if status else members.filter(status=Member.Status.ACTIVE),
+            root=member_filter.cleaned("unit"),
+        ).with_text_labels()
+        status_label = Member.Status(status).label if status else Member.Status.ACTIVE.label
+        stats_html = render_to_string(
+            "members/member_list.html#roster-stats", {"stats": stats, "stats_status": status_label}, request
+        )
+        cache.set(view_key, (count, stats, str(stats_html)), STATS_CACHE_SECONDS)
+
     paginator = CappedPaginator(
-        members, PAGE_SIZE, cap=ROSTER_COUNT_CAP, cache_key=f"{cache_key}:count:{ROSTER_COUNT_CAP}"
+        selectors.roster_page_order(members, count), PAGE_SIZE, cap=ROSTER_COUNT_CAP, count=count
     )
-    paginator.object_list = selectors.roster_page_order(members, paginator.count)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = roster_rows(page.object_list)
-    # Statistics describe the members on the roll (在册) unless the user picked another status.
-    # Past the count cap they read as many rows as the full COUNT the paginator avoids.
-    status = member_filter.cleaned("status")
-    stats = roster_stats(
-        request.user,
-        members if status else members.filter(status=Member.Status.ACTIVE),
-        root=member_filter.cleaned("unit"),
-        cache_key=cache_key,
-    )
-    status_label = str(Member.Status(status).label if status else Member.Status.ACTIVE.label)
+
+    if page_key in cached:
+        head_html, pages_html = cached[page_key]
+    else:
+        parts = {"filter": member_filter, "form": member_filter.form, "page": page, **rights}
+        head_html = render_to_string("members/member_list.html#roster-head", parts, request)
+        pages_html = render_to_string("members/member_list.html#roster-pages", parts, request)
+        cache.set(page_key, (str(head_html), str(pages_html)), STATS_CACHE_SECONDS)
+
     context = {
-        # The template caches its head, filters and pager under this (with the user's rights): the
-        # statistics' key names scope, filters, day, language and versions; the page adds the rest.
-        "fragment_key": f"{cache_key}|{request.GET.urlencode()}",
-        "stats_cache_seconds": STATS_CACHE_SECONDS,
         "filter": member_filter,
-        "form": SimpleLazyObject(lambda: member_filter.form),
         "page": page,
-        "rows_html": roster_rows_html(page.object_list),
         "stats": stats,
-        "stats_html": stats_panel_html(request, stats, status_label, cache_key),
-        "can_change": access.has_anywhere(request.user, "members.change_member"),
-        "can_export_full": access.has_anywhere(request.user, "members.view_full_id_number"),
+        # Rendered by our templates (autoescape on) or, the rows, escaped value by value.
+        "head_html": mark_safe(head_html),
+        "rows_html": roster_rows_html(page.object_list),
+        "pages_html": mark_safe(pages_html),
+        "stats_html": mark_safe(stats_html),
     }
     return render(request, "members/member_list.html", context)
 
