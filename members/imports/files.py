@@ -366,6 +366,7 @@ def _collect_rows(source: Iterator[tuple[int, list[Any]]]) -> RosterTable | None
                 sources = [i for i, h in enumerate(headers) if h in table.headers]
                 take, width = operator.itemgetter(*sources), sources[-1] + 1
                 repeating = [i for i, h in enumerate(table.headers) if h in REPEATING_COLUMNS]
+                empty = [None] * len(table.headers)
             elif number >= HEADER_SEARCH_ROWS:
                 break
             continue
@@ -373,8 +374,8 @@ def _collect_rows(source: Iterator[tuple[int, list[Any]]]) -> RosterTable | None
             values = [*values, *([None] * (width - len(values)))]
         # Text with its spaces collapsed (an empty one is no value); numbers and dates as they are.
         row = [v if v.__class__ is not str else (" ".join(v.split()) or None) for v in take(values)]
-        if row.count(None) == len(row):
-            continue  # an empty row
+        if row == empty:  # (compares the first cells only, where row.count(None) compared all)
+            continue
         for i in repeating:
             value = row[i]
             if value.__class__ is str:

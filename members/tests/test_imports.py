@@ -375,6 +375,17 @@ def cells_sheet(*rows: str) -> str:
             ),
             True,
         ),
+        # Decimal references only, and beside a named one; characters outside the BMP.
+        (
+            raw_xlsx(
+                cells_sheet(
+                    '<row r="1"><c r="A1" t="inlineStr"><is><t>&#23548;&#128512;&#57344;</t></is></c>'
+                    '<c r="B1" t="inlineStr"><is><t>a&amp;b&#20837; &#32;c</t></is></c>'
+                    '<c r="C1" t="str"><v>&#20837;&quot;</v></c></row>'
+                )
+            ),
+            True,
+        ),
         (raw_xlsx(cells_sheet('<row r="1"><c r="A1" t="str"><is><t>x</t></is></c></row>')), False),
         # Shapes the fast reader leaves to expat: a rich-text cell (after rows it already gave),
         # whitespace between cells, attributes in another order, a comment, namespace prefixes.
@@ -409,6 +420,7 @@ def test_the_fast_sheet_reader_reads_what_expat_reads(data, plain):
         cells_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&#1;</t></is></c></row>'),  # not an XML character
         cells_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&#20160;&#65534;</t></is></c></row>'),  # nor this
         cells_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&#１２３;</t></is></c></row>'),  # digits not ASCII
+        cells_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&#20837;&#55296;</t></is></c></row>'),  # a surrogate
         cells_sheet('<row r="1"><c r="A1"><v>1</v></c>'),  # a row left open
         cells_sheet('<row r="1"><c r="A1"><v>1</v></c></row>') + "<x>",  # broken after the rows
         cells_sheet('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>'),  # a formula
