@@ -2,8 +2,10 @@
 
 - files.py: the limits, the column layout, `check_upload`, reading rows (`read_roster`);
 - widgets.py: one widget per column (a cell in, a value or a Chinese error out);
-- resource.py: `MemberResource` (django-import-export) and its instance loader;
-- plan.py: what a dry run found to write, kept for the commit while nothing changes;
+- resource.py: `MemberResource` (django-import-export: its fields, widgets and import_data(), with
+  a row loop of its own) and its instance loader;
+- plan.py: what a dry run found to write, kept for the commit while nothing changes, and the
+  commit's check again that writes the plan meanwhile when only the roster changed;
 - services.py: the selectors, the services below and the template download.
 
 The flow (docs/roster-import-export.md, "Import"):
@@ -15,7 +17,9 @@ The flow (docs/roster-import-export.md, "Import"):
    to the roster; the rows it would write are kept next to the upload (plan.py).
 3. Confirm: `roster_import_confirm` (the button) claims the import; `roster_import_commit`
    (Celery) writes inside ONE transaction, every row or none: the dry run's plan if neither the
-   file nor anything its checks read of the roster changed since, else the rows checked again.
+   file nor anything its checks read of the roster changed since, else the rows checked again
+   (on PostgreSQL, when only the roster changed, a second thread writes the plan's rows while
+   every row is checked again; they are kept only if the check finds exactly those rows).
 
 Speed (100,000 rows on the 2-core development machine, quiet: the dry run 9 s for a .csv, ~12 s
 for an .xlsx; the commit from the dry run's plan 3-4 s; docs/roster-import-export.md): no query
