@@ -139,9 +139,22 @@ def _minimal(paths: Iterable[str]) -> list[str]:
 
 
 def scope_paths(user: Any, perm: str) -> list[str]:
-    """The roots of the subtrees where the user holds `perm`."""
+    """The roots of the subtrees where the user holds `perm` (a shared list: do not change it).
+
+    Kept per permission beside the request's grants: the navigation bar alone asks a dozen times a
+    page, and each answer is the same until the grants are read again.
+    """
     permission = _permission(perm)
-    return _minimal(g.path for g in grants_for(user) if g.role in permission.roles)
+    grants = grants_for(user)
+    memo = getattr(user, "_union_scopes", None)
+    if memo is None or memo[0] is not grants:
+        memo = (grants, {})
+        if grants:  # not for an anonymous or inactive user (a fresh empty list each time)
+            user._union_scopes = memo
+    paths = memo[1].get(perm)
+    if paths is None:
+        paths = memo[1][perm] = _minimal(g.path for g in grants if g.role in permission.roles)
+    return paths
 
 
 def ancestor_paths(path: str) -> list[str]:
