@@ -21,13 +21,16 @@ The flow (docs/roster-import-export.md, "Import"):
    (on PostgreSQL, when only the roster changed, a second thread writes the plan's rows while
    every row is checked again; they are kept only if the check finds exactly those rows).
 
-Speed (100,000 rows on the 2-core development machine, quiet: the dry run 9 s for a .csv, ~12 s
-for an .xlsx; the commit from the dry run's plan 3-4 s; docs/roster-import-export.md): no query
-per row. The file's existing members are fetched by keyed hash in one query for the whole file,
-the target subtree's units and departments in one query each; new rows are written with COPY and
-changed ones with one UPDATE … FROM on PostgreSQL; the checks Member.full_clean() would make (its
-duplicate check is a query) are made in memory. The .xlsx is read by fastsheet.py
-(plain sheet XML) or with expat: openpyxl's read-only mode needed 14-19 s for 100,000 rows here.
+Speed (100,000 rows on the 2-core development machine, bench/run_all.py, with other test suites
+running: the dry run 6 s for a .csv, 9-10 s for an .xlsx; the commit from the dry run's plan 7-9 s,
+most of it PostgreSQL's; a commit after a roster change, every row checked again, 9.5-12 s;
+docs/performance.md): no query per row. The file's existing members are fetched by keyed hash in
+one query for the whole file, the target subtree's units and departments in one query each; new
+rows are written with COPY and changed ones with one UPDATE … FROM on PostgreSQL; the checks
+Member.full_clean() would make (its duplicate check is a query) are made in memory, by the
+resource's own row loop, the widgets of the repeating columns once per distinct cell. The .xlsx is
+read by fastsheet.py (plain sheet XML) or with expat: openpyxl's read-only mode needed 14-19 s for
+100,000 rows here.
 
 States (RosterImport.status), the one table the code, the buttons and the docs follow:
 
