@@ -225,6 +225,15 @@ class MemberFilter(django_filters.FilterSet):
         model = Member
         fields = ["q", "unit", "department", "status", "gender", "frontline", "join_year", "age"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The unit and department lists are the user's scope, built as querysets for the form's
+        # fields: only a value given needs them (to be found in the scope). The page's pickers are
+        # cached HTML (roster_pickers), so without a value the fields check nothing against them.
+        for name, model in (("unit", OrgUnit), ("department", Department)):
+            if not self.data.get(name):
+                self.filters[name].queryset = model.objects.none()
+
     def search(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
         # Name, member number, the tail of a phone number or of the 身份证号: what clerks type at
         # the counter. Full-width digits from a Chinese input method count as digits.
