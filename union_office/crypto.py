@@ -33,17 +33,18 @@ def _keys(secret: str) -> tuple[bytes, bytes]:
     return material[:32], material[32:]
 
 
-def _encryption_key() -> bytes:
-    return _keys(settings.FIELD_ENCRYPTION_KEY)[0]
-
-
-def _hash_key() -> bytes:
-    return _keys(settings.FIELD_ENCRYPTION_KEY)[1]
+@cache
+def _primitives(secret: str) -> tuple[AESGCM, "hmac.HMAC"]:
+    """The cipher and a keyed HMAC to copy, made once per key: building them on every call was
+    ~8 µs a number, 0.8 s of CPU in a 100,000-row import check. Both are safe to share between
+    threads (AESGCM keeps no state between calls; an HMAC is copied, never updated)."""
+    encryption_key, hash_key = _keys(secret)
+    return AESGCM(encryption_key), hmac.new(hash_key, digestmod=hashlib.sha256)
 
 
 def encrypt(plaintext: str) -> str:
     nonce = os.urandom(12)
-    sealed = AESGCM(_encryption_key()).encrypt(nonce, plaintext.encode(), None)
+    sealed = _primitives(settings.FIELD_ENCRYPTION_KEY)[0].encrypt(nonce, plaintext.encode(), None)
     return _PREFIX + base64.b64encode(nonce + sealed).decode()
 
 
@@ -51,9 +52,11 @@ def decrypt(token: str) -> str:
     if not token.startswith(_PREFIX):
         raise ValueError("unknown ciphertext version")
     raw = base64.b64decode(token[len(_PREFIX) :])
-    return AESGCM(_encryption_key()).decrypt(raw[:12], raw[12:], None).decode()
+    return _primitives(settings.FIELD_ENCRYPTION_KEY)[0].decrypt(raw[:12], raw[12:], None).decode()
 
 
 def keyed_hash(value: str) -> str:
     """Deterministic, irreversible without the key: for unique indexes and exact lookups."""
-    return hmac.new(_hash_key(), value.encode(), hashlib.sha256).hexdigest()
+    mac = _primitives(settings.FIELD_ENCRYPTION_KEY)[1].copy()
+    mac.update(value.encode())
+    return mac.hexdigest()
