@@ -140,11 +140,14 @@ def roster_rows_html(rows: list[RosterRow]) -> SafeString:
     )
 
 
-def roster_rows(page_queryset) -> list[RosterRow]:
+def roster_rows(page_queryset, *, order: list[int] | None = None) -> list[RosterRow]:
+    """The page's rows, in the queryset's order or, given `order`, in the order of those keys."""
     genders = {value: str(label) for value, label in Member.Gender.choices}
     statuses = {value: str(label) for value, label in Member.Status.choices}
     head, tail = reverse("members:member_detail", args=[_URL_PK]).split(str(_URL_PK))
-    return [
+    if order is not None:
+        page_queryset = page_queryset.order_by()
+    rows = [
         RosterRow(
             pk=pk,
             name=name,
@@ -161,6 +164,10 @@ def roster_rows(page_queryset) -> list[RosterRow]:
             *ROW_COLUMNS
         )
     ]
+    if order is not None:
+        position = {pk: i for i, pk in enumerate(order)}
+        rows.sort(key=lambda row: position[row.pk])
+    return rows
 
 
 @require_GET
@@ -170,17 +177,18 @@ def member_list(request: HttpRequest) -> HttpResponse:
         # A plain member has no roster; their own record is one click away on the dashboard.
         return redirect("dashboard")
     # The list shows the masked number only: leave the cipher text in the database.
-    members = selectors.member_list(request.user).defer("id_number_cipher", "id_number_hash")
+    scoped = selectors.member_list(request.user).defer("id_number_cipher", "id_number_hash")
     # Without a filter in the query (the plain list, page=…) the filter set stays unbound: no form is
     # built or validated unless the template's cached head has to be rendered.
     filtering = request.GET if MemberFilter.base_filters.keys() & request.GET.keys() else None
-    member_filter = MemberFilter(filtering, queryset=members, request=request)
-    members = member_filter.qs
+    member_filter = MemberFilter(filtering, queryset=scoped, request=request)
     # What is the same for everyone with the same scope, filters, day, language and versions of the
     # roster and its unit tree (members/stats.py) is made once and served from the cache until one
-    # of them moves: the count, the statistics and their panel under `view_key`; the head with the
-    # filters and the pager (they also show the page and the user's rights) under `page_key`. One
-    # round trip to the cache for both. The rows are personal data: read on every view, never cached.
+    # of them moves: the count, the statistics and their panel, and for a view of fewer than
+    # selectors.SORTED_IN_QUERY_BELOW members the order of its members' keys, under `view_key`; the
+    # head with the filters and the pager (they also show the page and the user's rights) under
+    # `page_key`. One round trip to the cache for both. The rows are personal data: read on every
+    # view (by key when the order is known), never cached.
     user = request.user
     query = urlencode(sorted((key, value) for key, value in request.GET.items() if key != "page"))
     cache_key = stats_cache_key(user, query, version=f"{member_filter.tree_version}|{member_filter.roster_version}")
@@ -192,12 +200,14 @@ def member_list(request: HttpRequest) -> HttpResponse:
     view_key, page_key = f"{cache_key}:view:{ROSTER_COUNT_CAP}", f"{cache_key}:page:{page_digest}"
     cached = cache.get_many([view_key, page_key])
 
-    status = member_filter.cleaned("status")
     if view_key in cached:
-        count, stats, stats_html = cached[view_key]
+        count, stats, stats_html, order = cached[view_key]
     else:
+        members = member_filter.qs
         count = selectors.roster_count(members, cap=ROSTER_COUNT_CAP)
+        order = selectors.roster_order_keys(members, count)
         # Statistics describe the members on the roll (在册) unless the user picked another status.
+        status = member_filter.cleaned("status")
         stats = roster_stats(
             user,
             members if status else members.filter(status=Member.Status.ACTIVE),
@@ -207,13 +217,19 @@ def member_list(request: HttpRequest) -> HttpResponse:
         stats_html = render_to_string(
             "members/member_list.html#roster-stats", {"stats": stats, "stats_status": status_label}, request
         )
-        cache.set(view_key, (count, stats, str(stats_html)), STATS_CACHE_SECONDS)
+        cache.set(view_key, (count, stats, str(stats_html), order), STATS_CACHE_SECONDS)
 
-    paginator = CappedPaginator(
-        selectors.roster_page_order(members, count), PAGE_SIZE, cap=ROSTER_COUNT_CAP, count=count
-    )
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = roster_rows(page.object_list)
+    if order is not None:
+        # The page's keys in the view's order: its rows are read by key (still within the scope).
+        paginator = CappedPaginator(order, PAGE_SIZE, cap=ROSTER_COUNT_CAP, count=count)
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = roster_rows(scoped.filter(pk__in=page.object_list), order=page.object_list)
+    else:
+        paginator = CappedPaginator(
+            selectors.roster_page_order(member_filter.qs, count), PAGE_SIZE, cap=ROSTER_COUNT_CAP, count=count
+        )
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = roster_rows(page.object_list)
 
     if page_key in cached:
         head_html, pages_html = cached[page_key]
