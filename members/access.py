@@ -157,6 +157,14 @@ def scope_paths(user: Any, perm: str) -> list[str]:
     return paths
 
 
+def scope_key(user: Any, perm: str) -> str:
+    """The user's scope for `perm` as text, for cache keys shared by users with the same scope:
+    "*" for an active superuser (everything), else the roots of their subtrees."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return "*"
+    return "|".join(scope_paths(user, perm))
+
+
 def ancestor_paths(path: str) -> list[str]:
     parts = path.split("/")[:-1]
     return ["".join(f"{p}/" for p in parts[:i]) for i in range(1, len(parts))]

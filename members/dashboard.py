@@ -29,7 +29,7 @@ def roster_overview_card(request: HttpRequest) -> dict[str, Any] | None:
     user = request.user
     if not access.has_anywhere(user, "members.view_member"):
         return None
-    scope = "*" if user.is_superuser else "|".join(access.scope_paths(user, "members.view_member"))
+    scope = access.scope_key(user, "members.view_member")
     versions = "|".join(selectors.roster_versions())
     key = "members:dashboard-roster:" + hashlib.sha256(f"{scope}\n{versions}".encode()).hexdigest()
     counted = cache.get(key)

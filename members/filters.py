@@ -113,10 +113,7 @@ def _build_pickers(user) -> RosterPickers:
 def roster_pickers(user, version: str) -> RosterPickers:
     """The user's pickers, cached per scope and `version` of the unit tree
     (selectors.roster_versions, one query)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        scope = "*"
-    else:
-        scope = "|".join(access.scope_paths(user, "members.view_member"))
+    scope = access.scope_key(user, "members.view_member")
     digest = hashlib.sha256(f"{scope}\n{version}".encode()).hexdigest()
     key = f"members:roster-pickers:{digest}"
     pickers = cache.get(key)

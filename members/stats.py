@@ -187,10 +187,7 @@ def stats_cache_key(user: Any, query: str, *, today: datetime.date | None = None
     (age bands move at midnight), same language, same `version` of the unit tree and of the roster
     (a new unit or member is counted at once). Users with the same scope share it: the counts hold
     no one's own data."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        scope = "*"
-    else:
-        scope = "|".join(access.scope_paths(user, "members.view_member"))
+    scope = access.scope_key(user, "members.view_member")
     # The language too: the statistics are kept with their labels (本级 rows are formatted text).
     key = f"{scope}\n{query}\n{today or timezone.localdate()}\n{translation.get_language()}\n{version}"
     return "members:roster-stats:" + hashlib.sha256(key.encode()).hexdigest()
