@@ -11,7 +11,7 @@ PORT ?= 8000
 # The benchmark's own database (created on the first `make bench`, filled with 100,000 synthetic members).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
 
-.PHONY: run test setup lint format check-deploy messages bench load faults clean
+.PHONY: run test setup lint format check-deploy messages bench load faults clean hooks
 
 run: setup  ## the app with demo data on SQLite at http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
@@ -40,6 +40,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+hooks:  ## refuse commit subjects over 72 characters in this clone (.githooks/commit-msg)
+	git config core.hooksPath .githooks
 
 lint: setup
 	$(VENV)/bin/ruff check .
