@@ -215,7 +215,8 @@ def _preview(
 
 def _text_key(text: str) -> str:
     """Names the text the review's choices were made on: proposals of another text are not applied."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    # A browser posts a textarea's newlines as CRLF: the same text either way.
+    return hashlib.sha256("\n".join(text.splitlines()).strip().encode()).hexdigest()[:16]
 
 
 def _accept_proposals(request: HttpRequest, parsed: Any, text: str) -> set[int]:
