@@ -62,7 +62,26 @@ def _is_gbk_mojibake(run: str) -> bool:
     return cjk >= 2 and cjk >= 2 * decoded.count("\ufffd")
 
 
+def _gbk_leads() -> re.Pattern[str]:
+    """The characters whose GBK code starts with a UTF-8 lead byte of Chinese (E4–E9): every run of
+    GBK mojibake holds one, and ordinary text seldom does (they are rare characters), so only runs
+    with one are decoded."""
+    chars = set()
+    for lead in range(0xE4, 0xEA):
+        for trail in range(0x40, 0xFF):
+            try:
+                chars.add(bytes((lead, trail)).decode("gbk"))
+            except UnicodeDecodeError:
+                continue
+    return re.compile(f"[{re.escape(''.join(sorted(chars)))}]")
+
+
+_GBK_LEADS_RE = _gbk_leads()
+
+
 def _gbk_mojibake_spans(text: str) -> list[tuple[int, int]]:
+    if not _GBK_LEADS_RE.search(text):
+        return []
     return [match.span() for match in _CJK_RUN_RE.finditer(text) if _is_gbk_mojibake(match[0])]
 
 

@@ -10,6 +10,7 @@ from .parsed import DEFAULT_TITLE, PastedPlan
 from .script import to_simplified
 
 _SEQUENCE_RE = re.compile(r"\d{1,3}")
+_LABEL_LINES = 12
 # What a page's title adds to a plan's: "工会工作计划范文", "…（精选3篇）", "…模板"
 _PAGE_TITLE_TAIL_RE = re.compile(r"\s*(?:[（(【]?精选\s*\d+\s*篇[）)】]?|\d+篇|范文大全|范文|模板)$")
 
@@ -59,7 +60,8 @@ def split_documents(text: str) -> list[PastedPlan]:
         if header is not None and not header.title and not header.prefix and page_title:
             # "【范文二】" names no title: the page's ("工会工作计划范文", less 范文) is the plan's
             kept_raw[0] = f"{kept_raw[0]} {page_title}"
-        lines = _read_lines(to_simplified("\n".join(kept_raw))[0])
+        # The label needs the title and the first line of content: a dozen lines hold them.
+        lines = _read_lines(to_simplified("\n".join(kept_raw[:_LABEL_LINES]))[0])
         header_line, title, content, _ = _take_title(lines)
         if not content:
             continue

@@ -29,9 +29,14 @@ _STRAY_QUOTE_RE = re.compile(rf"`|(?<=[{_CJK}])'|'(?=[{_CJK}])")
 _WHITESPACE_RE = re.compile(r"\s+")  # includes the ideographic space and the no-break space
 
 
+_NEEDS_TRANSLATION_RE = re.compile("[\uff10-\uff19\u2474-\u2487\u200b\ufeff]")
+
+
 def normalise_line(line: str) -> str:
     """Half-width digits, no stray quotes, one space between words, nothing else changed."""
-    line = _STRAY_QUOTE_RE.sub("", line.translate(_TRANSLATION))
+    if _NEEDS_TRANSLATION_RE.search(line):  # translate() looks every character up: most lines need none
+        line = line.translate(_TRANSLATION)
+    line = _STRAY_QUOTE_RE.sub("", line)
     return _WHITESPACE_RE.sub(" ", line).strip()
 
 

@@ -60,7 +60,7 @@ def parse_plan(text: str, *, year: int | None = None, simplify: bool | None = No
     plan.traditional, plan.conversions = script.traditional, script.conversions
     counts = {reason: sum(1 for flag in flagged if flag.reason == reason) for reason in _FLAG_WARNINGS}
     plan.warnings += [_FLAG_WARNINGS[reason] % count for reason, count in counts.items() if count]
-    if not (script.traditional if simplify is None else simplify):
+    if script.conversions and not (script.traditional if simplify is None else simplify):
         _restore(plan, script.restore)
     return plan
 
