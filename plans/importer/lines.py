@@ -312,7 +312,10 @@ def _classify_header(text: str) -> _Line | None:
     if match["marker"][0] in "<〈《（(【[" and not _TITLE_WORD_RE.search(match["prefix"]):
         return None  # "（二）加强组织建设" is a heading; "工会工作计划（二）" a plan's header
     marker = match["marker"].replace(" ", "")
-    return _Line("header", marker, title=(match["title"] or "").strip(), prefix=match["prefix"].strip())
+    prefix = match["prefix"].strip()
+    if marker.startswith("报告") and prefix:
+        prefix += "报告"  # "年度工作报告一" is the first 年度工作报告; "计划范文一" the first 计划
+    return _Line("header", marker, title=(match["title"] or "").strip(), prefix=prefix)
 
 
 def _classify_attribute(text: str) -> _Line | None:

@@ -36,9 +36,17 @@ def _columns(cells: list[str]) -> list[str] | None:
 
 
 def _row_lines(columns: list[str], cells: list[str]) -> list[str]:
-    values = dict(zip(columns, (cell.strip() for cell in cells), strict=False))
+    cells = [cell.strip() for cell in cells]
+    work = next(index for index, name in enumerate(columns) if _COLUMNS[name] == "")
+    if len(cells) > len(columns):
+        # More lines than columns: the work ran over several lines (the short cells after it, a
+        # 时限 and a 责任人, do not). The columns before and after it take their cells from each end.
+        after = len(columns) - work - 1
+        middle = cells[work : len(cells) - after]
+        cells = [*cells[:work], "".join(middle), *cells[len(cells) - after :]]
+    values = dict(zip(columns, cells, strict=False))
     number = next((values[name] for name in columns if _COLUMNS[name] == "number"), "")
-    content = next((values.get(name, "") for name in columns if _COLUMNS[name] == ""), "")
+    content = values.get(columns[work], "")
     if not content:
         return []
     lines = [f"{number}、{content}" if number else content]
@@ -70,25 +78,26 @@ def untable(lines: list[str]) -> list[str]:
             result.append(line)
             index += 1
             continue
-        content_title = next(name for name in columns if _COLUMNS[name] == "")
-        if not under_a_part:
-            result.append(f"{content_title}：")
         index += width
+        rows: list[str] = []
         if "\t" in stripped:
             while index < len(lines) and "\t" in lines[index]:
-                result.extend(_row_lines(columns, lines[index].split("\t")))
+                rows.extend(_row_lines(columns, lines[index].split("\t")))
                 index += 1
-            continue
-        # One cell per line: a row starts at its number; an empty cell is simply missing.
-        expected = 1
-        while index < len(lines) and lines[index].strip() == str(expected):
-            end = index + 1
-            while (
-                end < len(lines)
-                and lines[end].strip() != str(expected + 1)
-                and not _NUMBERED_RE.match(lines[end].strip())
-            ):
-                end += 1
-            result.extend(_row_lines(columns, [lines[index], *lines[index + 1 : end]]))
-            index, expected = end, expected + 1
+        else:
+            # One cell per line: a row starts at its number; an empty cell is simply missing.
+            expected = 1
+            while index < len(lines) and lines[index].strip() == str(expected):
+                end = index + 1
+                while (
+                    end < len(lines)
+                    and lines[end].strip() != str(expected + 1)
+                    and not _NUMBERED_RE.match(lines[end].strip())
+                ):
+                    end += 1
+                rows.extend(_row_lines(columns, [lines[index], *lines[index + 1 : end]]))
+                index, expected = end, expected + 1
+        if rows and not under_a_part:
+            result.append(next(f"{name}：" for name in columns if _COLUMNS[name] == ""))
+        result.extend(rows)
     return result

@@ -107,7 +107,8 @@ EXPECTED = {
     "16_multi_double_angle_s.txt": Expect("学校工会工作计划", (2, 2, 4, 0), "师德建设", plans=3, pick=1),
     "17_multi_paren_s.txt": Expect("社区工会工作计划", (2, 2, 4, 0), "深化普法宣传", plans=2, pick=1),
     "18_multi_square_s.txt": Expect("车间工会工作计划", (2, 2, 5, 0), "班组建设", plans=2, pick=1),
-    "19_multi_report_s.txt": Expect("工会年度工作计划", (3, 3, 4, 0), "劳动竞赛", plans=2, pick=1),
+    # "…计划报告一" is the first 计划报告
+    "19_multi_report_s.txt": Expect("工会年度工作计划报告", (3, 3, 4, 0), "劳动竞赛", plans=2, pick=1),
     "20_multi_pian_t.txt": Expect(
         "2025年医院工会工作计划", (1, 1, 3, 0), "关爱医护人员", plans=3, pick=1, traditional=True
     ),
@@ -277,3 +278,93 @@ def test_traditional_text_is_kept_when_not_converted(name):
     assert original.title in (CORPUS / name).read_text(encoding="utf-8")
     assert original.traditional and original.conversions == converted.conversions
     assert all(source != target for source, target in converted.conversions)
+
+
+# -- small cases of each rule
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        (
+            "工会工作计划范文一\n一、甲\n1、a\n工会工作计划范文二\n一、乙\n1、b",
+            ["范文一：工会工作计划", "范文二：工会工作计划"],
+        ),
+        ("计划模板1\n一、甲\n计划模板2\n一、乙", ["模板1：计划", "模板2：计划"]),
+        ("年度工作报告一\n一、甲\n年度工作报告二\n一、乙", ["报告一：年度工作报告", "报告二：年度工作报告"]),
+        ("工会计划【一】\n一、甲\n工会计划【二】\n一、乙", ["【一】：工会计划", "【二】：工会计划"]),
+        ("工会计划〈1〉\n一、甲\n工会计划〈2〉\n一、乙", ["〈1〉：工会计划", "〈2〉：工会计划"]),
+    ],
+)
+def test_header_shapes(text, labels):
+    assert [plan.label for plan in split_documents(text)] == labels
+
+
+def test_a_bracketed_ordinal_without_a_title_is_a_heading():
+    text = "2025年工会工作计划\n一、主要工作\n（一）加强组织建设\n1、建会\n（二）关心职工\n1、慰问"
+
+    assert len(split_documents(text)) == 1
+    assert [section.title for section in parse_plan(text).sections[0].children] == ["加强组织建设", "关心职工"]
+
+
+def test_page_lines_are_junk_but_parentheses_and_tables_of_words_are_kept():
+    plan = parse_plan(
+        "2025年工会工作计划\n首页 » 计划 » 工会\n来源：本站 点击：12\n分享到：微信\n【打印】【关闭】\n"
+        "一、主要工作\n1、召开教代会（3月）\n2、学习工会法(Union Law)\n上一篇：2024年计划"
+    )
+
+    # a month in brackets is proposed, not taken; English in brackets is no romanisation
+    assert [item.content for item in plan.sections[0].items] == ["召开教代会（3月）", "学习工会法(Union Law)"]
+    assert plan.sections[0].items[0].deadline_proposed == "3月"
+    assert plan.flagged == []
+
+
+def test_a_short_clause_after_a_title_is_not_a_broken_word():
+    plan = parse_plan(
+        "一、指导思想\n同时，坚持以职工为中心。\n二、主要工作\n1、坚持集中学习与个人自学相\n结合，每月一次。"
+    )
+
+    assert plan.guiding_ideas == "同时，坚持以职工为中心。"
+    assert [item.content for item in plan.sections[0].items] == ["坚持集中学习与个人自学相结合，每月一次。"]
+
+
+def test_a_span_of_years_is_no_deadline_proposal():
+    plan = parse_plan("一、主要工作\n1、落实2025—2027年三年规划。\n2、6月下旬组织疗休养。")
+
+    assert [item.deadline_proposed for item in plan.sections[0].items] == ["", "6月下旬"]
+
+
+def test_a_table_cell_over_two_lines_is_not_lost():
+    plan = parse_plan("序号\n工作内容\n时限\n1\n召开职代会\n审议工作报告\n3月\n2\n慰问\n12月")
+
+    # a row of three lines under two columns after 序号: the work ran over two lines, the 时限 is last
+    assert [(item.content, item.deadline_text) for item in plan.sections[0].items] == [
+        ("召开职代会审议工作报告", "3月"),
+        ("慰问", "12月"),
+    ]
+
+
+HOSTILE = [
+    "\t" * 200,
+    "序号\n工作内容\n时限",
+    "序号\t内容\t时间\n\t\t\n1\t\t\n",
+    "1\n2\n3\n" * 50,
+    "第一阶段（）\n第二步：\n一期",
+    "锟斤拷" * 1000,
+    "\ufffd" * 500,
+    "(" * 1000 + "工" + ")" * 1000,
+    "工(gōng" * 300,
+    "工会" * 20_000,
+    "各基层工会：\n三、截止日期：\n四、所需材料\n",
+    "篇一\n篇二\n【范文三】\n<四>\n",
+    "Ã©" * 3000,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_pastes_do_not_break_the_importer(text):
+    for pasted in split_documents(text):
+        for simplify in (True, False):
+            plan = parse_plan(pasted.text, year=2025, simplify=simplify)
+            assert all(item.content for section in plan.walk() for item in section.items)
+    parse_plan(text)

@@ -152,3 +152,18 @@ def test_a_phase_shows_its_dates_and_gives_them_to_its_items(login, chair, org):
     _paste(client, org, text, step="save")
     phase = Section.objects.get(title="第二阶段：组织实施")
     assert set(Item.objects.filter(section=phase).values_list("deadline_text", flat=True)) == {"4月11日—5月20日"}
+
+
+def test_a_paste_of_garbage_gets_a_chinese_message_not_an_error(login, chair, org):
+    client = login(chair)
+    garbage = (
+        "锟斤拷锟斤拷\n鍏ㄤ綋鏁欒亴宸ュ弬鍔犲煿璁\nåŠ³åŠ¨æ¨¡èŒƒ",
+        "序号\n工作内容\n时限\n1\n2\n3",
+        "篇一\n篇二\n",
+    )
+    for text in garbage:
+        response = _paste(client, org, text)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "没有从粘贴的文字中识别出计划的章节或活动安排" in body or "没有粘贴任何内容" in body, text
+    assert not Plan.objects.exists()
