@@ -46,6 +46,7 @@ def test_traditional_paste_is_converted_reviewed_and_saved(browser, live_server,
     proposal = page.locator("[data-testid=paste-proposal]").nth(1)
     assert proposal.locator("input[type=text]").input_value() == "5月中旬至6月上旬"
     proposal.locator("input[type=checkbox]").check()
+    page.wait_for_load_state("networkidle")
     page.screenshot(path=str(ARTIFACTS / "paste-traditional-review.png"), full_page=True)
     page.click("[data-testid=paste-save]")
 
@@ -59,3 +60,33 @@ def test_traditional_paste_is_converted_reviewed_and_saved(browser, live_server,
     assert items["3月上旬举行周年会员大会。"] == ""  # proposed, not accepted
     assert "聖誕" not in "".join(items) and "12月下旬举办圣诞联欢会。" in items
     assert errors == []
+
+
+def test_notice_with_garbled_lines_is_reviewed_with_its_flags(browser, live_server, demo):
+    from plans.models import Item, Plan
+
+    year = 2000 + max([26, *(p.year - 2000 + 1 for p in Plan.objects.filter(org_unit__name=SCHOOL))])
+    notice = (TEXT.parent / "05_notice_materials_s.txt").read_text(encoding="utf-8")
+    garbled = notice.replace("三、报送时间", "锟斤拷锟斤拷\n三、报送时间")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "chair")
+    page.goto(f"{live_server.url}/plans/paste/")
+    page.select_option("#id_org_unit", label=SCHOOL_LABEL)
+    page.fill("#id_year", str(year))
+    page.fill("#id_text", garbled)
+    page.click("[data-testid=paste-form] button[type=submit]")
+
+    page.wait_for_selector("[data-testid=paste-review]")
+    assert "锟斤拷" in page.inner_text("[data-testid=paste-flagged]")
+    assert "各基层工会：" in page.inner_text("[data-testid=paste-preamble]")
+    assert "☐ 家庭收入证明" in page.inner_text("[data-testid=paste-tree]")
+    assert page.locator("[data-testid=paste-conversion]").count() == 0
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(ARTIFACTS / "paste-notice-review.png"), full_page=True)
+    page.click("[data-testid=paste-save]")
+    page.wait_for_url(re.compile(r"/plans/\d+/edit/$"))
+    checklist = Item.objects.get(
+        section__plan__org_unit__name=SCHOOL, section__plan__year=year, section__title="所需材料"
+    )
+    assert checklist.deadline_text == "2025年3月15日前"
