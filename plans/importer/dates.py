@@ -13,7 +13,8 @@ _RANGE_SEP = r"(?:\s*(?:至|到|[—–\-－~～]{1,2})\s*)"
 _BEFORE = r"(?:前|以前|之前)?"
 _DATE_RE = re.compile(
     rf"(?:{_POINT}{_RANGE_SEP}{_POINT}|{_POINT}){_BEFORE}"
-    r"|每(?:季度|月|学期|半年|周|年)|上半年|下半年|全年",
+    r"|每(?:季度|月|学期|半年|周|年)|上半年|下半年|全年"
+    r"|第?[一二三四1-4]季度|[春秋]季学期",  # a season: a quarter, a school term
 )
 # A range of whole years only ("2025—2027年") is a plan's span, not a 时限.
 _YEARS_ONLY_RE = re.compile(r"(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～至到]{1,2})\s*(?:19|20)\d{2}\s*年")

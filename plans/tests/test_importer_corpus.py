@@ -328,6 +328,21 @@ def test_a_short_clause_after_a_title_is_not_a_broken_word():
     assert [item.content for item in plan.sections[0].items] == ["坚持集中学习与个人自学相结合，每月一次。"]
 
 
+def test_seasons_and_ranges_to_a_day_are_proposed():
+    plan = parse_plan(
+        "一、主要工作\n1、第二季度召开职代会。\n2、春季学期开展教工运动会。\n3、3月中旬至4月10日开展读书活动。\n"
+        "4、暑假组织疗休养。"
+    )
+
+    # 暑假 names no dates plans/deadlines.py understands: nothing proposed
+    assert [item.deadline_proposed for item in plan.sections[0].items] == [
+        "第二季度",
+        "春季学期",
+        "3月中旬至4月10日",
+        "",
+    ]
+
+
 def test_a_span_of_years_is_no_deadline_proposal():
     plan = parse_plan("一、主要工作\n1、落实2025—2027年三年规划。\n2、6月下旬组织疗休养。")
 
