@@ -28,13 +28,22 @@ tree of headings and paragraphs, which `parse_plan` turns into dataclasses:
 - paragraphs before the first heading and the 指导思想 part become `guiding_ideas`; a 落款 at the
   end ("学校工会委员会") is left out with a warning.
 
+Real-world pastes (issue 19, docs/plans.md): text is read in simplified characters (OpenCC), cleaned
+of converters' garbage, tables and broken words repaired; phases (第一阶段) are sections whose dates
+are their items' 时限; a 通知's opening is not 指导思想, its 所需材料 one checklist item with the
+deadline's date; a date in an item's text is proposed as its 时限.
+
 Pure Python, no database: the editor saves what the user accepts.
 
 | module | what it holds |
 |---|---|
 | `parsed.py` | the dataclasses returned (`PastedPlan`, `ParsedPlan`, `ParsedSection`, `ParsedItem`, `ScheduleEntry`) |
 | `lines.py` | `normalise_line` and the line kinds: numbering styles, months, 目标/时限 pairs, junk, headers |
-| `documents.py` | `split_documents` (one plan per "篇N" header) and finding a plan's title |
+| `script.py` | traditional characters: OpenCC's t2s for reading, and the user's characters put back |
+| `cleaning.py` | romanisation, mojibake (flagged), runs of titles, words broken over two lines |
+| `tables.py` | Word tables (one cell per line, or tab-separated rows) rewritten as numbered lines |
+| `dates.py` | `find_date`: a date or range inside a line, for phases, notice deadlines and 时限 proposals |
+| `documents.py` | `split_documents` (one plan per header: 篇N, 范文二, 模板二, 报告一, …<二>) and a plan's title |
 | `reader.py` | `_PlanReader`, the state machine building the tree of headings and paragraphs and the 活动安排 |
 | `parsing.py` | `parse_plan`: lines → tree → dataclasses, the 指导思想, the year, the 落款 |
 """

@@ -4,43 +4,78 @@ from __future__ import annotations
 
 import re
 
-from .lines import _TAIL_RES, _classify_header, _is_junk, _Line, _read_lines, normalise_line
+from .cleaning import has_mojibake
+from .lines import _TAIL_RES, _TITLE_WORD_RE, _classify_header, _is_junk, _Line, _read_lines, normalise_line
 from .parsed import DEFAULT_TITLE, PastedPlan
+from .script import to_simplified
 
-_TITLE_WORD_RE = re.compile(r"计划|规划|要点|安排|打算|方案|思路")
+_SEQUENCE_RE = re.compile(r"\d{1,3}")
+_LABEL_LINES = 12
+# What a page's title adds to a plan's: "工会工作计划范文", "…（精选3篇）", "…模板"
+_PAGE_TITLE_TAIL_RE = re.compile(r"\s*(?:[（(【]?精选\s*\d+\s*篇[）)】]?|\d+篇|范文大全|范文|模板)$")
 
 
 def split_documents(text: str) -> list[PastedPlan]:
-    """The plans in a pasted text: one per "篇N" header, or the whole text when it has none.
+    """The plans in a pasted text: one per header (篇N, 范文二, 模板二, 报告一, a title with <二>…),
+    or the whole text when it has none.
 
     Whatever comes before the first header (the page's title, 时间:, 分享, the blurb) is dropped,
-    and so are junk lines inside the plans and the site's text after the last one.
+    and so are junk lines inside the plans and the site's text after the last one. Headers are
+    found in simplified characters; each plan's text, label and title stay in the user's.
     """
-    chunks: list[list[str]] = []
-    for raw in text.splitlines():
-        if _classify_header(normalise_line(raw)) is not None:
-            chunks.append([raw])
+    converted, script = to_simplified(text)
+    raws, simple = text.splitlines(), converted.splitlines()
+    if len(raws) != len(simple):  # the converter changed the lines: read and keep its text
+        raws = simple
+    chunks: list[list[int]] = []
+    page_title = ""
+    for index, line in enumerate(simple):
+        clean = normalise_line(line)
+        if _classify_header(clean) is not None:
+            chunks.append([index])
         elif chunks:
-            chunks[-1].append(raw)
-    if not chunks:
-        chunks = [text.splitlines()]
+            chunks[-1].append(index)
+        elif not page_title and _TITLE_WORD_RE.search(clean) and not _is_junk(clean) and len(clean) <= 40:
+            page_title = raws[index].strip()[: len(_PAGE_TITLE_TAIL_RE.sub("", simple[index].strip()))]
+    headed = bool(chunks)
+    if not headed:
+        chunks = [list(range(len(simple)))]
     plans = []
     for chunk in chunks:
-        kept = []
-        for raw in chunk:
-            clean = normalise_line(raw)
+        kept: list[int] = []
+        for index in chunk:
+            clean = normalise_line(simple[index])
             if any(pattern.fullmatch(clean) for pattern in _TAIL_RES):
                 break
-            if clean and not _is_junk(clean):
-                kept.append(raw.strip())
-        lines = _read_lines("\n".join(kept))
-        header, title, content, _ = _take_title(lines)
+            # a bare number is a table's 序号 cell; mojibake is cut and flagged when the plan is read
+            if clean and (
+                not _is_junk(clean)
+                or (headed and index == chunk[0])  # its header: "【范文二】" looks like a page's button
+                or _SEQUENCE_RE.fullmatch(clean)
+                or has_mojibake(raws[index])
+            ):
+                kept.append(index)
+        kept_raw = [raws[index].strip() for index in kept]
+        header = _classify_header(normalise_line(simple[kept[0]])) if kept else None
+        if header is not None and not header.title and not header.prefix and page_title:
+            # "【范文二】" names no title: the page's ("工会工作计划范文", less 范文) is the plan's
+            kept_raw[0] = f"{kept_raw[0]} {page_title}"
+        # The label needs the title and the first line of content: a dozen lines hold them.
+        lines = _read_lines(to_simplified("\n".join(kept_raw[:_LABEL_LINES]))[0])
+        header_line, title, content, _ = _take_title(lines)
         if not content:
             continue
         first = content[0].text if content[0].kind != "heading" else f"{content[0].marker}{content[0].text}"
         preview = first if len(first) <= 40 else first[:40] + "…"
-        label = f"{header.text}：{title}" if header else title
-        plans.append(PastedPlan(label=label, title=title, text="\n".join(kept), preview=preview))
+        label = f"{header_line.text}：{title}" if header_line else title
+        plans.append(
+            PastedPlan(
+                label=script.restore(label),
+                title=script.restore(title),
+                text="\n".join(kept_raw),
+                preview=script.restore(preview),
+            )
+        )
     return plans
 
 

@@ -19,18 +19,28 @@ class PastedPlan:
 
 
 @dataclass
+class FlaggedLine:
+    """A line the importer changed or left out, shown in the review so nothing goes unseen."""
+
+    line: str  # as pasted (after the conversion to simplified characters, when there was one)
+    reason: str  # "mojibake", "romanisation" or "title_run"
+
+
+@dataclass
 class ParsedItem:
     content: str
     goal: str = ""
     measures: str = ""
     deadline_text: str = ""
     owner_text: str = ""
+    deadline_proposed: str = ""  # a date written in the content, offered as its 时限 in the review
 
 
 @dataclass
 class ParsedSection:
     title: str
     level: int  # 1 for the outermost sections, the depth in the tree below that
+    deadline_text: str = ""  # a phase's date range ("第一阶段（3月1日—3月15日）"), its items' 时限
     children: list[ParsedSection] = field(default_factory=list)
     items: list[ParsedItem] = field(default_factory=list)
 
@@ -57,6 +67,10 @@ class ParsedPlan:
     sections: list[ParsedSection] = field(default_factory=list)
     schedule: list[ScheduleEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    preamble: str = ""  # a 通知's opening (addressee, purpose): shown, not saved as 指导思想
+    flagged: list[FlaggedLine] = field(default_factory=list)
+    traditional: bool = False  # the paste was in traditional characters
+    conversions: list[tuple[str, str]] = field(default_factory=list)  # (traditional, simplified) characters
 
     def walk(self) -> Iterator[ParsedSection]:
         for section in self.sections:

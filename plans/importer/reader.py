@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .lines import _BARE_HEADINGS, _CJK, _GUIDING_TITLE, _SCHEDULE_TITLE_RE, _joined, _Line, _match_heading
+from .dates import find_date
+from .lines import (
+    _BARE_HEADINGS,
+    _CJK,
+    _GUIDING_TITLE,
+    _NOTICE_DEADLINE_RE,
+    _SCHEDULE_TITLE_RE,
+    _joined,
+    _Line,
+    _match_heading,
+)
 from .parsed import ScheduleEntry
 
 _SENTENCE_END_RE = re.compile(r"[。；;！!？?]")
@@ -30,7 +40,7 @@ class _Node:
     attrs: dict[str, str] = field(default_factory=dict)
     opens_body: bool = False  # a title, so the paragraphs after it are its own
     opens_list: bool = False  # ends with a colon: "四、创建要求：…主要方法和途径如下："
-    role: str = ""  # "guiding" (指导思想) or "schedule" (活动安排): headings that are not sections
+    role: str = ""  # "guiding" (指导思想), "schedule" (活动安排), "deadline" (报送时间): headings that are not sections
     trail: list[str] = field(default_factory=list)  # a top-level heading's line kinds, in order
     owner_targets: list[_Node] = field(default_factory=list)  # where its 责任人 lines went
 
@@ -52,6 +62,7 @@ class _PlanReader:
         self.in_schedule = False
         self.schedule: list[ScheduleEntry] = []
         self.warnings: list[str] = []
+        self.deadline_for: _Node | None = None  # the item a deadline heading's next line gives its 时限
 
     def read(self, lines: list[_Line]) -> None:
         for self.index, line in enumerate(lines):
@@ -67,6 +78,15 @@ class _PlanReader:
     # -- body
 
     def _body_line(self, line: _Line, *, month_follows: bool) -> None:
+        if line.kind in ("heading", "bare"):
+            self.deadline_for = None
+            if deadline := _NOTICE_DEADLINE_RE.fullmatch(line.text.rstrip("。")):
+                self._deadline_heading(line, deadline[2] or "")
+                return
+        elif self.deadline_for is not None and line.kind == "paragraph":
+            self._give_deadline(self.deadline_for, line.text)
+            self.deadline_for = None
+            return
         match line.kind:
             case "month":
                 self.in_schedule = True
@@ -117,6 +137,29 @@ class _PlanReader:
         self._absorb_continuation(node)
         self.last = node
         return node
+
+    def _deadline_heading(self, line: _Line, value: str) -> None:
+        """ "三、报送时间" (its date on the next line), "截止日期：9月30日前": the 时限 of the item above.
+
+        The heading is placed, so the numbering after it reads on, and left out of the plan.
+        """
+        target = self.last
+        self._heading(line).role = "deadline"
+        self.last = target
+        if target is None or target.kind == "paragraph" and target.parent is self.root:
+            return
+        if value:
+            self._give_deadline(target, value)
+        else:
+            self.deadline_for = target
+
+    def _give_deadline(self, target: _Node, text: str) -> None:
+        """A deadline's date becomes the item's 时限; a sentence around it ("…前报送工会办公室") its 措施."""
+        date = find_date(text)
+        value = text.strip().rstrip("。.；;")
+        target.attrs["deadline_text"] = date[0] if date else value
+        if date and value != date[0]:
+            target.attrs["measures"] = _joined(target.attrs.get("measures", ""), text.strip())
 
     def _absorb_continuation(self, node: _Node) -> None:
         """Join paragraphs between "2、…。" and "3、" to 2、: they go on with it, as 3、 shows.

@@ -1,5 +1,6 @@
 """Starting a plan: empty, copied from an earlier one, or pasted from Word (split, parse, review, save)."""
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,6 +166,9 @@ class PreviewItem:
     number: str
     item: Any
     deadline: Any
+    index: int = 0  # the item's place in the plan (walk order): names its 时限 proposal's fields
+    proposal: Any = None  # the 时限 proposed from its text, understood
+    accepted: bool = False
 
 
 @dataclass
@@ -172,11 +176,14 @@ class PreviewSection:
     number: str
     depth: int
     title: str
+    deadline_text: str = ""  # a phase's dates, its items' 时限
     items: list[PreviewItem] = field(default_factory=list)
     children: list["PreviewSection"] = field(default_factory=list)
 
 
-def _preview(sections: list[Any], year: int, depth: int = 1, offset: int = 0) -> list[PreviewSection]:
+def _preview(
+    sections: list[Any], year: int, order: dict[int, int], accepted: set[int], depth: int = 1, offset: int = 0
+) -> list[PreviewSection]:
     """The parsed tree numbered the way the saved plan will be (plans/selectors.py plan_tree)."""
     result = []
     for index, node in enumerate(sections, start=1):
@@ -185,6 +192,9 @@ def _preview(sections: list[Any], year: int, depth: int = 1, offset: int = 0) ->
                 heading_number(item_depth(depth), i),
                 item,
                 parse_deadline(item.deadline_text, year) if (item.deadline_text or "").strip() else None,
+                index=order[id(item)],
+                proposal=parse_deadline(item.deadline_proposed, year) if item.deadline_proposed else None,
+                accepted=order[id(item)] in accepted,
             )
             for i, item in enumerate(node.items, start=1)
         ]
@@ -193,11 +203,36 @@ def _preview(sections: list[Any], year: int, depth: int = 1, offset: int = 0) ->
                 number=heading_number(depth, offset + index),
                 depth=depth,
                 title=node.title,
+                deadline_text=node.deadline_text,
                 items=items,
-                children=_preview(list(node.children), year, depth + 1, child_offset(depth, len(items))),
+                children=_preview(
+                    list(node.children), year, order, accepted, depth + 1, child_offset(depth, len(items))
+                ),
             )
         )
     return result
+
+
+def _text_key(text: str) -> str:
+    """Names the text the review's choices were made on: proposals of another text are not applied."""
+    # A browser posts a textarea's newlines as CRLF: the same text either way.
+    return hashlib.sha256("\n".join(text.splitlines()).strip().encode()).hexdigest()[:16]
+
+
+def _accept_proposals(request: HttpRequest, parsed: Any, text: str) -> set[int]:
+    """The 时限 proposals the user ticked, with the text as they left it, put into the items."""
+    if request.POST.get("text_key") != _text_key(text):
+        return set()
+    accepted = set()
+    items = [item for section in parsed.walk() for item in section.items]
+    for index, item in enumerate(items):
+        if not item.deadline_proposed or not request.POST.get(f"proposal-{index}"):
+            continue
+        value = request.POST.get(f"proposal-text-{index}", "").strip()
+        if value:
+            item.deadline_proposed = item.deadline_text = value[: editing.DEADLINE_MAX]
+            accepted.add(index)
+    return accepted
 
 
 def _count(sections: list[PreviewSection]) -> tuple[int, int]:
@@ -246,7 +281,12 @@ def plan_paste(request: HttpRequest) -> HttpResponse:
 
 def _paste_review(request: HttpRequest, form: PasteForm, text: str, context: dict[str, Any]) -> HttpResponse:
     data = form.cleaned_data
-    parsed = parse_plan(text, year=data["year"])
+    # The review's own form says whether to convert; the first reading converts a traditional paste.
+    simplify = bool(request.POST.get("simplify")) if request.POST.get("simplify_shown") else None
+    parsed = parse_plan(text, year=data["year"], simplify=simplify)
+    accepted = _accept_proposals(request, parsed, text)
+    # The title as read, unless the user wrote their own (a title left as read follows the conversion).
+    title = data["title"] if data["title"] and data["title"] != request.POST.get("parsed_title") else parsed.title
     parts = len(parsed.schedule) + sum(1 + len(section.items) for section in parsed.walk())
     if parts > PASTE_MAX_PARTS:
         form.add_error(
@@ -267,14 +307,15 @@ def _paste_review(request: HttpRequest, form: PasteForm, text: str, context: dic
     if request.POST.get("step") == "save":
         try:
             plan = editing.plan_create_from_parsed(
-                actor=request.user, org_unit=data["org_unit"], year=data["year"], parsed=parsed, title=data["title"]
+                actor=request.user, org_unit=data["org_unit"], year=data["year"], parsed=parsed, title=title
             )
         except PlanEditError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("已保存为计划草稿《%(title)s》，可以继续修改。") % {"title": plan.title})
             return redirect("plans:editor", pk=plan.pk)
-    tree = _preview(list(parsed.sections), context["year"])
+    order = {id(item): index for index, item in enumerate(item for s in parsed.walk() for item in s.items)}
+    tree = _preview(list(parsed.sections), context["year"], order, accepted)
     n_sections, n_items = _count(tree)
     unparsed = sum(1 for node in _walk(tree) for item in node.items if item.deadline and not item.deadline.ok)
     context.update(
@@ -282,8 +323,11 @@ def _paste_review(request: HttpRequest, form: PasteForm, text: str, context: dic
         text=text,
         parsed=parsed,
         tree=tree,
-        title=data["title"] or parsed.title,
+        title=title,
         counts={"sections": n_sections, "items": n_items, "schedule": len(parsed.schedule), "unparsed": unparsed},
+        simplify=parsed.traditional if simplify is None else simplify,
+        text_key=_text_key(text),
+        proposals=sum(1 for node in _walk(tree) for item in node.items if item.proposal),
     )
     return render(request, "plans/editor/paste.html", context)
 
