@@ -65,11 +65,15 @@ def _members(user: Any, query: str) -> Group:
     if not access.has_anywhere(user, "members.view_member"):
         return group
     queryset = member_search(access.visible(user, "members.view_member", Member.objects.all()), query)
+    # By pk, not by name: a one-character query (a common surname) matches thousands of members,
+    # and sorting them all by name to show ten cost ~250 ms at 100,000 members; in pk order
+    # PostgreSQL stops at the eleventh match. The ten shown are then sorted by name.
     rows, group.more = _take(
         queryset.select_related("org_unit")
         .only("pk", "name", "member_no", "id_number_masked", "org_unit__name")
-        .order_by("name", "pk")
+        .order_by("pk")
     )
+    rows.sort(key=lambda m: (m.name, m.pk))
     group.hits = [
         Hit(
             m.name,
