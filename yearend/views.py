@@ -202,9 +202,14 @@ def statistics(request: HttpRequest) -> HttpResponse:
     rows = []
     for unit_stats in result.units:
         links = stats.figure_links(unit_stats, year)
-        cells = [{"key": f.key, "value": unit_stats.values[f.key], "url": links[f.key]} for f in stats.FIGURES]
+        cells = [
+            {"key": f.key, "value": unit_stats.values[f.key], "url": links[f.key], "money": f.kind == "money"}
+            for f in stats.FIGURES
+        ]
         rows.append((unit_stats, cells))
-    total_cells = [{"key": f.key, "value": result.total.values[f.key]} for f in stats.FIGURES]
+    total_cells = [
+        {"key": f.key, "value": result.total.values[f.key], "money": f.kind == "money"} for f in stats.FIGURES
+    ]
     this_year = timezone.localdate().year
     return render(
         request,
@@ -213,6 +218,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "result": result,
             "rows": rows,
             "total_cells": total_cells,
+            # 经费 by class (401 … 508), summed over the rows: what the statistics' 经费 columns split.
+            "account_rows": [(a.code, a.name, result.total.accounts.get(a.code, 0)) for a in result.accounts],
             "figures": stats.FIGURES,
             "units": units,
             "year": year,

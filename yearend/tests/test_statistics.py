@@ -78,6 +78,9 @@ def test_statistics_page_links_each_figure_and_exports_xlsx(login, chair, org, r
     assert page.status_code == 200
     body = page.content.decode()
     assert f"?unit={org.school.pk}&amp;status=active&amp;gender=F" in body
+    accounts = body[body.index('data-testid="statistics-accounts"') :]
+    assert "401 会费收入" in accounts, accounts[:1500]
+    assert "1,200.50" in accounts, accounts[:1500]
     xlsx = client.get(reverse("yearend:statistics_xlsx"), {"unit": org.school.pk, "year": YEAR})
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
