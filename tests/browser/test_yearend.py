@@ -43,6 +43,8 @@ def test_chair_drafts_edits_submits_downloads_and_the_county_reminds(browser, li
     page.screenshot(path=str(ARTIFACTS / "yearend-index.png"), full_page=True)
     page.click("[data-testid=draft-button]")
     page.wait_for_selector("[data-testid=summary-title]")
+    # htmx wires the section forms once its script has run (before the load event).
+    page.wait_for_load_state("load")
     summary = Summary.objects.get(org_unit__name=SCHOOL, year=year)
     assert page.locator("[data-testid=summary-section]").count() == summary.sections.count() >= 6
     page.screenshot(path=str(ARTIFACTS / "yearend-summary-draft.png"), full_page=True)
@@ -54,7 +56,7 @@ def test_chair_drafts_edits_submits_downloads_and_the_county_reminds(browser, li
     card.locator("textarea[name=text]").fill("今年我们坚持“月月有活动”，共举办活动【已举办】项，出勤率【出勤率】%。")
     with page.expect_response(lambda r: "/yearend/sections/" in r.url and r.request.method == "POST") as saved:
         card.locator("[data-testid=save-section]").click()
-    assert saved.value.status == 200
+    assert saved.value.status == 200, errors  # in place, through htmx
     held = section.figures["held_count"]
     page.locator(f"#section-{section.pk} [data-testid=section-text]", has_text=f"共举办活动{held}项").wait_for()
     page.locator(f"#section-{section.pk}").scroll_into_view_if_needed()
@@ -109,4 +111,9 @@ def test_chair_drafts_edits_submits_downloads_and_the_county_reminds(browser, li
     page.locator(".alert-success", has_text="发送提醒").wait_for()
     page.screenshot(path=str(ARTIFACTS / "yearend-county-reminded.png"), full_page=True)
     assert Notification.objects.filter(recipient__username="hospital_chair", subject__contains="请报送").count() == 1
+
+    # The county's statistics: one row per union, the 合计, the books by class.
+    page.goto(f"{live_server.url}/yearend/statistics/")
+    assert page.locator("[data-testid=statistics-row]").count() >= 3  # 本级, the school, the hospital
+    page.screenshot(path=str(ARTIFACTS / "yearend-statistics.png"), full_page=True)
     context.close()
