@@ -54,15 +54,32 @@ def is_committee(user: Any, session: CongressSession) -> bool:
     return access.can(user, REVIEW, session.org_unit)
 
 
-def motion_visibility_q(user: Any, session: CongressSession) -> Q:
+def _outside_committee_q(user: Any) -> Q:
+    """What anyone may read of a session they see: the registered motions, their own and co-signed
+    ones, and those assigned to their department."""
     public = Q(status__in=workflow.REGISTERED | {MotionStatus.MERGED})
-    if is_committee(user, session):
-        return ~Q(status=MotionStatus.DRAFT) | Q(proposer__member__user=user)
     own = Q(proposer__member__user=user) | Q(
         Exists(CoSigner.objects.filter(motion=OuterRef("pk"), delegate__member__user=user))
     )
     handled = Q(lead_department__in=handler_department_ids(user)) | Q(co_departments__in=handler_department_ids(user))
     return public | own | handled
+
+
+def motion_visibility_q(user: Any, session: CongressSession) -> Q:
+    if is_committee(user, session):
+        return ~Q(status=MotionStatus.DRAFT) | Q(proposer__member__user=user)
+    return _outside_committee_q(user)
+
+
+def motions_visible(user: Any) -> QuerySet[Motion]:
+    """The motions of every session the user sees, as motion_visibility_q decides per session
+    (the committee's sessions by unit, in one query): the search box reads this."""
+    committee = access.unit_q(user, REVIEW, "session__org_unit") & (
+        ~Q(status=MotionStatus.DRAFT) | Q(proposer__member__user=user)
+    )
+    return Motion.objects.filter(access.unit_q(user, VIEW, "session__org_unit")).filter(
+        committee | _outside_committee_q(user)
+    )
 
 
 def motion_list(user: Any, session: CongressSession) -> QuerySet[Motion]:

@@ -54,6 +54,24 @@ def _name_contains(value: str) -> Q:
     return Q(name_grams__contains=name_grams(value), name__contains=value)
 
 
+def member_search(queryset: QuerySet[Member], value: str) -> QuerySet[Member]:
+    """Name, member number, the tail of a phone number or of the 身份证号: what clerks type at the
+    counter (the roster's 搜索 box and the navbar's search). Full-width digits from a Chinese input
+    method count as digits. "Ends with" is asked as "the reversed column starts with the reversed
+    tail": on PostgreSQL every arm of the OR then has an index (migrations 0006 and 0008), else it
+    reads them all."""
+    tail = unicodedata.normalize("NFKC", value).upper()
+    q = _name_contains(value) | Q(member_no__iexact=value)
+    if tail.isdigit():
+        q |= Q(phone_reversed__startswith=tail[::-1])
+    if ID_NUMBER_TAIL.fullmatch(tail):
+        q |= Q(id_number_masked_reversed__startswith=tail[::-1])
+    aliases = {"phone_reversed": Reverse("phone"), "id_number_masked_reversed": Reverse("id_number_masked")}
+    if connection.vendor == "postgresql":
+        aliases["name_grams"] = NameGrams("name")
+    return queryset.alias(**aliases).filter(q)
+
+
 def _units(request) -> QuerySet[OrgUnit]:
     return selectors.roster_filter_units(request.user) if request else OrgUnit.objects.none()
 
@@ -232,21 +250,7 @@ class MemberFilter(django_filters.FilterSet):
                 self.filters[name].queryset = model.objects.none()
 
     def search(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
-        # Name, member number, the tail of a phone number or of the 身份证号: what clerks type at
-        # the counter. Full-width digits from a Chinese input method count as digits.
-        # "Ends with" is asked as "the reversed column starts with the reversed tail": on
-        # PostgreSQL every arm of the OR then has an index (migrations 0006 and 0008), else it
-        # reads them all.
-        tail = unicodedata.normalize("NFKC", value).upper()
-        q = _name_contains(value) | Q(member_no__iexact=value)
-        if tail.isdigit():
-            q |= Q(phone_reversed__startswith=tail[::-1])
-        if ID_NUMBER_TAIL.fullmatch(tail):
-            q |= Q(id_number_masked_reversed__startswith=tail[::-1])
-        aliases = {"phone_reversed": Reverse("phone"), "id_number_masked_reversed": Reverse("id_number_masked")}
-        if connection.vendor == "postgresql":
-            aliases["name_grams"] = NameGrams("name")
-        return queryset.alias(**aliases).filter(q)
+        return member_search(queryset, value)
 
     def in_subtree(self, queryset: QuerySet[Member], name: str, value: OrgUnit) -> QuerySet[Member]:
         return queryset.filter(org_unit__path__startswith=value.path)

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "activities",
     "congress",
     "plans",
+    "yearend",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -32,5 +32,6 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("congress/", include("congress.urls")),
     path("plans/", include("plans.urls")),
+    path("yearend/", include("yearend.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -217,6 +217,13 @@ KWARGS: dict[str, KwargsFn] = {
     "plans:schedule_delete": _plan_node("schedule_entry", "entry_pk"),
     "plans:node_edit": _plan_node("section", "node_pk", kind="section"),
     "plans:node_delete": _plan_node("section", "node_pk", kind="section"),
+    # yearend
+    "yearend:summary": _pk("summary"),
+    "yearend:redraft": _pk("summary"),
+    "yearend:transition": _pk_action("summary", "submit"),
+    "yearend:export_pdf": _pk("summary"),
+    "yearend:export_docx": _pk("summary"),
+    "yearend:section_edit": _pk("summary_section"),
 }
 
 
@@ -226,6 +233,10 @@ PARAMS: dict[str, KwargsFn] = {
     "members:change_new": lambda world, side, persona: {"kind": "retire"},
     "plans:item_add": lambda world, side, persona: {"section": side.section.pk},
     "plans:compare": lambda world, side, persona: {"a": side.plan.pk, "b": side.plan.pk},
+    "yearend:draft": lambda world, side, persona: {"unit": side.unit.pk, "year": side.summary.year},
+    "yearend:statistics": lambda world, side, persona: {"unit": side.unit.pk},
+    "yearend:statistics_xlsx": lambda world, side, persona: {"unit": side.unit.pk},
+    "yearend:search": lambda world, side, persona: {"q": "王"},
     # Validated before the application is looked up: without a text the other unit's would not 404.
     "welfare:objection_raise": lambda world, side, persona: {"text": "申请人家庭情况与公示不符。"},
     "welfare:student_objection_raise": lambda world, side, persona: {"text": "申请人家庭情况与公示不符。"},

@@ -293,6 +293,21 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "plans:schedule_delete": (PLAN_EDIT, P),
     "plans:node_edit": (PLAN_EDIT, GP),
     "plans:node_delete": (PLAN_EDIT, P),
+    # yearend: the summary is read like the plan, drafted by its editors; the statistics by those
+    # who draft for a 基层工会; the county view only at a 上级工会 (no persona of the world holds one)
+    "yearend:index": (EVERYONE, G),
+    "yearend:draft": (PLAN_EDIT, P),
+    "yearend:summary": (EVERYONE, G),
+    "yearend:redraft": (PLAN_EDIT, P),
+    "yearend:transition": (PLAN_EDIT, P),  # "submit"
+    "yearend:export_pdf": (EVERYONE, G),
+    "yearend:export_docx": (EVERYONE, G),
+    "yearend:section_edit": (PLAN_EDIT, P),
+    "yearend:statistics": (allow("chair", "committee"), G),
+    "yearend:statistics_xlsx": (allow("chair", "committee"), G),
+    "yearend:county": (allow(), G),
+    "yearend:remind": (allow(), P),
+    "yearend:search": (EVERYONE, G),
 }
 
 # Views whose GET and POST differ in who may: the GET is read by everyone, the POST is the class.
@@ -306,6 +321,7 @@ POST_CLASS = {
 
 # Pages that show personal data and promise `Cache-Control: no-store` (docs/architecture.md).
 NO_STORE = {
+    "yearend:search",  # members by name and 身份证号 tail
     "members:member_list",
     "members:member_detail",
     "members:member_edit",

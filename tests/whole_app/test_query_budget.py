@@ -1126,6 +1126,20 @@ NOT_LIST_PAGES: dict[str, str] = {
     "plans:schedule_delete": POST_ONLY,
     "plans:node_edit": f"{EDITOR_FRAGMENT}: one section's or item's form",
     "plans:node_delete": POST_ONLY,
+    # yearend
+    "yearend:index": "the user's summaries: one query with its unit joined, at most 100 (one per unit and year)",
+    "yearend:draft": POST_ONLY,
+    "yearend:summary": "one summary's sections (one query); their figures are stored with them, not read per row",
+    "yearend:redraft": POST_ONLY,
+    "yearend:transition": POST_ONLY,
+    "yearend:export_pdf": "a document, not a list: the sections in one query",
+    "yearend:export_docx": "a document, not a list: the sections in one query",
+    "yearend:section_edit": POST_ONLY,
+    "yearend:statistics": "a report: one GROUP BY per kind of record, pinned in yearend/tests/test_statistics.py",
+    "yearend:statistics_xlsx": "the statistics page as .xlsx (its count pinned in yearend/tests/test_statistics.py)",
+    "yearend:county": "one row per 基层工会 from three queries (units, plans, summaries) whatever their number",
+    "yearend:remind": POST_ONLY,
+    "yearend:search": "at most 10 hits per kind, one query per kind: pinned in yearend/tests/test_search.py",
 }
 
 

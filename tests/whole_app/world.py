@@ -69,6 +69,7 @@ from welfare.models import (
 )
 from welfare.services import aid as aid_services
 from welfare.services import hardship as hardship_services
+from yearend import services as yearend_services
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -293,6 +294,9 @@ def _side(name: str, unit: OrgUnit, branch: OrgUnit, builder, today: dt.date) ->
     s.section = Section.objects.filter(plan=s.plan).order_by("pk").last()
     s.item = Item.objects.filter(section__plan=s.plan).order_by("pk").first()
     s.schedule_entry = ScheduleEntry.objects.filter(plan=s.plan).first()
+    # Year-end: a drafted summary of the year.
+    s.summary = yearend_services.summary_draft(actor=builder, org_unit=unit, year=year)
+    s.summary_section = s.summary.sections.order_by("pk").first()
     return s
 
 

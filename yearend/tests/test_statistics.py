@@ -1,0 +1,121 @@
+"""工会统计年报: a county's figures are the sum of its units'; the page, the xlsx, the county view."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from finance import services as finance
+from members.models import OrgUnit, Role
+from members.tests.factories import MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
+from plans.models import PlanStatus
+from plans.tests.builders import build_plan
+from union_office.notifications import Notification
+from yearend import services, stats
+from yearend.oversight import remind_missing, union_rows
+
+pytestmark = pytest.mark.django_db
+YEAR = timezone.localdate().year
+
+
+@pytest.fixture
+def county_chair(org):
+    user = UserFactory(username="county_chair")
+    RoleGrantFactory(user=user, org_unit=org.county, role=Role.CHAIR)
+    return user
+
+
+@pytest.fixture
+def records(org, treasurer, settings):
+    """Members, a 小组, bookings in both unions and at the county itself."""
+    settings.FINANCE_BUDGET_CHECK = "warn"
+    MemberFactory(org_unit=org.branch_a, gender="F", employment_type="dispatched", joined_on=dt.date(YEAR, 3, 1))
+    MemberFactory(org_unit=org.ward, gender="F")
+    MemberFactory(org_unit=org.county, gender="M")
+    OrgUnitFactory(name="外科小组", kind=OrgUnit.Kind.GROUP, parent=org.ward)
+    hospital_treasurer = UserFactory()
+    RoleGrantFactory(user=hospital_treasurer, org_unit=org.hospital, role=Role.TREASURER)
+    day = min(dt.date(YEAR, 3, 1), timezone.localdate())
+    finance.book_entry(actor=treasurer, org_unit=org.school, date=day, account="401", amount="1200.50", summary="会费")
+    finance.book_entry(
+        actor=hospital_treasurer, org_unit=org.hospital, date=day, account="50101", amount="300", summary="活动"
+    )
+
+
+def test_county_statistics_equal_the_sum_of_its_units(org, records):
+    county = stats.year_stats(org.county, YEAR)
+    assert [u.unit.name for u in county.units] == ["县总工会", "第一中学工会", "人民医院工会"]
+    assert county.units[0].own  # the county's own members and books
+    for figure in stats.FIGURES:
+        assert county.total.values[figure.key] == sum(u.values[figure.key] for u in county.units), figure.key
+    # … and each unit's row equals that unit's statistics computed on its own.
+    for row in county.units[1:]:
+        alone = stats.year_stats(row.unit, YEAR)
+        assert alone.total.values == row.values, row.unit.name
+    school = county.units[1].values
+    assert school["women"] >= 1 and school["migrant"] == 1 and school["joined"] >= 1
+    assert school["groups"] == 1 and school["income"] == Decimal("1200.50")
+    assert county.units[2].values["expense"] == Decimal("300.00")
+    assert county.total.values["groups"] == 2
+
+
+def test_the_county_costs_the_same_queries_for_more_units(org, records, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        stats.year_stats(org.county, YEAR)
+    for n in range(5):
+        OrgUnitFactory(name=f"新单位{n}", kind=OrgUnit.Kind.BASE, parent=org.county)
+    with django_assert_max_num_queries(10):
+        assert len(stats.year_stats(org.county, YEAR).units) == 8
+
+
+def test_statistics_page_links_each_figure_and_exports_xlsx(login, chair, org, records):
+    client = login(chair)
+    page = client.get(reverse("yearend:statistics"), {"unit": org.school.pk, "year": YEAR})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"?unit={org.school.pk}&amp;status=active&amp;gender=F" in body
+    accounts = body[body.index('data-testid="statistics-accounts"') :]
+    assert "401 会费收入" in accounts, accounts[:1500]
+    assert "1,200.50" in accounts, accounts[:1500]
+    xlsx = client.get(reverse("yearend:statistics_xlsx"), {"unit": org.school.pk, "year": YEAR})
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "第一中学工会" in values and 1200.5 in values
+
+
+def test_statistics_of_another_union_are_404(login, chair, org, outsider):
+    assert login(chair).get(reverse("yearend:statistics"), {"unit": org.hospital.pk}).status_code == 404
+    assert login(outsider).get(reverse("yearend:statistics")).status_code == 404
+
+
+def test_the_county_sees_who_lacks_a_plan_or_summary_and_reminds_them(login, org, chair, county_chair):
+    build_plan(org.school, year=YEAR, status=PlanStatus.APPROVED)
+    services.summary_draft(actor=chair, org_unit=org.school, year=YEAR - 1)
+    rows = {row.unit.name: row for row in union_rows(org.county, YEAR)}
+    assert not rows["第一中学工会"].missing and rows["人民医院工会"].missing
+    hospital_chair = UserFactory()
+    RoleGrantFactory(user=hospital_chair, org_unit=org.hospital, role=Role.CHAIR)
+
+    client = login(county_chair)
+    page = client.get(reverse("yearend:county"))
+    assert page.status_code == 200 and "人民医院工会" in page.content.decode()
+    response = client.post(
+        reverse("yearend:remind"), {"unit": org.county.pk, "year": YEAR, "units": [org.hospital.pk, org.school.pk]}
+    )
+    assert response.status_code == 302
+    told = Notification.objects.filter(recipient=hospital_chair)
+    assert told.count() == 1 and "工作计划" in told.get().subject
+    assert not Notification.objects.filter(recipient=chair).exists()  # the school has both papers
+    # The same day again: no second message.
+    remind_missing(actor=county_chair, root=org.county, year=YEAR, unit_ids=[org.hospital.pk])
+    assert told.count() == 1
+
+
+def test_only_an_upper_union_s_chair_sees_the_county_view(login, chair, org):
+    assert login(chair).get(reverse("yearend:county")).status_code == 404
+    assert login(chair).post(reverse("yearend:remind"), {"unit": org.county.pk}).status_code == 404
