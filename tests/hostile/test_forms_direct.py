@@ -137,6 +137,20 @@ CASES: dict[str, Case] = {
     "members.views.imports.RosterUploadForm": Case(
         lambda c, d, f: _import("members.views.imports").RosterUploadForm(d, f, user=c.chair)
     ),
+    "members.views.organisation.UnitAddForm": Case(
+        lambda c, d, f: _import("members.views.organisation").UnitAddForm(d), {"name": "members.OrgUnit.name"}
+    ),
+    "members.views.organisation.RenameForm": Case(
+        lambda c, d, f: _import("members.views.organisation").RenameForm(d), {"name": "members.OrgUnit.name"}
+    ),
+    "members.views.organisation.UnitChoiceForm": Case(
+        lambda c, d, f: _import("members.views.organisation").UnitChoiceForm(d, units=c.units)
+    ),
+    # The reason goes into the audit entry's JSON only (no column to fit).
+    "members.views.organisation.GrantForm": Case(
+        lambda c, d, f: _import("members.views.organisation").GrantForm(d, unit=c.units.first())
+    ),
+    "members.views.organisation.RevokeForm": Case(lambda c, d, f: _import("members.views.organisation").RevokeForm(d)),
     # finance
     "finance.forms.EntryForm": Case(
         lambda c, d, f: _import("finance.forms").EntryForm(d, units=c.units),
