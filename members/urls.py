@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import exports, roster
 from .views import imports as import_views
+from .views import logins as login_views
 from .views import membership as membership_views
 from .views import organisation as org_views
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path(
         "organisation/<int:pk>/grants/<int:grant_pk>/revoke/", org_views.grant_revoke, name="organisation_grant_revoke"
     ),
+    path("logins/new/", login_views.login_create, name="login_create"),
     # Roster exports (members/views/exports.py)
     path("export/", exports.export_xlsx, name="export_xlsx"),
     path("exports/", exports.export_list, name="export_list"),

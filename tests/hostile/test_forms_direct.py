@@ -137,6 +137,11 @@ CASES: dict[str, Case] = {
     "members.views.imports.RosterUploadForm": Case(
         lambda c, d, f: _import("members.views.imports").RosterUploadForm(d, f, user=c.chair)
     ),
+    "members.views.logins.LoginCreateForm": Case(
+        lambda c, d, f: _import("members.views.logins").LoginCreateForm(
+            d, candidates=_import("members.models").Member.objects.filter(org_unit__in=c.units)
+        )
+    ),
     "members.views.organisation.UnitAddForm": Case(
         lambda c, d, f: _import("members.views.organisation").UnitAddForm(d), {"name": "members.OrgUnit.name"}
     ),

@@ -136,6 +136,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "members:member_reveal_id_number": (ROSTER_WRITE, P),  # members.view_full_id_number
     "members:unit_list": (EVERYONE, G),
     "members:unit_detail": (ROSTER_READ, G),
+    "members:login_create": (ROSTER_WRITE_NEW, GP),
     "members:organisation": (ORG_KEEP_ALL, G),
     "members:role_overview": (ORG_KEEP_ALL, G),
     "members:organisation_unit": (ORG_KEEP, G),
@@ -318,6 +319,7 @@ POST_CLASS = {
 
 # Pages that show personal data and promise `Cache-Control: no-store` (docs/architecture.md).
 NO_STORE = {
+    "members:login_create",  # the first-time codes
     "members:member_list",
     "members:member_detail",
     "members:member_edit",

@@ -923,6 +923,7 @@ PAGES: dict[str, Page] = {
     "members:member_detail": Page("chair", _member_history, _member_target),
     "members:unit_list": Page("chair", _units),
     "members:unit_detail": Page("chair", _unit_contents, _unit_target),
+    "members:login_create": Page("chair", _members),
     "members:organisation": Page("chair", _units),
     "members:role_overview": Page("chair", _grants),
     "members:organisation_unit": Page("chair", _unit_contents, _unit_target),
