@@ -232,8 +232,18 @@ CASES: dict[str, Case] = {
     "welfare.forms.CloseForm": Case(
         lambda c, d, f: _import("welfare.forms").CloseForm(d), {"reason": "welfare.HardshipFile.closed_reason"}
     ),
+    "welfare.views_campaign.CampaignSetupForm": Case(
+        lambda c, d, f: _import("welfare.views_campaign").CampaignSetupForm(d, units=c.units),
+        {"title": "welfare.Campaign.title", "year": "welfare.Campaign.year"},
+    ),
     "welfare.views_campaign.StudentForm": Case(
-        lambda c, d, f: _import("welfare.views_campaign").StudentForm(d, f, required_documents=[]),
+        lambda c, d, f: _import("welfare.views_campaign").StudentForm(
+            d,
+            f,
+            campaign=_import("welfare.models").Campaign(
+                required_documents=["书面申请", {"label": "扶贫手册", "applicant_types": ["migrant"]}]
+            ),
+        ),
         {
             "student_name": "welfare.StudentApplication.student_name",
             "school": "welfare.StudentApplication.school",

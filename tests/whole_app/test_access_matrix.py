@@ -208,6 +208,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:visits": (PRIVATE_WELFARE, GP),
     "welfare:report": (PRIVATE_WELFARE, G),
     "welfare:campaign_list": (EVERYONE, G),
+    "welfare:campaign_create": (allow("chair", denied="403"), GP),  # welfare.decide_aid, by role
     "welfare:campaign_detail": (EVERYONE, G),
     "welfare:student_apply": (EVERYONE, GP),
     "welfare:campaign_notice": (EVERYONE, G),

@@ -1115,6 +1115,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     "welfare:objection_raise": POST_ONLY,
     "welfare:objection_resolve": POST_ONLY,
     "welfare:student_apply": FORM,
+    "welfare:campaign_create": FORM,
     "welfare:student_act": POST_ONLY,
     "welfare:student_objection_raise": POST_ONLY,
     "welfare:student_objection_resolve": POST_ONLY,

@@ -168,7 +168,12 @@ class Command(BaseCommand):
             deadline=today + dt.timedelta(days=21),
             closes_on=today + dt.timedelta(days=45),
             eligibility="当年考入二本及以上院校的困难职工子女（在档困难职工或因病、因灾临时困难）。",
-            required_documents=["书面申请", "户口簿和身份证", "录取通知书"],
+            required_documents=[
+                "书面申请",
+                "户口簿和身份证",
+                "录取通知书",
+                {"label": "扶贫手册", "applicant_types": ["migrant"]},
+            ],
             created_by=boss,
         )
         CampaignTier.objects.create(campaign=campaign, name="一档", quota=5, amount="5000.00", years=4)
