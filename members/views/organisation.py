@@ -21,6 +21,14 @@ class UnitAddForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
     kind = forms.ChoiceField(label=gettext_lazy("层级"), choices=OrgUnit.Kind.choices)
 
+    def __init__(self, *args, parent: OrgUnit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if parent is not None:
+            # Only the kinds that may sit under this parent (a 小组 under a 分工会 …); the service checks again.
+            self.fields["kind"].choices = [
+                (kind.value, kind.label) for kind in OrgUnit.Kind if parent.kind in OrgUnit.ALLOWED_PARENTS[kind]
+            ]
+
 
 class RenameForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("新名称"), max_length=100)
@@ -88,7 +96,7 @@ def _unit_context(request: HttpRequest, unit: OrgUnit, **forms_: forms.Form) -> 
         "unit": unit,
         "children": unit.children.filter(merged_into__isnull=True),
         "grants": RoleGrant.objects.filter(org_unit=unit).select_related("user", "department").order_by("role"),
-        "add_form": UnitAddForm(),
+        "add_form": UnitAddForm(parent=unit),
         "rename_form": RenameForm(initial={"name": unit.name}),
         "move_form": UnitChoiceForm(units=managed.exclude(path__startswith=unit.path)),
         "merge_form": UnitChoiceForm(units=managed.filter(kind=unit.kind).exclude(path__startswith=unit.path)),
