@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from members import access, organisation
 from members.models import Member, OrgUnit, Role, RoleGrant
 
+# The navigation entry these pages belong to (members/apps.py), not the members app's 会员.
+NAV = "organisation"
 GRANTABLE = [(r.value, r.label) for r in Role if r not in (Role.MEMBER, Role.HANDLER)]
 
 
@@ -87,7 +89,7 @@ def organisation_tree(request: HttpRequest) -> HttpResponse:
     units = _tree_or_404(request)
     top = min(u.depth for u in units)
     rows = [(u, u.depth - top) for u in units]
-    return render(request, "members/organisation/tree.html", {"rows": rows})
+    return render(request, "members/organisation/tree.html", {"rows": rows, "nav_current": NAV})
 
 
 def _unit_context(request: HttpRequest, unit: OrgUnit, **forms_: forms.Form) -> dict:
@@ -102,6 +104,7 @@ def _unit_context(request: HttpRequest, unit: OrgUnit, **forms_: forms.Form) -> 
         "merge_form": UnitChoiceForm(units=managed.filter(kind=unit.kind).exclude(path__startswith=unit.path)),
         "grant_form": GrantForm(unit=unit),
         "today": timezone.localdate(),
+        "nav_current": NAV,
     }
     context.update(forms_)
     return context
@@ -219,4 +222,8 @@ def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
 def role_overview(request: HttpRequest) -> HttpResponse:
     _tree_or_404(request)
     grants = organisation.role_overview(request.user)
-    return render(request, "members/organisation/roles.html", {"grants": grants, "today": timezone.localdate()})
+    return render(
+        request,
+        "members/organisation/roles.html",
+        {"grants": grants, "today": timezone.localdate(), "nav_current": NAV},
+    )
