@@ -8,20 +8,27 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.13; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where the links in emails and the demo's login table point.
+SITE_URL ?= http://$(HOST):$(PORT)
 # The benchmark's own database (created on the first `make bench`, filled with 100,000 synthetic members).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
 
-.PHONY: run test setup lint format check-deploy messages bench load faults clean hooks
+.PHONY: run port-free test setup lint format check-deploy messages bench load faults clean hooks
 
-run: setup  ## the app with demo data on SQLite at http://127.0.0.1:8000
+# HOST and PORT say where `make run` serves (make run PORT=8001; HOST=0.0.0.0 for the whole network).
+# The port is checked first, before the migrations and the demo loaders.
+run: port-free setup  ## the app with demo data on SQLite at http://$(HOST):$(PORT)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_finance
 	$(PY) manage.py seed_demo_activities
 	$(PY) manage.py seed_demo_congress
 	$(PY) manage.py seed_demo_welfare
 	$(PY) manage.py seed_demo_plan
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
+
+port-free:
+	@$(or $(PYTHON),python3) scripts/check-port $(HOST) $(PORT)
 
 test: setup  ## the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	./scripts/install-system-packages --with-browser

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Member, OrgUnit, Role, RoleGrant
@@ -95,7 +96,7 @@ GRANTS_SQL = f"""
     SELECT grant_.role, unit.path, grant_.org_unit_id, grant_.department_id
       FROM {RoleGrant._meta.db_table} grant_
       JOIN {OrgUnit._meta.db_table} unit ON unit.id = grant_.org_unit_id
-     WHERE grant_.user_id = %s
+     WHERE grant_.user_id = %s AND (grant_.ends_on IS NULL OR grant_.ends_on >= %s)
     UNION ALL
     SELECT '{Role.MEMBER.value}', unit.path, member.org_unit_id, NULL
       FROM {Member._meta.db_table} member
@@ -116,7 +117,7 @@ def grants_for(user: Any) -> list[Grant]:
     if cached is not None:
         return cached
     with connection.cursor() as cursor:
-        cursor.execute(GRANTS_SQL, [user.pk, user.pk])
+        cursor.execute(GRANTS_SQL, [user.pk, timezone.localdate(), user.pk])
         grants = [Grant(Role(role), path, unit_id, department_id) for role, path, unit_id, department_id in cursor]
     user._union_grants = grants
     return grants

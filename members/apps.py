@@ -7,6 +7,7 @@ class MembersConfig(AppConfig):
     verbose_name = _("会员管理")
 
     def ready(self) -> None:
+        from union_office.notifications import register_kind
         from union_office.registry import DashboardCard, NavItem, register_audit_actions, register_card, register_nav
 
         from . import access, dashboard, membership
@@ -21,6 +22,16 @@ class MembersConfig(AppConfig):
                 is_visible=lambda user: access.has_anywhere(user, "members.view_member"),
             )
         )
+        register_nav(
+            NavItem(
+                key="organisation",
+                label=_("组织"),
+                url_name="members:organisation",
+                icon="diagram-3",
+                order=60,
+                is_visible=lambda user: access.has_anywhere(user, "members.manage_roles"),
+            )
+        )
         register_audit_actions(
             {
                 "member.update": _("修改会员信息"),
@@ -28,8 +39,15 @@ class MembersConfig(AppConfig):
                 "member.export_full_id_numbers": _("导出含完整身份证号的花名册"),
                 "member.import": _("导入花名册"),
                 "member.retention_cleanup": _("按保留期限删除花名册导出和导入文件"),
+                "orgunit.add": _("新增组织单位"),
+                "orgunit.rename": _("组织单位改名"),
+                "orgunit.move": _("调整组织单位的上级"),
+                "orgunit.merge": _("合并组织单位"),
+                "rolegrant.grant": _("授予角色"),
+                "rolegrant.revoke": _("撤销角色"),
             }
         )
+        register_kind("members.role_changed", label=_("角色授予与撤销"))
         register_card(DashboardCard("my_account", "members/dashboard/my_account.html", 0, dashboard.my_account_card))
         register_card(
             DashboardCard("roster_overview", "members/dashboard/roster.html", 10, dashboard.roster_overview_card)

@@ -43,6 +43,11 @@ class OrgUnit(TimeStampedModel):
     path = models.CharField(_("路径"), max_length=255, unique=True, editable=False, null=True)
     depth = models.PositiveSmallIntegerField(_("层深"), default=0, editable=False)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    # A merged unit stays (its events, applications and membership history point at it), emptied
+    # of members and sub-units and out of the organisation pages (members/organisation.py).
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("已并入"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("组织单位")
@@ -306,6 +311,8 @@ class RoleGrant(TimeStampedModel):
     department = models.ForeignKey(
         Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Last day the grant holds (a 届期 ends, a stand-in for a leave); none: until revoked.
+    ends_on = models.DateField(_("截止日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("角色授权")

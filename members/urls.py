@@ -2,7 +2,9 @@ from django.urls import path
 
 from .views import exports, roster
 from .views import imports as import_views
+from .views import logins as login_views
 from .views import membership as membership_views
+from .views import organisation as org_views
 
 app_name = "members"
 urlpatterns = [
@@ -12,6 +14,19 @@ urlpatterns = [
     path("<int:pk>/id-number/", roster.member_reveal_id_number, name="member_reveal_id_number"),
     path("units/", roster.unit_list, name="unit_list"),
     path("units/<int:pk>/", roster.unit_detail, name="unit_detail"),
+    # Organisation pages (members/views/organisation.py)
+    path("organisation/", org_views.organisation_tree, name="organisation"),
+    path("organisation/roles/", org_views.role_overview, name="role_overview"),
+    path("organisation/<int:pk>/", org_views.unit_manage, name="organisation_unit"),
+    path("organisation/<int:pk>/add/", org_views.unit_add, name="organisation_unit_add"),
+    path("organisation/<int:pk>/rename/", org_views.unit_rename, name="organisation_unit_rename"),
+    path("organisation/<int:pk>/move/", org_views.unit_move, name="organisation_unit_move"),
+    path("organisation/<int:pk>/merge/", org_views.unit_merge, name="organisation_unit_merge"),
+    path("organisation/<int:pk>/grants/", org_views.grant_add, name="organisation_grant_add"),
+    path(
+        "organisation/<int:pk>/grants/<int:grant_pk>/revoke/", org_views.grant_revoke, name="organisation_grant_revoke"
+    ),
+    path("logins/new/", login_views.login_create, name="login_create"),
     # Roster exports (members/views/exports.py)
     path("export/", exports.export_xlsx, name="export_xlsx"),
     path("exports/", exports.export_list, name="export_list"),

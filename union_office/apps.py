@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Django 6.1 labels the empty choice of every select "- Select an option -" and its own zh_Hans
+# catalogue has no translation for it yet; ours (LOCALE_PATHS come first) says "- 请选择 -".
+BLANK_CHOICE_LABEL = _("- Select an option -")
+
 
 class UnionOfficeConfig(AppConfig):
     name = "union_office"

@@ -65,7 +65,9 @@ if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}")
 PRODUCTION = DJANGO_ENV == "production"
 
-DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+# Off unless asked for, in development too: with DEBUG an unknown URL shows Django's page listing
+# every URL pattern instead of our 404 page (docs/settings.md: `DJANGO_DEBUG=true make run`).
+DEBUG = env_bool("DJANGO_DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be false when DJANGO_ENV=production")
 
@@ -417,8 +419,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"expected_client_errors": {"()": "union_office.logs.ExpectedClientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["expected_client_errors"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every fetched file and layout step at INFO.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own console handler (DEBUG only) printed every record a second time beside ours.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # WeasyPrint logs every fetched file and layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # "AXES: BEGIN version …" on every start and every management command.
+        "axes.apps": {"level": "WARNING"},
+    },
 }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visits"),
     path("report/", views.report, name="report"),
     path("jinqiu/", views_campaign.campaign_list, name="campaign_list"),
+    path("jinqiu/new/", views_campaign.campaign_create, name="campaign_create"),
     path("jinqiu/<int:pk>/", views_campaign.campaign_detail, name="campaign_detail"),
     path("jinqiu/<int:pk>/apply/", views_campaign.student_apply, name="student_apply"),
     path("jinqiu/<int:pk>/notice/", views_campaign.campaign_notice, name="campaign_notice"),

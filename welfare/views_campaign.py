@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members import access
-from members.models import Member
+from members.models import Member, OrgUnit
 from union_office.xlsx import Column, write_report, xlsx_response
 
 from . import privacy, uploads
@@ -25,7 +25,7 @@ from .campaign_workflow import available
 from .forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
 from .masking import mask_name
 from .models import Campaign, StudentApplication, StudentObjection, StudentPayment
-from .models.campaign import GRANTED_STATES
+from .models.campaign import GRANTED_STATES, ApplicantType
 from .services import campaign as services
 from .views import _render
 
@@ -50,15 +50,94 @@ class StudentForm(StyledForm):
         choices=[(v, v) for v in ("一本", "二本", "高职（专科）")],
     )
     reason = forms.CharField(label=gettext_lazy("家庭困难情况"), widget=forms.Textarea(attrs={"rows": 4}))
+    # Not required: most applicants are 职工, and a form sent without it means one.
+    applicant_type = forms.ChoiceField(
+        label=gettext_lazy("申请人类别"), choices=ApplicantType.choices, required=False, initial=ApplicantType.EMPLOYEE
+    )
 
-    def __init__(self, *args: Any, required_documents: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.document_fields = []
-        for index, label in enumerate(required_documents):
+        self.conditional: dict[str, list[str]] = {}
+        labels = dict(ApplicantType.choices)
+        for index, (label, types) in enumerate(campaign.documents):
             name = f"doc_{index}"
-            self.fields[name] = DocumentsField(label=label, required=True)
+            shown = f"{label}（{_('仅')}{'、'.join(str(labels.get(t, t)) for t in types)}）" if types else label
+            # A document asked of some applicant types only is checked in clean(), against the type.
+            self.fields[name] = DocumentsField(label=shown, required=not types)
             self.fields[name].widget.attrs["class"] = "form-control"
             self.document_fields.append((name, label))
+            if types:
+                self.conditional[name] = types
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data["applicant_type"] = data.get("applicant_type") or ApplicantType.EMPLOYEE
+        for name, types in self.conditional.items():
+            if kind in types and not data.get(name):
+                self.add_error(name, _("该类别的申请人须提供此材料。"))
+        return data
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class CampaignSetupForm(StyledForm):
+    """A 金秋助学 campaign in one form: documents and tiers one per line, as a notice lists them."""
+
+    org_unit = forms.ModelChoiceField(label=gettext_lazy("主办工会"), queryset=OrgUnit.objects.none())
+    title = forms.CharField(label=gettext_lazy("活动名称"), max_length=100)
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
+    opens_on = forms.DateField(label=gettext_lazy("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=gettext_lazy("申请截止"), widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label=gettext_lazy("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    eligibility = forms.CharField(
+        label=gettext_lazy("申请条件"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    documents = forms.CharField(
+        label=gettext_lazy("必备材料（每行一项；只对部分申请人要求的，写“材料：农民工、劳务派遣”）"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+    )
+    tiers = forms.CharField(
+        label=gettext_lazy("资助档次（每行：名称，名额，每年金额，资助年数）"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units
+        self.fields["org_unit"].empty_label = _("- 请选择 -")
+
+    def clean_documents(self) -> list[tuple[str, list[str]]]:
+        by_label = {str(label): value for value, label in ApplicantType.choices}
+        result = []
+        for line in _lines(self.cleaned_data["documents"]):
+            label, _sep, who = line.replace("：", ":").partition(":")
+            types = [t.strip() for t in who.replace("，", "、").replace(",", "、").split("、") if t.strip()]
+            unknown = [t for t in types if t not in by_label]
+            if unknown or not label.strip():
+                raise ValidationError(
+                    _("“%(line)s”：申请人类别只能是%(kinds)s。")
+                    % {"line": line, "kinds": "、".join(str(x) for x in ApplicantType.labels)}
+                )
+            result.append((label.strip()[:60], [by_label[t] for t in types]))
+        return result
+
+    def clean_tiers(self) -> list[tuple[str, int, Decimal, int]]:
+        result = []
+        for line in _lines(self.cleaned_data["tiers"]):
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            try:
+                name, quota, amount, years = parts
+                result.append((name[:40], int(quota), Decimal(amount).quantize(Decimal("0.01")), int(years)))
+            except (ValueError, ArithmeticError):
+                raise ValidationError(
+                    _("“%(line)s”应写成：名称，名额，每年金额，资助年数（例如：一档，5，5000，4）。") % {"line": line}
+                ) from None
+        return result
 
 
 class HomeVisitForm(StyledForm):
@@ -67,12 +146,46 @@ class HomeVisitForm(StyledForm):
     findings = forms.CharField(label=gettext_lazy("核实情况"), required=False, max_length=2000)
 
 
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    """The county's chair (or a 基层工会's) sets up a 金秋助学 campaign."""
+    if not access.has_anywhere(request.user, "welfare.decide_aid"):
+        raise PermissionDenied(_("只有工会主席可以设置金秋助学活动。"))
+    units = access.units(request.user, "welfare.decide_aid").filter(kind__in=["upper", "base"])
+    today = timezone.localdate()
+    initial = {
+        "year": today.year,
+        "title": _("%(y)d年金秋助学") % {"y": today.year},
+        "documents": "书面申请\n户口簿和身份证\n录取通知书\n扶贫手册：农民工",
+        "tiers": "一档，5，5000，4\n二档，15，2000，1",
+    }
+    form = CampaignSetupForm(request.POST or None, initial=initial, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.campaign_create(actor=request.user, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已设置“%(c)s”。") % {"c": campaign.title})
+            return redirect("welfare:campaign_detail", campaign.pk)
+    status = 400 if request.method == "POST" else 200
+    response = _render(request, "welfare/campaign_form.html", {"form": form, "tab": "campaign"})
+    response.status_code = status
+    return response
+
+
 @require_GET
 @never_cache
 def campaign_list(request: HttpRequest) -> HttpResponse:
     if not access.has_anywhere(request.user, privacy.APPLY):
         raise Http404
-    return _render(request, "welfare/campaign_list.html", {"campaigns": campaigns_for(request.user), "tab": "campaign"})
+    context = {
+        "campaigns": campaigns_for(request.user),
+        "tab": "campaign",
+        "can_set_up": access.has_anywhere(request.user, "welfare.decide_aid"),
+    }
+    return _render(request, "welfare/campaign_list.html", context)
 
 
 @require_GET
@@ -187,7 +300,7 @@ def student_apply(request: HttpRequest, pk: int) -> HttpResponse:
     own = Member.objects.filter(user=request.user, status=Member.Status.ACTIVE).select_related("org_unit").first()
     if own is None:
         raise Http404
-    form = StudentForm(request.POST or None, request.FILES or None, required_documents=campaign.required_documents)
+    form = StudentForm(request.POST or None, request.FILES or None, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         documents = [(label, f) for name, label in form.document_fields for f in data[name]]
@@ -202,6 +315,7 @@ def student_apply(request: HttpRequest, pk: int) -> HttpResponse:
                 admission=data["admission"],
                 reason=data["reason"],
                 documents=documents,
+                applicant_type=data["applicant_type"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from finance import selectors
 from finance.models import Budget, BudgetStatus, DuesBatch, LedgerEntry, MonthClose
@@ -18,11 +19,11 @@ def test_demo_books_are_created_once_after_seed_demo():
     assert "已生成" in out.getvalue()
     call_command("seed_demo_finance", stdout=StringIO())
     school = OrgUnit.objects.get(name="清河县第一中学工会")
-    budget = Budget.objects.get(org_unit=school, year=2026)
+    budget = Budget.objects.get(org_unit=school, year=timezone.localdate().year)
     assert budget.status == BudgetStatus.APPROVED
     assert DuesBatch.objects.filter(org_unit=school).count() == 4
     assert list(MonthClose.objects.filter(org_unit=school).values_list("month", flat=True).order_by("month")) == [1, 2]
-    entries = LedgerEntry.objects.filter(org_unit=school, year=2026)
+    entries = LedgerEntry.objects.filter(org_unit=school, year=timezone.localdate().year)
     assert entries.filter(is_reversal=True).count() == 1
     count = entries.count()
     assert sorted(entries.values_list("voucher_number", flat=True)) == list(range(1, count + 1))
@@ -36,3 +37,23 @@ def test_demo_books_are_created_once_after_seed_demo():
 def test_demo_books_need_the_demo_union():
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("seed_demo_finance", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_demo_books_early_in_the_year_hold_only_what_has_happened(monkeypatch):
+    """Loaded on 10 February, the demo books January and early February of the current year and
+    closes January: no voucher is dated after the day the demo is loaded."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from finance.management.commands import seed_demo_finance
+
+    monkeypatch.setattr(seed_demo_finance, "timezone", SimpleNamespace(localdate=lambda: dt.date(2026, 2, 10)))
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo_finance", stdout=StringIO())
+    school = OrgUnit.objects.get(name="清河县第一中学工会")
+    entries = LedgerEntry.objects.filter(org_unit=school)
+    assert entries.exists()
+    assert max(entries.values_list("date", flat=True)) <= dt.date(2026, 2, 10)
+    assert not entries.filter(is_reversal=True).exists()
+    assert list(MonthClose.objects.filter(org_unit=school).values_list("month", flat=True)) == [1]

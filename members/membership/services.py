@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members import access
+from members.logins import login_follow_status
 from members.models import OPEN_CHANGE_STATES, Member, MembershipChange, OrgUnit
 from union_office.audit import audit_record, changed_fields, snapshot
 
@@ -211,7 +212,8 @@ def _apply(member: Member, change: MembershipChange) -> dict[str, list[Any]]:
     if change.kind == Kind.JOIN or (change.kind == Kind.TRANSFER_IN and member.joined_on is None):
         member.joined_on = change.effective_on
     member.save(update_fields=[*APPROVAL_FIELDS, "updated_at"])
-    return changed_fields(before, snapshot(member, APPROVAL_FIELDS))
+    # A leaver's login is disabled, a returning member's restored (members/logins.py).
+    return changed_fields(before, snapshot(member, APPROVAL_FIELDS)) | login_follow_status(member)
 
 
 def membership_approve(*, actor: Any, change_id: int, note: str = "") -> MembershipChange:

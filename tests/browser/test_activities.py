@@ -37,7 +37,7 @@ def test_member_signs_up_from_the_calendar_and_is_reminded(browser, live_server,
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     log_in(page, live_server, "member")
 
-    # The calendar of the sports day's month: the event, the weekly 全员健身, the 三八 event.
+    # The calendar of the sports day's month: the event, the weekly 全员健身, the women-only event.
     page.goto(f"{live_server.url}/activities/calendar/?year={starts.year}&month={starts.month}")
     item = page.locator(f"[data-testid=cal-event-{sports.pk}]")
     assert item.count() == 1
@@ -67,8 +67,8 @@ def test_member_signs_up_from_the_calendar_and_is_reminded(browser, live_server,
     assert page.get_by_text("活动提醒：教职工趣味运动会").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "activities-inbox.png"), full_page=True)
 
-    # A man cannot join the 三八 event: the page says so instead of offering the button.
-    womens_day = Event.objects.get(title="三八妇女节插花茶艺活动")
+    # A man cannot join the women-only event: the page says so instead of offering the button.
+    womens_day = Event.objects.get(eligibility="women")
     page.goto(f"{live_server.url}/activities/{womens_day.pk}/")
     assert page.locator("[data-testid=signup-button]").count() == 1  # 吴雪 may
     context.close()
@@ -114,7 +114,7 @@ def test_organiser_screens_and_the_womens_day_refusal(browser, live_server, demo
     assert page.locator("[data-testid=event-table] tbody tr").count() == 3
     page.screenshot(path=str(ARTIFACTS / "activities-list.png"), full_page=True)
 
-    womens_day = Event.objects.get(kind="womens_day")
+    womens_day = Event.objects.get(eligibility="women")
     page.goto(f"{live_server.url}/activities/{womens_day.pk}/")
     assert page.locator("[data-testid=refusal]").inner_text().strip() == "本活动仅限女职工参加，您不在报名范围内。"
     assert page.locator("[data-testid=signup-button]").count() == 0

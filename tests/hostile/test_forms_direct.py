@@ -137,6 +137,25 @@ CASES: dict[str, Case] = {
     "members.views.imports.RosterUploadForm": Case(
         lambda c, d, f: _import("members.views.imports").RosterUploadForm(d, f, user=c.chair)
     ),
+    "members.views.logins.LoginCreateForm": Case(
+        lambda c, d, f: _import("members.views.logins").LoginCreateForm(
+            d, candidates=_import("members.models").Member.objects.filter(org_unit__in=c.units)
+        )
+    ),
+    "members.views.organisation.UnitAddForm": Case(
+        lambda c, d, f: _import("members.views.organisation").UnitAddForm(d), {"name": "members.OrgUnit.name"}
+    ),
+    "members.views.organisation.RenameForm": Case(
+        lambda c, d, f: _import("members.views.organisation").RenameForm(d), {"name": "members.OrgUnit.name"}
+    ),
+    "members.views.organisation.UnitChoiceForm": Case(
+        lambda c, d, f: _import("members.views.organisation").UnitChoiceForm(d, units=c.units)
+    ),
+    # The reason goes into the audit entry's JSON only (no column to fit).
+    "members.views.organisation.GrantForm": Case(
+        lambda c, d, f: _import("members.views.organisation").GrantForm(d, unit=c.units.first())
+    ),
+    "members.views.organisation.RevokeForm": Case(lambda c, d, f: _import("members.views.organisation").RevokeForm(d)),
     # finance
     "finance.forms.EntryForm": Case(
         lambda c, d, f: _import("finance.forms").EntryForm(d, units=c.units),
@@ -213,8 +232,18 @@ CASES: dict[str, Case] = {
     "welfare.forms.CloseForm": Case(
         lambda c, d, f: _import("welfare.forms").CloseForm(d), {"reason": "welfare.HardshipFile.closed_reason"}
     ),
+    "welfare.views_campaign.CampaignSetupForm": Case(
+        lambda c, d, f: _import("welfare.views_campaign").CampaignSetupForm(d, units=c.units),
+        {"title": "welfare.Campaign.title", "year": "welfare.Campaign.year"},
+    ),
     "welfare.views_campaign.StudentForm": Case(
-        lambda c, d, f: _import("welfare.views_campaign").StudentForm(d, f, required_documents=[]),
+        lambda c, d, f: _import("welfare.views_campaign").StudentForm(
+            d,
+            f,
+            campaign=_import("welfare.models").Campaign(
+                required_documents=["书面申请", {"label": "扶贫手册", "applicant_types": ["migrant"]}]
+            ),
+        ),
         {
             "student_name": "welfare.StudentApplication.student_name",
             "school": "welfare.StudentApplication.school",

@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from members.idcard import check_digit
+from members.models import RoleGrant
 
 # Left out of the sweep, each with its reason. Matched against the URL name, or the namespace.
 SKIPPED_NAMESPACES = {
@@ -102,6 +103,16 @@ KWARGS: dict[str, KwargsFn] = {
     "members:member_reveal_id_number": _pk("person"),
     "members:unit_detail": _pk("unit"),
     "members:unit_roster_pdf": _pk("unit"),
+    "members:organisation_unit": _pk("unit"),
+    "members:organisation_unit_add": _pk("unit"),
+    "members:organisation_unit_rename": _pk("unit"),
+    "members:organisation_unit_move": _pk("unit"),
+    "members:organisation_unit_merge": _pk("unit"),
+    "members:organisation_grant_add": _pk("unit"),
+    "members:organisation_grant_revoke": lambda world, side, persona: {
+        "pk": side.unit.pk,
+        "grant_pk": RoleGrant.objects.filter(org_unit=side.unit).order_by("pk").values_list("pk", flat=True)[0],
+    },
     "members:export_detail": _pk("export"),
     "members:export_progress": _pk("export"),
     "members:export_download": _pk("export"),

@@ -68,6 +68,9 @@ ROSTER_READ = allow("chair", "committee", "treasurer", "auditor", "women")  # me
 ROSTER_WRITE = allow("chair", "committee", treasurer="403", auditor="403", women="403")
 ROSTER_WRITE_NEW = allow("chair", "committee", denied="403")  # no object yet: decided by role
 ROSTER_EXPORT = allow("chair", "committee", "treasurer", "auditor", "women", denied="403")
+# members.manage_roles: the organisation pages. The roster's read-only roles see the unit (403).
+ORG_KEEP_ALL = allow("chair")  # the tree and the role overview: no object, hidden from the rest
+ORG_KEEP = allow("chair", committee="403", treasurer="403", auditor="403", women="403")
 CREATOR_ONLY = allow("chair")  # a roster export: its creator (the chair) only, 404 to anyone else
 # Withdrawing a membership change is the requester's act (the world's was filed by another user).
 REQUESTER_ONLY = allow(chair="403", committee="403", treasurer="403", auditor="403", women="403")
@@ -133,6 +136,16 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "members:member_reveal_id_number": (ROSTER_WRITE, P),  # members.view_full_id_number
     "members:unit_list": (EVERYONE, G),
     "members:unit_detail": (ROSTER_READ, G),
+    "members:login_create": (ROSTER_WRITE_NEW, GP),
+    "members:organisation": (ORG_KEEP_ALL, G),
+    "members:role_overview": (ORG_KEEP_ALL, G),
+    "members:organisation_unit": (ORG_KEEP, G),
+    "members:organisation_unit_add": (ORG_KEEP, P),
+    "members:organisation_unit_rename": (ORG_KEEP, P),
+    "members:organisation_unit_move": (ORG_KEEP, P),
+    "members:organisation_unit_merge": (ORG_KEEP, P),
+    "members:organisation_grant_add": (ORG_KEEP, P),
+    "members:organisation_grant_revoke": (ORG_KEEP, P),
     "members:export_xlsx": (ROSTER_EXPORT, G),
     "members:export_list": (EVERYONE, G),  # one's own exports
     "members:export_detail": (CREATOR_ONLY, G),
@@ -195,6 +208,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:visits": (PRIVATE_WELFARE, GP),
     "welfare:report": (PRIVATE_WELFARE, G),
     "welfare:campaign_list": (EVERYONE, G),
+    "welfare:campaign_create": (allow("chair", denied="403"), GP),  # welfare.decide_aid, by role
     "welfare:campaign_detail": (EVERYONE, G),
     "welfare:student_apply": (EVERYONE, GP),
     "welfare:campaign_notice": (EVERYONE, G),
@@ -322,6 +336,7 @@ POST_CLASS = {
 # Pages that show personal data and promise `Cache-Control: no-store` (docs/architecture.md).
 NO_STORE = {
     "yearend:search",  # members by name and 身份证号 tail
+    "members:login_create",  # the first-time codes
     "members:member_list",
     "members:member_detail",
     "members:member_edit",

@@ -190,6 +190,11 @@ def _unit_contents(w, count):
         MemberFactory(org_unit=unit if seq() % 2 else w.unit)
 
 
+def _grants(w, count):
+    for _ in range(count):
+        RoleGrantFactory(user=UserFactory(), org_unit=_unit(w), role="women")
+
+
 def _roster_exports(w, count):
     RosterExport.objects.bulk_create(
         RosterExport(created_by=w.user, query=f"q=张&unit={w.org.branch_a.pk}", total_rows=3) for _ in range(count)
@@ -918,6 +923,10 @@ PAGES: dict[str, Page] = {
     "members:member_detail": Page("chair", _member_history, _member_target),
     "members:unit_list": Page("chair", _units),
     "members:unit_detail": Page("chair", _unit_contents, _unit_target),
+    "members:login_create": Page("chair", _members),
+    "members:organisation": Page("chair", _units),
+    "members:role_overview": Page("chair", _grants),
+    "members:organisation_unit": Page("chair", _unit_contents, _unit_target),
     "members:export_xlsx": Page("chair", _members),
     "members:export_list": Page("chair", _roster_exports),
     "members:unit_roster_pdf": Page("chair", _members, lambda w: {"pk": w.org.school.pk}),
@@ -1041,6 +1050,12 @@ NOT_LIST_PAGES: dict[str, str] = {
     "members:import_template": "the fixed import template (.xlsx with headers and one example row)",
     "members:import_progress": f"{FRAGMENT}: the status part of import_detail, polled",
     "members:import_commit": POST_ONLY,
+    "members:organisation_unit_add": POST_ONLY,
+    "members:organisation_unit_rename": POST_ONLY,
+    "members:organisation_unit_move": POST_ONLY,
+    "members:organisation_unit_merge": POST_ONLY,
+    "members:organisation_grant_add": POST_ONLY,
+    "members:organisation_grant_revoke": POST_ONLY,
     # activities
     "activities:event_create": FORM,
     "activities:event_edit": FORM,
@@ -1100,6 +1115,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     "welfare:objection_raise": POST_ONLY,
     "welfare:objection_resolve": POST_ONLY,
     "welfare:student_apply": FORM,
+    "welfare:campaign_create": FORM,
     "welfare:student_act": POST_ONLY,
     "welfare:student_objection_raise": POST_ONLY,
     "welfare:student_objection_resolve": POST_ONLY,

@@ -11,6 +11,15 @@ from union_office import crypto
 from union_office.models import TimeStampedModel
 
 
+class ApplicantType(models.TextChoices):
+    """Who the parent is: the 金秋 notice addresses 职工, 农民工 and 劳务派遣 workers, and asks each
+    for different papers (扶贫手册 of a 农民工)."""
+
+    EMPLOYEE = "employee", _("职工")
+    MIGRANT = "migrant", _("农民工")
+    DISPATCHED = "dispatched", _("劳务派遣")
+
+
 class Campaign(TimeStampedModel):
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("主办工会"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("活动名称"), max_length=100)
@@ -19,7 +28,8 @@ class Campaign(TimeStampedModel):
     deadline = models.DateField(_("申请截止"))
     closes_on = models.DateField(_("结束日期"))
     eligibility = models.TextField(_("申请条件"), blank=True)
-    # Labels of the documents every application must carry (书面申请, 低保证, 录取通知书 …).
+    # The documents an application must carry: a label (书面申请, 录取通知书 …) asked of everyone, or
+    # {"label": "扶贫手册", "applicant_types": ["migrant"]} asked only of those applicant types.
     required_documents = models.JSONField(_("必备材料"), default=list)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -35,6 +45,26 @@ class Campaign(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def documents(self) -> list[tuple[str, list[str]]]:
+        """(label, applicant types it is asked of; [] for everyone), in the campaign's order."""
+        return [
+            (item, []) if isinstance(item, str) else (item["label"], list(item.get("applicant_types") or []))
+            for item in self.required_documents
+        ]
+
+    def documents_for(self, applicant_type: str) -> list[str]:
+        """The labels required of one applicant type."""
+        return [label for label, types in self.documents if not types or applicant_type in types]
+
+    def documents_display(self) -> list[str]:
+        """Labels as the notice reads them: "扶贫手册（农民工）" for a conditional one."""
+        labels = dict(ApplicantType.choices)
+        return [
+            f"{label}（{'、'.join(str(labels.get(t, t)) for t in types)}）" if types else label
+            for label, types in self.documents
+        ]
 
 
 class CampaignTier(models.Model):
@@ -79,6 +109,9 @@ class StudentApplication(TimeStampedModel):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="applications")
     member = models.ForeignKey(Member, verbose_name=_("申请人（家长）"), on_delete=models.PROTECT, related_name="+")
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属工会"), on_delete=models.PROTECT, related_name="+")
+    applicant_type = models.CharField(
+        _("申请人类别"), max_length=12, choices=ApplicantType, default=ApplicantType.EMPLOYEE
+    )
     student_name = models.CharField(_("学生姓名"), max_length=50)
     student_id_cipher = models.TextField(editable=False)
     # Keyed hash of the student's 身份证号: "aided before?" across campaigns without decrypting.
@@ -115,6 +148,9 @@ class StudentApplication(TimeStampedModel):
         verbose_name_plural = _("金秋助学申请")
         constraints = [
             models.CheckConstraint(condition=models.Q(state__in=StudentState.values), name="welfare_student_state"),
+            models.CheckConstraint(
+                condition=models.Q(applicant_type__in=ApplicantType.values), name="welfare_student_applicant_type"
+            ),
             # No student aided twice, in this campaign or any other: the database has the last word.
             models.UniqueConstraint(
                 fields=["student_id_hash"],

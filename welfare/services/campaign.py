@@ -30,7 +30,7 @@ from union_office.notifications import notify, reminder_schedule
 from .. import uploads
 from ..campaign_workflow import APPLICANT, BY_ACTION, Transition
 from ..models import Campaign, CampaignTier, StudentApplication, StudentObjection, StudentPayment, StudentState
-from ..models.campaign import GRANTED_STATES
+from ..models.campaign import GRANTED_STATES, ApplicantType
 from .common import WelfareError, objection_resolution_record, reviewers_of
 
 PAYOUT_ACCOUNT = "50201"  # 困难职工帮扶 (金秋助学 is paid from it)
@@ -94,6 +94,7 @@ def student_apply(
     reason: str,
     documents: Iterable[tuple[str, UploadedFile]] = (),
     submit: bool = True,
+    applicant_type: str = ApplicantType.EMPLOYEE,
 ) -> StudentApplication:
     """A parent applies for their child (or the committee of their union enters it for them)."""
     if member.user_id != actor.pk and not access.can(actor, "welfare.review_aid", member.org_unit):
@@ -105,6 +106,8 @@ def student_apply(
     student_name, school, admission, reason = (v.strip() for v in (student_name, school, admission, reason))
     if not (student_name and school and admission and reason):
         raise CampaignError(_("请填写学生姓名、录取学校、录取批次和家庭困难情况。"))
+    if applicant_type not in ApplicantType.values:
+        raise CampaignError(_("请选择申请人类别。"))
     number = _student_id(student_id)
     documents = list(documents)
     for _label, upload in documents:
@@ -114,6 +117,7 @@ def student_apply(
             campaign=campaign,
             member=member,
             org_unit=member.org_unit,
+            applicant_type=applicant_type,
             student_name=student_name[:50],
             school=school[:100],
             admission=admission[:20],
@@ -209,7 +213,7 @@ def _apply(
         ):
             raise CampaignError(_("本次活动已有这名学生的申请，不能重复申请。"))
         have = set(uploads.attachments_of(application).values_list("label", flat=True))
-        missing = [label for label in campaign.required_documents if label not in have]
+        missing = [label for label in campaign.documents_for(application.applicant_type) if label not in have]
         if missing:
             raise CampaignError(_("还缺少以下材料：%(list)s。") % {"list": "、".join(missing)})
         application.submitted_at = timezone.now()
@@ -423,3 +427,62 @@ def objection_resolve(*, actor: Any, objection_id: int, resolution: str) -> Stud
         error=CampaignError,
         action="welfare.student.objection_resolve",
     )
+
+
+# --- Setting a campaign up (the county's chair, or a 基层工会's) --------------------------------
+
+
+def campaign_create(
+    *,
+    actor: Any,
+    org_unit: Any,
+    title: str,
+    year: int,
+    opens_on: dt.date,
+    deadline: dt.date,
+    closes_on: dt.date,
+    eligibility: str,
+    documents: list[tuple[str, list[str]]],
+    tiers: list[tuple[str, int, Any, int]],
+) -> Campaign:
+    """A 金秋助学 campaign with its tiers and its documents (each asked of everyone, or of the
+    applicant types listed). The chair of the running unit sets it up; audited."""
+    access.require(actor, "welfare.decide_aid", org_unit)
+    title = title.strip()
+    if not title:
+        raise CampaignError(_("请填写活动名称。"))
+    if not opens_on <= deadline <= closes_on:
+        raise CampaignError(_("日期须依次为：开始日期 ≤ 申请截止 ≤ 结束日期。"))
+    if not tiers:
+        raise CampaignError(_("请至少设置一个资助档次。"))
+    for _label, types in documents:
+        unknown = [t for t in types if t not in ApplicantType.values]
+        if unknown:
+            raise CampaignError(_("未知的申请人类别：%(t)s。") % {"t": "、".join(unknown)})
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            org_unit=org_unit,
+            title=title[:100],
+            year=year,
+            opens_on=opens_on,
+            deadline=deadline,
+            closes_on=closes_on,
+            eligibility=eligibility.strip(),
+            required_documents=[
+                label if not types else {"label": label, "applicant_types": types} for label, types in documents
+            ],
+            created_by=actor,
+        )
+        try:
+            with transaction.atomic():
+                for name, quota, amount, years in tiers:
+                    CampaignTier.objects.create(campaign=campaign, name=name, quota=quota, amount=amount, years=years)
+        except IntegrityError:
+            raise CampaignError(_("资助档次的名称不能重复，名额和金额须大于 0，资助年数为 1–8 年。")) from None
+        audit_record(
+            actor=actor,
+            action="welfare.campaign.create",
+            obj=campaign,
+            changes={"documents": campaign.required_documents, "tiers": [[n, q, str(a), y] for n, q, a, y in tiers]},
+        )
+    return campaign

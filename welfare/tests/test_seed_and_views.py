@@ -3,10 +3,13 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from welfare.models import AidApplication, AidState, HardshipFile, Visit
+from welfare.services import aid
 
 pytestmark = pytest.mark.django_db
 
@@ -17,15 +20,36 @@ def test_seed_demo_welfare_runs_once(settings, tmp_path):
     call_command("seed_demo_finance", stdout=StringIO())
     call_command("seed_demo_welfare", stdout=StringIO())
     assert HardshipFile.objects.count() == 1
-    assert AidApplication.objects.get().state == AidState.NOTICE
+    states = sorted(AidApplication.objects.values_list("state", flat=True))
+    assert states == sorted([AidState.NOTICE, AidState.NOTICE, AidState.SUBMITTED])
     assert Visit.objects.get().ledger_entry is not None
     from welfare.models import Campaign
 
-    assert Campaign.objects.get().tiers.count() == 2
+    campaign = Campaign.objects.get()
+    assert campaign.tiers.count() == 2
+    assert campaign.opens_on <= timezone.localdate() <= campaign.deadline
     out = StringIO()
     call_command("seed_demo_welfare", stdout=out)
-    assert "already" in out.getvalue()
+    assert "未重复生成" in out.getvalue()
     assert HardshipFile.objects.count() == 1
+
+
+def test_seed_demo_welfare_leaves_an_aid_to_pay_and_one_for_the_committee(settings):
+    """On the day the demo is loaded: one 公示 has ended (the chair can pay it), and the demo
+    `committee` account has an application to screen in its own 分工会."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", password="x-demo-2026", stdout=StringIO())
+    call_command("seed_demo_finance", stdout=StringIO())
+    call_command("seed_demo_welfare", stdout=StringIO())
+    users = get_user_model().objects.in_bulk(["chair", "committee"], field_name="username")
+    ended = AidApplication.objects.get(state=AidState.NOTICE, notice_ends_on__lt=timezone.localdate())
+    paid = aid.aid_transition(actor=users["chair"], application_id=ended.pk, action="pay")
+    assert paid.state == AidState.PAID and paid.ledger_entry is not None
+    waiting = AidApplication.objects.get(state=AidState.SUBMITTED)
+    screened = aid.aid_transition(
+        actor=users["committee"], application_id=waiting.pk, action="screen", comment="材料齐全。"
+    )
+    assert screened.state == AidState.SCREENED
 
 
 PAGES = ["welfare:index", "welfare:aid_list", "welfare:notice", "welfare:file_list", "welfare:visits", "welfare:report"]

@@ -31,6 +31,22 @@ def _next_weekday(day: dt.date, weekday: int) -> dt.date:
     return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
 
 
+def womens_event(today: dt.date) -> tuple[str, str, str]:
+    """(title, kind, description) of next week's women-only event: the 三八 event around March,
+    a 女职工 health lecture the rest of the year (a 三八 event in December would look wrong)."""
+    if today.month in (2, 3):
+        return (
+            "三八妇女节插花茶艺活动",
+            Event.Kind.WOMENS_DAY,
+            "庆祝“三八”国际劳动妇女节，邀请花艺老师现场教学，茶艺体验。名额有限，报满后可候补。",
+        )
+    return (
+        "女职工健康知识讲座",
+        Event.Kind.TRAINING,
+        "邀请县人民医院妇产科专家讲解女职工常见病预防与“两癌”筛查。名额有限，报满后可候补。",
+    )
+
+
 class Command(BaseCommand):
     help = "为演示学校工会生成活动、比赛项目、周期性活动和兴趣小组（先运行 seed_demo）"
 
@@ -52,7 +68,9 @@ class Command(BaseCommand):
             self._schedules(users["chair"], school, today)
             self._group(users["chair"], school, today)
         self.stdout.write(
-            self.style.SUCCESS("已生成演示活动：三八活动、趣味运动会（含比赛项目）、每周五全员健身、书法兴趣小组。")
+            self.style.SUCCESS(
+                f"已生成演示活动：{womens_event(today)[0]}、趣味运动会（含比赛项目）、每周五全员健身、书法兴趣小组。"
+            )
         )
 
     def _rules(self, actor: Any, county: OrgUnit) -> None:
@@ -76,15 +94,16 @@ class Command(BaseCommand):
         chair, women = users["chair"], users["women"]
         responsible = Member.objects.filter(user=women).first()
         day = _next_weekday(today + dt.timedelta(days=5), 5)  # a Saturday next week
+        title, kind, description = womens_event(today)
         services.event_create(
             actor=women,
             org_unit=school,
-            title="三八妇女节插花茶艺活动",
-            kind=Event.Kind.WOMENS_DAY,
+            title=title,
+            kind=kind,
             starts_at=_at(day, 14),
             ends_at=_at(day, 16, 30),
             place="学校图书馆二楼",
-            description="庆祝“三八”国际劳动妇女节，邀请花艺老师现场教学，茶艺体验。名额有限，报满后可候补。",
+            description=description,
             eligibility=Eligibility.WOMEN,
             capacity=30,
             budget=Decimal("3000.00"),

@@ -1,8 +1,10 @@
-"""python manage.py seed_demo_finance: the demo school's 2026 books (run after seed_demo).
+"""python manage.py seed_demo_finance: the demo school's books of the current year (run after seed_demo).
 
-An approved 2026 budget with one adjustment, dues for January to April from the members' wage
+An approved budget with one adjustment, dues for January to April from the members' wage
 bases (filled in where the roster has none), four months of typical income and spending, one
-mistake corrected by a red-ink reversal, and January and February closed. Everything is booked
+mistake corrected by a red-ink reversal, and January and February closed. The entries below are
+written for 2026 and booked in the current year (welfare pays from this year's budget); in the
+first months of a year only what has already happened is booked (the ledger refuses future dates). Everything is booked
 through finance/services.py as the demo treasurer and chair, so the vouchers, the audit log and
 the budget checks are the real ones. Runs once: a second run finds the budget and stops.
 """
@@ -16,12 +18,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from finance import dues, services
 from finance.chart import load_chart
 from finance.models import Account, Budget, LedgerEntry
 from members.models import Member, OrgUnit
 
+# YEAR: the year ENTRIES are written in (bench/load_mixed.py books them as they are).
 UNIT, TREASURER, CHAIR, YEAR = "清河县第一中学工会", "treasurer", "chair", 2026
 
 # (code, 上年决算, 本年预算)
@@ -63,7 +67,7 @@ CLOSED_MONTHS = [1, 2]
 
 
 class Command(BaseCommand):
-    help = "为演示学校工会生成2026年经费账：预算、会费、四个月的收支、红字冲销、已结账月份（先运行 seed_demo）"
+    help = "为演示学校工会生成本年度经费账：预算、会费、四个月的收支、红字冲销、已结账月份（先运行 seed_demo）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="在生产环境中也运行（请勿在真实账套上使用）")
@@ -76,31 +80,42 @@ class Command(BaseCommand):
         users = get_user_model().objects.in_bulk([TREASURER, CHAIR], field_name="username")
         if unit is None or len(users) < 2:
             raise CommandError("没有找到演示单位或财务、主席账号，请先运行 python manage.py seed_demo。")
-        if Budget.objects.filter(org_unit=unit, year=YEAR).exists():
-            self.stdout.write(f"{UNIT}已有{YEAR}年预算，未重复生成演示账目。")
+        today = timezone.localdate()
+        year = today.year
+        if Budget.objects.filter(org_unit=unit, year=year).exists():
+            self.stdout.write(f"{UNIT}已有{year}年预算，未重复生成演示账目。")
             return
         treasurer, chair = users[TREASURER], users[CHAIR]
+
+        def this_year(day: str) -> str:
+            return f"{year}{day[4:]}"
+
         with transaction.atomic():
             filled = self._fill_wage_bases(unit)
-            self._budget(unit, treasurer, chair)
+            self._budget(unit, treasurer, chair, year=year)
             # In date order, as a treasurer books them: voucher numbers follow the calendar.
             events: list[tuple[dt.date, Any]] = [
-                (dues.default_booking_date(YEAR, month), lambda month=month: self._dues(treasurer, unit, month))
+                (dues.default_booking_date(year, month), lambda month=month: self._dues(treasurer, unit, month, year))
                 for month in DUES_MONTHS
             ]
             events += [
-                (dt.date.fromisoformat(row[0]), lambda row=row: self._book(treasurer, unit, *row))
+                (
+                    dt.date.fromisoformat(this_year(row[0])),
+                    lambda row=row: self._book(treasurer, unit, this_year(row[0]), *row[1:]),
+                )
                 for row in [*ENTRIES, MISTAKE]
             ]
-            events.append((dt.date(YEAR, 3, 2), lambda: self._reverse_mistake(treasurer, unit)))
-            for _day, event in sorted(events, key=lambda event: event[0]):
+            events.append((dt.date(year, 3, 2), lambda: self._reverse_mistake(treasurer, unit, year)))
+            events = sorted((event for event in events if event[0] <= today), key=lambda event: event[0])
+            for _day, event in events:
                 event()
-            for month in CLOSED_MONTHS:
-                services.close_month(actor=treasurer, org_unit=unit, year=YEAR, month=month)
+            closed = [month for month in CLOSED_MONTHS if dt.date(year, month + 1, 1) <= today]
+            for month in closed:
+                services.close_month(actor=treasurer, org_unit=unit, year=year, month=month)
         self.stdout.write(
             self.style.SUCCESS(
-                f"已生成{UNIT}{YEAR}年经费账：预算已批复，{len(DUES_MONTHS)}个月会费，"
-                f"{len(ENTRIES) + 2}张收支凭证（含1张红字冲销），1—2月已结账"
+                f"已生成{UNIT}{year}年经费账：预算已批复，{len(events)}笔会费和收支（含红字冲销），"
+                f"已结账月份：{'、'.join(f'{m}月' for m in closed) or '无'}"
                 + (f"；为{filled}名会员补填了会费工资基数" if filled else "")
                 + "。"
             )
@@ -115,15 +130,15 @@ class Command(BaseCommand):
         Member.objects.bulk_update(missing, ["wage_base"])
         return len(missing)
 
-    def _dues(self, treasurer: Any, unit: OrgUnit, month: int) -> None:
-        dues.dues_batch_create(actor=treasurer, org_unit=unit, year=YEAR, month=month)
+    def _dues(self, treasurer: Any, unit: OrgUnit, month: int, year: int) -> None:
+        dues.dues_batch_create(actor=treasurer, org_unit=unit, year=year, month=month)
 
-    def _reverse_mistake(self, treasurer: Any, unit: OrgUnit) -> None:
+    def _reverse_mistake(self, treasurer: Any, unit: OrgUnit, year: int) -> None:
         mistake = LedgerEntry.objects.get(org_unit=unit, summary=MISTAKE[3])
-        services.reverse_entry(actor=treasurer, entry_id=mistake.pk, reason="重复录入", date=dt.date(YEAR, 3, 2))
+        services.reverse_entry(actor=treasurer, entry_id=mistake.pk, reason="重复录入", date=dt.date(year, 3, 2))
 
-    def _budget(self, unit: OrgUnit, treasurer: Any, chair: Any) -> None:
-        budget = services.budget_create(actor=treasurer, org_unit=unit, year=YEAR)
+    def _budget(self, unit: OrgUnit, treasurer: Any, chair: Any, year: int = YEAR) -> None:
+        budget = services.budget_create(actor=treasurer, org_unit=unit, year=year)
         accounts = dict(Account.objects.values_list("code", "pk"))
         values = {
             accounts[code]: services.LineValues(Decimal(previous), Decimal(planned))

@@ -43,7 +43,6 @@ SEED = 2026
 # The demo's "today": birth dates, join dates and retirements are computed against it, never against
 # the real date, so that every run builds the same people.
 AS_OF = datetime.date(2026, 6, 30)
-SITE_URL = "http://127.0.0.1:8000/"
 
 COUNTY = "清河县总工会"
 SCHOOL = "清河县第一中学工会"
@@ -520,4 +519,5 @@ class Command(BaseCommand):
         for line in _table(rows):
             self.stdout.write("  " + line)
         self.stdout.write("")
-        self.stdout.write(f"启动 python manage.py runserver 后打开 {SITE_URL} 登录；后台管理：{SITE_URL}admin/")
+        site = settings.SITE_URL.rstrip("/") + "/"  # `make run PORT=…` passes its own address
+        self.stdout.write(f"启动 python manage.py runserver 后打开 {site} 登录；后台管理：{site}admin/")
