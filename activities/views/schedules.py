@@ -1,7 +1,5 @@
 """Recurring schedules: the list, one schedule with its next dates, creating one, skipping a date."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +12,8 @@ from members import access
 
 from .. import selectors, services
 from ..forms import ScheduleForm, SkipForm
-from ..recurrence import describe, occurrences
+from ..occurrences import audience_members
+from ..recurrence import describe
 from .common import form_errors_from, manage_units, require_organiser, require_reader
 
 
@@ -35,7 +34,8 @@ def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "schedule": schedule,
         "rule": describe(schedule),
-        "next": occurrences(schedule, today, today + dt.timedelta(days=120), [e.date for e in skipped])[:12],
+        "next": list(schedule.occurrences.filter(date__gte=today).order_by("date")[:12]),
+        "audience_size": audience_members(schedule).count(),
         "skipped": skipped,
         "may_manage": access.can(request.user, selectors.MANAGE, schedule.org_unit),
         "skip_form": SkipForm(),
