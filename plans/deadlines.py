@@ -195,8 +195,9 @@ def _days_of(year: int, pick: Callable[[date], bool]) -> tuple[Period, ...]:
 
 
 def _weekly_on(year: int, match: re.Match[str]) -> tuple[DeadlineKind, tuple[Period, ...], str]:
-    weekday = _weekday(match[1])
-    return DeadlineKind.RECURRING, _days_of(year, lambda d: d.weekday() == weekday), f"每周{_WEEKDAYS[weekday]}"
+    weekday, part = _weekday(match[1]), match[2] or ""  # 每周五下午: the part of the day is kept
+    days = _days_of(year, lambda d: d.weekday() == weekday)
+    return DeadlineKind.RECURRING, days, f"每周{_WEEKDAYS[weekday]}{part}"
 
 
 def _nth_weekday(year: int, match: re.Match[str]) -> tuple[DeadlineKind, tuple[Period, ...], str]:
@@ -230,7 +231,7 @@ type _Rule = Callable[[int, re.Match[str]], tuple[DeadlineKind, tuple[Period, ..
 # fortnights from the year's first week; 五一前后 is a week either side of 5月1日; 暑期 is July and
 # August; 寒假 is 1月15日 to the end of February; 年关 is the 两节 season, December to next January.
 _LOOSE: tuple[tuple[re.Pattern[str], _Rule], ...] = (
-    (re.compile(r"每个?周(?:星期|礼拜)?([1-7日天])"), _weekly_on),
+    (re.compile(r"每个?周(?:星期|礼拜)?([1-7日天])(上午|下午|晚上)?"), _weekly_on),
     (re.compile(r"每个?月第([1-9])个?(?:周|星期|礼拜)([1-7日天])"), _nth_weekday),
     (
         re.compile(r"每个?月(?:月)?[底末]"),

@@ -82,6 +82,7 @@ def fridays(year: int = YEAR) -> tuple[Period, ...]:
 FORMS += [
     ("每周五", "recurring", fridays(), None, "每周五"),
     ("每周星期五", "recurring", fridays(), None, "每周五"),
+    ("每周五下午", "recurring", fridays(), None, "每周五下午"),
     (
         "每月第一个周三",
         "recurring",
