@@ -31,6 +31,7 @@ from .models import (
     Occurrence,
     OccurrenceStatus,
     Schedule,
+    ScheduleException,
 )
 from .recurrence import rule_dates
 
@@ -58,16 +59,8 @@ def _aware(day: dt.date, time: dt.time) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, time))
 
 
-def materialise(schedule: Schedule, *, today: dt.date | None = None) -> int:
-    """Insert the schedule's missing occurrences from today to the horizon; returns how many.
-
-    Dates skipped before they were materialised (ScheduleException) are inserted cancelled.
-    Existing rows are never touched, so a second or concurrent run inserts nothing.
-    """
-    today = today or timezone.localdate()
-    end = today + HORIZON
-    skipped = set(schedule.exceptions.filter(date__gte=today).values_list("date", flat=True))
-    rows = [
+def _rows(schedule: Schedule, today: dt.date, skipped: set[dt.date]) -> list[Occurrence]:
+    return [
         Occurrence(
             schedule=schedule,
             date=day,
@@ -76,23 +69,50 @@ def materialise(schedule: Schedule, *, today: dt.date | None = None) -> int:
             place=schedule.place,
             status=OccurrenceStatus.CANCELLED if day in skipped else OccurrenceStatus.SCHEDULED,
         )
-        for day in rule_dates(schedule, today, end)
+        for day in rule_dates(schedule, today, today + HORIZON)
     ]
+
+
+def _insert_missing(rows: list[Occurrence], today: dt.date) -> int:
+    """Insert the rows whose (schedule, date) is not stored yet; existing rows are never touched,
+    so a second or concurrent run inserts nothing (ON CONFLICT DO NOTHING covers the race)."""
     if not rows:
         return 0
     existing = set(
-        Occurrence.objects.filter(schedule=schedule, date__gte=today, date__lte=end).values_list("date", flat=True)
+        Occurrence.objects.filter(
+            schedule__in={row.schedule_id for row in rows}, date__gte=today, date__lte=today + HORIZON
+        ).values_list("schedule_id", "date")
     )
-    missing = [row for row in rows if row.date not in existing]
-    # ignore_conflicts: a concurrent run inserted some of the same dates after our read.
-    Occurrence.objects.bulk_create(missing, ignore_conflicts=True)
+    missing = [row for row in rows if (row.schedule_id, row.date) not in existing]
+    Occurrence.objects.bulk_create(missing, ignore_conflicts=True, batch_size=2000)
     return len(missing)
 
 
-def materialise_all(*, today: dt.date | None = None) -> int:
+def materialise(schedule: Schedule, *, today: dt.date | None = None) -> int:
+    """Insert the schedule's missing occurrences from today to the horizon; returns how many.
+
+    Dates skipped before they were materialised (ScheduleException) are inserted cancelled.
+    """
     today = today or timezone.localdate()
-    live = Schedule.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).prefetch_related("exceptions")
-    return sum(materialise(schedule, today=today) for schedule in live.iterator(chunk_size=200))
+    skipped = set(schedule.exceptions.filter(date__gte=today).values_list("date", flat=True))
+    return _insert_missing(_rows(schedule, today, skipped), today)
+
+
+def materialise_all(*, today: dt.date | None = None) -> int:
+    """Every live schedule, 500 at a time: three queries a batch, not three a schedule."""
+    today = today or timezone.localdate()
+    live = Schedule.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).order_by("pk")
+    added, last = 0, 0
+    while batch := list(live.filter(pk__gt=last)[:500]):
+        last = batch[-1].pk
+        skipped: dict[int, set[dt.date]] = {}
+        for schedule_id, day in ScheduleException.objects.filter(schedule__in=batch, date__gte=today).values_list(
+            "schedule_id", "date"
+        ):
+            skipped.setdefault(schedule_id, set()).add(day)
+        rows = [row for schedule in batch for row in _rows(schedule, today, skipped.get(schedule.pk, set()))]
+        added += _insert_missing(rows, today)
+    return added
 
 
 # --- Audience -----------------------------------------------------------------------------------
@@ -333,11 +353,22 @@ def occurrence_skip(*, schedule: Schedule, date: dt.date, reason: str) -> Occurr
     """Mark the occurrence of `date` cancelled (inserting it cancelled when not materialised yet)
     and tell those already reminded. Called by schedule_skip inside its transaction."""
     occurrence = Occurrence.objects.select_for_update().filter(schedule=schedule, date=date).first()
-    if occurrence is None:
-        materialise(schedule, today=date)
-        occurrence = Occurrence.objects.select_for_update().filter(schedule=schedule, date=date).first()
-        if occurrence is None:  # beyond the schedule's own end: nothing to mark
-            return None
+    if occurrence is None:  # beyond the horizon: the row is written now, already cancelled
+        Occurrence.objects.bulk_create(
+            [
+                Occurrence(
+                    schedule=schedule,
+                    date=date,
+                    starts_at=_aware(date, schedule.start_time),
+                    ends_at=_aware(date, schedule.end_time),
+                    place=schedule.place,
+                    status=OccurrenceStatus.CANCELLED,
+                    note=reason,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        return Occurrence.objects.filter(schedule=schedule, date=date).first()
     if occurrence.status == OccurrenceStatus.CANCELLED:
         return occurrence
     occurrence.status = OccurrenceStatus.CANCELLED

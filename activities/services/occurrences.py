@@ -28,6 +28,11 @@ RULE_FIELDS = ("recurrence", "weekday", "day", "month_of_quarter", "start_time",
 CHECK_IN_EARLY = dt.timedelta(minutes=30)
 
 
+def _snapshot(occurrence: Occurrence) -> Occurrence:
+    """An unsaved copy of the occurrence as it is now: the notice names the old time."""
+    return Occurrence(**{f.attname: getattr(occurrence, f.attname) for f in Occurrence._meta.concrete_fields})
+
+
 def _locked_schedule(schedule_id: int) -> Schedule:
     return Schedule.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=schedule_id)
 
@@ -64,7 +69,7 @@ def schedule_rule_update(*, actor: Any, schedule_id: int, place: str | None = No
         if future:
             dates = set(rule_dates(schedule, future[0].date, future[-1].date))
         for occurrence in future:
-            old = Occurrence(**{f.attname: getattr(occurrence, f.attname) for f in Occurrence._meta.concrete_fields})
+            old = _snapshot(occurrence)
             old.schedule = schedule
             if occurrence.date not in dates:
                 occurrence.status = OccurrenceStatus.CANCELLED
@@ -108,7 +113,7 @@ def occurrence_move(
         occurrence = Occurrence.objects.select_for_update().get(pk=occurrence_id)
         if occurrence.status != OccurrenceStatus.SCHEDULED or occurrence.starts_at <= timezone.now():
             raise ActivityError(_("已取消或已开始的活动不能改期。"))
-        old = Occurrence(**{f.attname: getattr(occurrence, f.attname) for f in Occurrence._meta.concrete_fields})
+        old = _snapshot(occurrence)
         old.schedule = schedule
         occurrence.starts_at, occurrence.ends_at = starts_at, ends_at
         if place is not None:

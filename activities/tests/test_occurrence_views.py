@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import services
-from activities.models import Attendance, AttendanceStatus, Occurrence, Recurrence
+from activities.calendar import rrule_of
+from activities.models import Attendance, AttendanceStatus, CalendarFeed, Occurrence, Recurrence, Schedule
+from activities.services.occurrences import occurrence_move
 
 from .builders import member_of
 
@@ -109,3 +111,55 @@ def test_the_workbench_shows_my_activities_this_week(login, member, running):
     page = login(member).get(reverse("dashboard"))
     assert page.status_code == 200
     assert 'data-testid="my-occurrences"' in page.text and "职工健身" in page.text
+
+
+def test_the_month_view_shows_stored_occurrences_with_their_state(login, chair, member, running):
+    schedule = running.schedule
+    skipped = Occurrence.objects.filter(schedule=schedule, date__gt=timezone.localdate()).order_by("date").first()
+    services.schedule_skip(actor=chair, schedule_id=schedule.pk, date=skipped.date, reason="停电")
+    url = reverse("activities:calendar") + f"?year={skipped.date.year}&month={skipped.date.month}"
+    page = login(member).get(url).text
+    uid = f"schedule-{schedule.pk}-{skipped.date:%Y%m%d}"
+    tag = page[page.index(f'data-testid="cal-{uid}"') - 300 : page.index(f'data-testid="cal-{uid}"')]
+    assert "uo-cal-cancelled" in tag
+    assert reverse("activities:occurrence_detail", args=[skipped.pk]) in tag
+
+
+def test_the_feed_publishes_a_recurring_activity_as_one_series(client, login, chair, member, running, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    schedule = running.schedule
+    running.delete()  # the fixture's made-up occurrence: only the rule's dates here
+    ahead = list(Occurrence.objects.filter(schedule=schedule, date__gt=timezone.localdate()).order_by("date"))
+    services.schedule_skip(actor=chair, schedule_id=schedule.pk, date=ahead[0].date)
+    moved_start = ahead[1].starts_at + dt.timedelta(hours=3)
+    occurrence_move(
+        actor=chair, occurrence_id=ahead[1].pk, starts_at=moved_start, ends_at=moved_start + dt.timedelta(hours=1)
+    )
+    login(member)
+    client.post(reverse("activities:feed_renew"))
+    token = CalendarFeed.objects.get(user=member).token
+    client.logout()
+    text = client.get(reverse("activities:ics_feed", args=[token])).text.replace("\r\n ", "")
+    uid = f"UID:schedule-{schedule.pk}@"
+    assert text.count(uid) == 2  # the series and its one override, not one VEVENT per Friday
+    assert "RRULE:FREQ=WEEKLY;BYDAY=FR\r\n" in text
+    utc = dt.UTC
+    skipped = timezone.make_aware(dt.datetime.combine(ahead[0].date, dt.time(14))).astimezone(utc)
+    assert f"EXDATE:{skipped:%Y%m%dT%H%M%SZ}" in text
+    rule_start = timezone.make_aware(dt.datetime.combine(ahead[1].date, dt.time(14))).astimezone(utc)
+    assert f"RECURRENCE-ID:{rule_start:%Y%m%dT%H%M%SZ}\r\n" in text
+    assert f"DTSTART:{moved_start.astimezone(utc):%Y%m%dT%H%M%SZ}\r\n" in text
+
+
+@pytest.mark.parametrize(
+    ("values", "rrule"),
+    [
+        ({"recurrence": "weekly", "weekday": 0}, "FREQ=WEEKLY;BYDAY=MO"),
+        ({"recurrence": "monthly", "day": 15}, "FREQ=MONTHLY;BYMONTHDAY=15"),
+        ({"recurrence": "monthly", "day": 30}, "FREQ=MONTHLY;BYMONTHDAY=28,29,30;BYSETPOS=-1"),
+        ({"recurrence": "quarterly", "month_of_quarter": 1, "day": 9}, "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=9"),
+    ],
+)
+def test_rrule_of_each_rule(values, rrule):
+    schedule = Schedule(start_time=dt.time(14), end_time=dt.time(16), starts_on=dt.date(2026, 1, 1), **values)
+    assert rrule_of(schedule) == rrule

@@ -309,3 +309,13 @@ def test_the_reminder_subjects_are_not_prefixed_twice(org, chair):
     _remind_now(Occurrence.objects.filter(schedule=schedule).order_by("date")[1])
     for subject in Reminder.objects.values_list("subject", flat=True):
         assert subject.count("：") == 1, subject
+
+
+def test_the_beat_schedule_materialises_and_plans_so_the_embedded_beat_does_too():
+    from union_office.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {
+        "activities.tasks.occurrences_materialise_task",
+        "activities.tasks.occurrence_reminders_plan_task",
+    } <= tasks

@@ -37,6 +37,17 @@ def _source_fields(source: models.Model | None) -> dict:
     return {"source_type": ContentType.objects.get_for_model(source), "source_id": str(source.pk)}
 
 
+def _checked(kind: str, channels: Iterable[str], due_at: datetime) -> list[Channel]:
+    """The channels, deduplicated; a typo in the kind, no channel or a naive time raise at once."""
+    check_kind(kind)
+    checked = list(dict.fromkeys(Channel(channel) for channel in channels))
+    if not checked:
+        raise ValueError("a reminder needs at least one channel")
+    if timezone.is_naive(due_at):
+        raise ValueError("due_at must be an aware datetime")
+    return checked
+
+
 def reminder_schedule(
     *,
     kind: str,
@@ -55,12 +66,7 @@ def reminder_schedule(
     A channel already sent (or skipped) stays as it is: the same reminder is never sent twice.
     A cancelled channel comes back (someone cancelled a sign-up, then signed up again).
     """
-    check_kind(kind)
-    channels = list(dict.fromkeys(Channel(channel) for channel in channels))
-    if not channels:
-        raise ValueError("a reminder needs at least one channel")
-    if timezone.is_naive(due_at):
-        raise ValueError("due_at must be an aware datetime")
+    channels = _checked(kind, channels, due_at)
     fields = {"subject": str(subject)[:200], "body": str(body), "url": str(url)[:500], "due_at": due_at}
     with transaction.atomic():
         # Locks the reminder (fixed order: reminder, then its deliveries) so that two schedulers of
@@ -115,12 +121,7 @@ def reminders_schedule_many(
     it as it is, neither moved nor reopened, so a second call (a second beat) adds nothing. Use a
     new key for a new occasion. Returns the number of deliveries added.
     """
-    check_kind(kind)
-    channels = list(dict.fromkeys(Channel(channel) for channel in channels))
-    if not channels:
-        raise ValueError("a reminder needs at least one channel")
-    if timezone.is_naive(due_at):
-        raise ValueError("due_at must be an aware datetime")
+    channels = _checked(kind, channels, due_at)
     ids = sorted(set(recipient_ids))
     fields = {"kind": kind, "key": key, **_source_fields(source)}
     text = {"subject": str(subject)[:200], "body": str(body), "url": str(url)[:500], "due_at": due_at}
