@@ -59,18 +59,21 @@ def _aware(day: dt.date, time: dt.time) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, time))
 
 
+def _row(schedule: Schedule, day: dt.date, *, cancelled: bool = False, note: str = "") -> Occurrence:
+    """The occurrence the rule gives on `day` (unsaved)."""
+    return Occurrence(
+        schedule=schedule,
+        date=day,
+        starts_at=_aware(day, schedule.start_time),
+        ends_at=_aware(day, schedule.end_time),
+        place=schedule.place,
+        status=OccurrenceStatus.CANCELLED if cancelled else OccurrenceStatus.SCHEDULED,
+        note=note,
+    )
+
+
 def _rows(schedule: Schedule, today: dt.date, skipped: set[dt.date]) -> list[Occurrence]:
-    return [
-        Occurrence(
-            schedule=schedule,
-            date=day,
-            starts_at=_aware(day, schedule.start_time),
-            ends_at=_aware(day, schedule.end_time),
-            place=schedule.place,
-            status=OccurrenceStatus.CANCELLED if day in skipped else OccurrenceStatus.SCHEDULED,
-        )
-        for day in rule_dates(schedule, today, today + HORIZON)
-    ]
+    return [_row(schedule, day, cancelled=day in skipped) for day in rule_dates(schedule, today, today + HORIZON)]
 
 
 def _insert_missing(rows: list[Occurrence], today: dt.date) -> int:
@@ -354,20 +357,7 @@ def occurrence_skip(*, schedule: Schedule, date: dt.date, reason: str) -> Occurr
     and tell those already reminded. Called by schedule_skip inside its transaction."""
     occurrence = Occurrence.objects.select_for_update().filter(schedule=schedule, date=date).first()
     if occurrence is None:  # beyond the horizon: the row is written now, already cancelled
-        Occurrence.objects.bulk_create(
-            [
-                Occurrence(
-                    schedule=schedule,
-                    date=date,
-                    starts_at=_aware(date, schedule.start_time),
-                    ends_at=_aware(date, schedule.end_time),
-                    place=schedule.place,
-                    status=OccurrenceStatus.CANCELLED,
-                    note=reason,
-                )
-            ],
-            ignore_conflicts=True,
-        )
+        Occurrence.objects.bulk_create([_row(schedule, date, cancelled=True, note=reason)], ignore_conflicts=True)
         return Occurrence.objects.filter(schedule=schedule, date=date).first()
     if occurrence.status == OccurrenceStatus.CANCELLED:
         return occurrence
