@@ -90,6 +90,7 @@ class ActivitiesConfig(AppConfig):
                 "activities.schedule.update": _("修改周期性活动规则"),
                 "activities.occurrence.move": _("周期性活动改期"),
                 "activities.occurrence.signup": _("周期性活动报名"),
+                "activities.occurrence.cancel": _("周期性活动取消报名"),
                 "activities.occurrence.check_in": _("周期性活动签到"),
                 "activities.group.create": _("新建兴趣小组"),
                 "activities.group.join": _("加入兴趣小组"),

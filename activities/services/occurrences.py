@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from members import access
 from members.models import Member
 from union_office.audit import audit_record
+from union_office.notifications import notify
 
 from .. import workflow
 from ..models import Attendance, AttendanceStatus, Occurrence, OccurrenceStatus, Schedule
-from ..occurrences import audience_refusal, materialise, notify_changed
+from ..occurrences import audience_refusal, materialise, notify_changed, occurrence_url, what_when_where
 from ..recurrence import describe, rule_dates
 from .common import ActivityError, own_member
+from .reminders import PROMOTED
 from .schedules import _check
 
 # The fields of a schedule whose change moves its future occurrences.
@@ -169,6 +171,48 @@ def occurrence_signup(*, actor: Any, occurrence_id: int) -> Attendance:
             attendance.save(update_fields=["status", "queued_at"])
         audit_record(
             actor=actor, action="activities.occurrence.signup", obj=schedule, changes={"date": str(occurrence.date)}
+        )
+    return attendance
+
+
+def occurrence_signup_cancel(*, actor: Any, occurrence_id: int) -> Attendance:
+    """Give the place back; the first on the waitlist takes it (as events do) and is told."""
+    member = own_member(actor)
+    with transaction.atomic():
+        occurrence = _locked_occurrence(occurrence_id)
+        attendance = Attendance.objects.select_for_update().filter(occurrence=occurrence, member=member).first()
+        if attendance is None or attendance.status not in (AttendanceStatus.SIGNED_UP, AttendanceStatus.WAITLISTED):
+            raise ActivityError(_("您没有报名这次活动。"))
+        if occurrence.starts_at <= timezone.now():
+            raise ActivityError(_("这次活动已开始，不能取消报名。"))
+        held_place = attendance.status == AttendanceStatus.SIGNED_UP
+        attendance.status = AttendanceStatus.CANCELLED
+        attendance.save(update_fields=["status"])
+        if held_place:
+            first = (
+                Attendance.objects.select_for_update()
+                .filter(occurrence=occurrence, status=AttendanceStatus.WAITLISTED)
+                .select_related("member")
+                .order_by("queued_at", "pk")
+                .first()
+            )
+            if first is not None:
+                first.status = AttendanceStatus.SIGNED_UP
+                first.save(update_fields=["status"])
+                if first.member.user_id:
+                    notify(
+                        kind=PROMOTED,
+                        recipient=first.member.user,
+                        subject=_("候补成功：您已获得“%(what)s”的名额") % {"what": what_when_where(occurrence)},
+                        url=occurrence_url(occurrence),
+                        source=occurrence,
+                        key=f"promoted-{first.member_id}",
+                    )
+        audit_record(
+            actor=actor,
+            action="activities.occurrence.cancel",
+            obj=occurrence.schedule,
+            changes={"date": str(occurrence.date)},
         )
     return attendance
 

@@ -319,3 +319,24 @@ def test_the_beat_schedule_materialises_and_plans_so_the_embedded_beat_does_too(
         "activities.tasks.occurrences_materialise_task",
         "activities.tasks.occurrence_reminders_plan_task",
     } <= tasks
+
+
+def test_a_full_occurrence_waitlists_and_a_cancellation_promotes_the_first_in_line(org, chair):
+    from activities.services.occurrences import occurrence_signup, occurrence_signup_cancel
+
+    schedule = _weekly(org, chair, capacity=1)
+    occurrence = Occurrence.objects.filter(schedule=schedule).order_by("date").last()
+    first, second = person(org.branch_a), person(org.branch_b)
+    assert occurrence_signup(actor=first.user, occurrence_id=occurrence.pk).status == AttendanceStatus.SIGNED_UP
+    assert occurrence_signup(actor=second.user, occurrence_id=occurrence.pk).status == AttendanceStatus.WAITLISTED
+    with pytest.raises(ActivityError, match="已报名"):
+        occurrence_signup(actor=second.user, occurrence_id=occurrence.pk)
+    occurrence_signup_cancel(actor=first.user, occurrence_id=occurrence.pk)
+    assert Attendance.objects.get(occurrence=occurrence, member=second).status == AttendanceStatus.SIGNED_UP
+    assert Notification.objects.filter(recipient=second.user, kind="activities.waitlist_promoted").count() == 1
+    # With a capacity, only those holding a place may check in.
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        starts_at=timezone.now() - dt.timedelta(minutes=5), ends_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    with pytest.raises(ActivityError, match="没有这次活动的名额"):
+        occurrence_check_in(actor=first.user, occurrence_id=occurrence.pk, token=occurrence.checkin_token)

@@ -22,7 +22,12 @@ from .. import selectors
 from ..exports import attendance_workbook
 from ..occurrences import audience_refusal
 from ..services.common import own_member
-from ..services.occurrences import check_in_window_refusal, occurrence_check_in, occurrence_signup
+from ..services.occurrences import (
+    check_in_window_refusal,
+    occurrence_check_in,
+    occurrence_signup,
+    occurrence_signup_cancel,
+)
 
 
 def _may_run(user, occurrence) -> bool:
@@ -66,8 +71,9 @@ def occurrence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def occurrence_signup_view(request: HttpRequest, pk: int) -> HttpResponse:
     occurrence = selectors.occurrence_get(request.user, pk)
+    act = occurrence_signup_cancel if request.POST.get("cancel") == "1" else occurrence_signup
     try:
-        attendance = occurrence_signup(actor=request.user, occurrence_id=occurrence.pk)
+        attendance = act(actor=request.user, occurrence_id=occurrence.pk)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
