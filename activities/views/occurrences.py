@@ -7,7 +7,7 @@ import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,7 +108,11 @@ def occurrence_tick(request: HttpRequest, pk: int) -> HttpResponse:
     occurrence = selectors.occurrence_get(request.user, pk)
     if not _may_run(request.user, occurrence):
         raise PermissionDenied
-    member = get_object_or_404(Member, pk=request.POST.get("member") or 0)
+    raw = request.POST.get("member", "")
+    member = Member.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if member is None:
+        messages.error(request, _("请从名单中选择要签到的会员。"))
+        return redirect("activities:occurrence_detail", pk=pk)
     try:
         occurrence_check_in(actor=request.user, occurrence_id=occurrence.pk, member=member)
     except ValidationError as exc:
