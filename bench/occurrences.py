@@ -78,7 +78,8 @@ def _populate(members: int, activities: int) -> tuple:
     if county is None or Member.objects.filter(org_unit__path__startswith=county.path).count() != members:
         Member.objects.filter(name__startswith="基准").delete()
         User.objects.filter(username__startswith="bo-").delete()
-        OrgUnit.objects.filter(name__startswith="基准").order_by("-depth").delete()
+        for depth in (2, 1, 0):  # children first: OrgUnit.parent is PROTECT
+            OrgUnit.objects.filter(name__startswith="基准", depth=depth).delete()
         with transaction.atomic():
             county = OrgUnit.objects.create(name="基准县总工会", kind=OrgUnit.Kind.UPPER)
             branches = []
