@@ -49,6 +49,22 @@ class ActivitiesConfig(AppConfig):
             "activities.waitlist_promoted", label=_("候补递补通知"), description=_("候补的活动有了名额时通知")
         )
         register_kind("activities.event_cancelled", label=_("活动取消通知"), description=_("报名的活动取消时通知"))
+        register_kind(
+            "activities.occurrence_lead",
+            label=_("负责的周期性活动提醒"),
+            description=_("您负责的周期性活动前一天和当天早上提醒"),
+        )
+        register_kind(
+            "activities.occurrence_upcoming", label=_("周期性活动提醒"), description=_("参加的周期性活动前一天提醒")
+        )
+        register_kind(
+            "activities.occurrence_digest", label=_("本月活动汇总"), description=_("每月初汇总本月的周期性活动")
+        )
+        register_kind(
+            "activities.occurrence_changed",
+            label=_("活动取消/变更通知"),
+            description=_("已提醒过的周期性活动取消或改期时通知"),
+        )
         register_audit_actions(
             {
                 "activities.event.create": _("新建活动"),
@@ -71,6 +87,11 @@ class ActivitiesConfig(AppConfig):
                 "activities.schedule.create": _("新建周期性活动"),
                 "activities.schedule.skip": _("周期性活动停一次"),
                 "activities.schedule.unskip": _("恢复周期性活动"),
+                "activities.schedule.update": _("修改周期性活动规则"),
+                "activities.occurrence.move": _("周期性活动改期"),
+                "activities.occurrence.signup": _("周期性活动报名"),
+                "activities.occurrence.cancel": _("周期性活动取消报名"),
+                "activities.occurrence.check_in": _("周期性活动签到"),
                 "activities.group.create": _("新建兴趣小组"),
                 "activities.group.join": _("加入兴趣小组"),
                 "activities.group.leave": _("退出兴趣小组"),

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from members import access
 
-from .models import Event, EventStatus, Schedule, SignUp, SignUpStatus
-from .recurrence import occurrences
+from .models import Event, EventStatus, Occurrence, OccurrenceStatus, Recurrence, Schedule, SignUp, SignUpStatus
+from .recurrence import occurrences, rule_dates
 
 VIEW = "activities.view_events"
 
@@ -103,14 +103,39 @@ def event_items(user: Any, start: dt.date, end: dt.date) -> list[CalendarItem]:
 
 
 def occurrence_items(user: Any, start: dt.date, end: dt.date) -> list[CalendarItem]:
-    schedules = access.visible(
-        user,
-        VIEW,
-        Schedule.objects.filter(starts_on__lte=end).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)),
-    ).prefetch_related("exceptions")
-    items = []
+    """The occurrences in the range: the stored rows (with their state and actual time), and past
+    the materialised horizon the dates the rule gives (less the skipped ones)."""
+    schedules = list(
+        access.visible(
+            user,
+            VIEW,
+            Schedule.objects.filter(starts_on__lte=end).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)),
+        ).prefetch_related("exceptions")
+    )
+    stored = Occurrence.objects.filter(schedule__in=[s.pk for s in schedules], date__gte=start, date__lte=end)
+    by_pk = {schedule.pk: schedule for schedule in schedules}
+    items, seen = [], set()
+    for row in stored:
+        schedule = by_pk[row.schedule_id]
+        seen.add((schedule.pk, row.date))
+        items.append(
+            CalendarItem(
+                uid=f"schedule-{schedule.pk}-{row.date:%Y%m%d}",
+                title=schedule.title,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                url=reverse("activities:occurrence_detail", args=[row.pk]),
+                category="occurrence",
+                place=row.place,
+                description=row.note or schedule.description,
+                cancelled=row.status == OccurrenceStatus.CANCELLED,
+                extra={"status": row.get_status_display()},
+            )
+        )
     for schedule in schedules:
         for occurrence in occurrences(schedule, start, end):
+            if (schedule.pk, occurrence.date) in seen:
+                continue
             items.append(
                 CalendarItem(
                     uid=f"schedule-{schedule.pk}-{occurrence.date:%Y%m%d}",
@@ -154,3 +179,73 @@ def month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     """The first and last day shown on the month's grid (whole weeks)."""
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     return weeks[0][0], weeks[-1][-1]
+
+
+# --- The feed: a recurring activity as one series --------------------------------------------------
+
+_BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def rrule_of(schedule: Schedule) -> str:
+    """The schedule's rule as an RFC 5545 RRULE. A monthly day past 28 falls on the month's last
+    day when the month is shorter (recurrence.py), which is BYMONTHDAY=28..d with BYSETPOS=-1."""
+    if schedule.recurrence == Recurrence.WEEKLY:
+        rule = f"FREQ=WEEKLY;BYDAY={_BYDAY[schedule.weekday]}"
+    else:
+        interval = ";INTERVAL=3" if schedule.recurrence == Recurrence.QUARTERLY else ""
+        if schedule.day <= 28:
+            day = f"BYMONTHDAY={schedule.day}"
+        else:
+            day = "BYMONTHDAY=" + ",".join(str(d) for d in range(28, schedule.day + 1)) + ";BYSETPOS=-1"
+        rule = f"FREQ=MONTHLY{interval};{day}"
+    if schedule.ends_on:
+        until = _aware(schedule.ends_on, dt.time(23, 59, 59)).astimezone(dt.UTC)
+        rule += f";UNTIL={until:%Y%m%dT%H%M%SZ}"
+    return rule
+
+
+def schedule_series(user: Any) -> list[Any]:
+    """Every recurring activity the user may see as one ics.Series: two queries whatever their number."""
+    from .ics import Series  # ics imports this module for CalendarItem
+
+    schedules = list(access.visible(user, VIEW, Schedule.objects.all()).prefetch_related("exceptions"))
+    rows: dict[int, list[Occurrence]] = {}
+    for row in Occurrence.objects.filter(schedule__in=[s.pk for s in schedules]).order_by("date"):
+        rows.setdefault(row.schedule_id, []).append(row)
+    series = []
+    for schedule in schedules:
+        first = next(iter(rule_dates(schedule, schedule.starts_on, schedule.starts_on + dt.timedelta(days=400))), None)
+        if first is None:
+            continue
+        one = Series(
+            uid=f"schedule-{schedule.pk}",
+            title=schedule.title,
+            starts_at=_aware(first, schedule.start_time),
+            ends_at=_aware(first, schedule.end_time),
+            rrule=rrule_of(schedule),
+            place=schedule.place,
+            description=schedule.description,
+            url=reverse("activities:schedule_detail", args=[schedule.pk]),
+        )
+        cancelled = {e.date for e in schedule.exceptions.all()}
+        for row in rows.get(schedule.pk, []):
+            rule_start = _aware(row.date, schedule.start_time)
+            if row.status == OccurrenceStatus.CANCELLED:
+                cancelled.add(row.date)
+            elif (row.starts_at, row.ends_at, row.place) != (
+                rule_start,
+                _aware(row.date, schedule.end_time),
+                schedule.place,
+            ):
+                item = CalendarItem(
+                    uid=one.uid,
+                    title=schedule.title,
+                    starts_at=row.starts_at,
+                    ends_at=row.ends_at,
+                    url=reverse("activities:occurrence_detail", args=[row.pk]),
+                    place=row.place,
+                )
+                one.overrides.append((rule_start, item))
+        one.exdates = [_aware(day, schedule.start_time) for day in sorted(cancelled)]
+        series.append(one)
+    return series

@@ -1,5 +1,6 @@
 """The 工作台 card of activities: my coming sign-ups, events open for sign-up, group plans to decide."""
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q
@@ -8,8 +9,18 @@ from django.utils import timezone
 
 from members import access
 
-from . import workflow
-from .models import HOLDS_PLACE, Event, EventStatus, GroupPlan, GroupPlanStatus, InterestGroup, SignUp, SignUpStatus
+from . import selectors, workflow
+from .models import (
+    HOLDS_PLACE,
+    Event,
+    EventStatus,
+    GroupPlan,
+    GroupPlanStatus,
+    InterestGroup,
+    Occurrence,
+    SignUp,
+    SignUpStatus,
+)
 
 MAX_ROWS = 5
 
@@ -44,9 +55,24 @@ def activities_card(request: HttpRequest) -> dict[str, Any] | None:
             .select_related("group")
             .order_by("submitted_at")[:MAX_ROWS]
         )
-    if not (mine or open_events or awaiting):
+    week, month = my_week_and_month(user)
+    if not (mine or open_events or awaiting or week or month):
         return None
-    return {"mine": mine, "open_events": open_events, "awaiting": awaiting}
+    return {"mine": mine, "open_events": open_events, "awaiting": awaiting, "week": week, "month": month}
+
+
+def my_week_and_month(user: Any) -> tuple[list[Occurrence], list[Occurrence]]:
+    """My recurring activities: this week's (Monday to Sunday), then the rest of this month's."""
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    start = timezone.make_aware(dt.datetime.combine(monday, dt.time()))
+    week_end = start + dt.timedelta(days=7)
+    end = max(week_end, timezone.make_aware(dt.datetime.combine(next_month, dt.time())))
+    occurrences = selectors.my_occurrences(user, start, end)
+    week = [o for o in occurrences if o.starts_at < week_end]
+    month = [o for o in occurrences if o.starts_at >= week_end and timezone.localtime(o.starts_at).month == today.month]
+    return week[: 2 * MAX_ROWS], month[: 2 * MAX_ROWS]
 
 
 def register() -> None:

@@ -1,11 +1,13 @@
 """报名名单 as a formatted .xlsx (union_office.xlsx): the organiser's list for the venue or the bus."""
 
+from django.db.models import Count
 from django.utils import timezone
 
 from union_office.xlsx import Column, write_report
 
 from . import selectors
-from .models import Event
+from .models import Attendance, AttendanceStatus, Event, Occurrence, OccurrenceStatus, Schedule
+from .occurrences import audience_members
 
 COLUMNS = [
     Column("序号", 6, "int"),
@@ -47,4 +49,43 @@ def signup_workbook(event: Event) -> bytes:
         columns=COLUMNS,
         rows=rows,
         sheet_title="报名名单",
+    )
+
+
+ATTENDANCE_COLUMNS = [
+    Column("序号", 6, "int"),
+    Column("姓名", 10),
+    Column("单位", 22),
+    Column("出勤次数", 10, "int"),
+    Column("活动次数", 10, "int"),
+    Column("出勤率", 10),
+]
+
+
+def attendance_workbook(schedule: Schedule, year: int) -> bytes:
+    """出勤统计 of a recurring activity over one year: each audience member's check-ins against the
+    occurrences held so far (cancelled ones do not count), for the unit's 考核."""
+    held = Occurrence.objects.filter(
+        schedule=schedule, date__year=year, status=OccurrenceStatus.SCHEDULED, starts_at__lte=timezone.now()
+    )
+    total = held.count()
+    attended = dict(
+        Attendance.objects.filter(occurrence__in=held, status=AttendanceStatus.CHECKED_IN)
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
+    )
+    members = audience_members(schedule).select_related("org_unit").order_by("org_unit__path", "name", "pk")
+    rows = []
+    for number, member in enumerate(members.iterator(chunk_size=2000), start=1):
+        count = attended.get(member.pk, 0)
+        rate = f"{count / total:.0%}" if total else "—"
+        rows.append([number, member.name, member.org_unit.name, count, total, rate])
+    return write_report(
+        title=f"{schedule.title} {year}年出勤统计",
+        unit=schedule.org_unit.name,
+        period=f"{year}年（截至 {timezone.localdate():%Y-%m-%d}，已举行 {total} 次）",
+        columns=ATTENDANCE_COLUMNS,
+        rows=rows,
+        sheet_title="出勤统计",
     )

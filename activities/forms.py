@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from finance.forms import leaf_accounts
 from members.models import Member, OrgUnit
 
-from .models import Event, EventKind, GroupPlan, PolicyRule, Recurrence, Schedule
+from .models import Eligibility, Event, EventKind, GroupPlan, InterestGroup, PolicyRule, Recurrence, Schedule
 from .recurrence import WEEKDAY_NAMES
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -175,6 +175,13 @@ class ScheduleForm(forms.ModelForm):
             "place",
             "responsible",
             "description",
+            "audience",
+            "audience_unit",
+            "audience_group",
+            "audience_members",
+            "eligibility",
+            "audience_reminders",
+            "capacity",
         ]
         widgets = {
             "start_time": TIME,
@@ -193,6 +200,15 @@ class ScheduleForm(forms.ModelForm):
         self.fields["responsible"].queryset = people_with_login(units)
         self.fields["responsible"].empty_label = _("（未指定）")
         at_most(self.fields["day"], 31)
+        self.fields["audience_unit"].queryset = units
+        self.fields["audience_group"].queryset = InterestGroup.objects.filter(org_unit__in=units).order_by("name")
+        # Named members: the short list of people with a login (a whole unit is "一个分工会/小组").
+        self.fields["audience_members"].queryset = people_with_login(units)
+        self.fields["eligibility"].choices = [
+            (Eligibility.ALL, _("全体在职会员")),
+            (Eligibility.WOMEN, Eligibility.WOMEN.label),
+            (Eligibility.RETIREES, Eligibility.RETIREES.label),
+        ]
         bootstrap(self)
 
     def _post_clean(self) -> None:

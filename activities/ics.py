@@ -6,6 +6,7 @@ than 75 octets are folded (a CRLF and a space) without splitting a UTF-8 charact
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
@@ -35,7 +36,49 @@ def _utc(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def render(items: Iterable[CalendarItem], *, name: str, host: str, base_url: str) -> str:
+@dataclass
+class Series:
+    """A recurring activity as one VEVENT: its first occurrence, the RRULE, the skipped dates
+    (EXDATE) and the moved ones (a VEVENT with the same UID and a RECURRENCE-ID each)."""
+
+    uid: str
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    rrule: str
+    place: str = ""
+    description: str = ""
+    url: str = ""
+    exdates: list[dt.datetime] = field(default_factory=list)
+    overrides: list[tuple[dt.datetime, CalendarItem]] = field(default_factory=list)
+
+
+def _series_lines(series: Series, stamp: str, host: str, base_url: str) -> list[str]:
+    head = [f"UID:{series.uid}@{host}", f"DTSTAMP:{stamp}"]
+    lines = ["BEGIN:VEVENT", *head, f"DTSTART:{_utc(series.starts_at)}", f"DTEND:{_utc(series.ends_at)}"]
+    lines += [f"RRULE:{series.rrule}", f"SUMMARY:{escape(series.title)}"]
+    if series.exdates:
+        lines.append("EXDATE:" + ",".join(_utc(day) for day in sorted(series.exdates)))
+    if series.place:
+        lines.append(f"LOCATION:{escape(series.place)}")
+    if series.description:
+        lines.append(f"DESCRIPTION:{escape(series.description)}")
+    if series.url:
+        lines.append(f"URL:{base_url}{series.url}")
+    lines.append("END:VEVENT")
+    for recurrence_id, item in series.overrides:
+        lines += ["BEGIN:VEVENT", *head, f"RECURRENCE-ID:{_utc(recurrence_id)}"]
+        lines += [f"DTSTART:{_utc(item.starts_at)}", f"DTEND:{_utc(item.ends_at or item.starts_at)}"]
+        lines.append(f"SUMMARY:{escape(item.title)}")
+        if item.place:
+            lines.append(f"LOCATION:{escape(item.place)}")
+        if item.url:
+            lines.append(f"URL:{base_url}{item.url}")
+        lines.append("END:VEVENT")
+    return lines
+
+
+def render(items: Iterable[CalendarItem], *, name: str, host: str, base_url: str, series: Iterable[Series] = ()) -> str:
     stamp = _utc(timezone.now())
     lines = [
         "BEGIN:VCALENDAR",
@@ -64,5 +107,7 @@ def render(items: Iterable[CalendarItem], *, name: str, host: str, base_url: str
         if item.cancelled:
             lines.append("STATUS:CANCELLED")
         lines.append("END:VEVENT")
+    for one in series:
+        lines += _series_lines(one, stamp, host, base_url)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

@@ -204,6 +204,10 @@ class SubEventEntry(models.Model):
         return f"{self.signup.member} · {self.sub_event}"
 
 
+def new_checkin_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 # --- Recurring schedules ------------------------------------------------------------------------
 
 
@@ -213,8 +217,23 @@ class Recurrence(models.TextChoices):
     QUARTERLY = "quarterly", _("每季度")
 
 
+class Audience(models.TextChoices):
+    SUBTREE = "subtree", _("主办工会全体")
+    UNIT = "unit", _("一个分工会/小组")
+    GROUP = "group", _("兴趣小组")
+    MEMBERS = "members", _("指定会员")
+
+
+class AudienceReminders(models.TextChoices):
+    AUTO = "auto", _("自动（人多时每月汇总）")
+    NONE = "none", _("不提醒")
+    EACH = "each", _("每次活动前一天")
+    DIGEST = "digest", _("每月初汇总本月活动")
+
+
 class Schedule(TimeStampedModel):
-    """A recurring activity (每周五 14:00–17:00 全员健身); its occurrences are computed, never stored."""
+    """A recurring activity (每周五 14:00–17:00 全员健身); its occurrences are rows (Occurrence),
+    materialised for a rolling horizon by activities/occurrences.py."""
 
     Recurrence = Recurrence
 
@@ -235,6 +254,27 @@ class Schedule(TimeStampedModel):
     responsible = models.ForeignKey(
         Member, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who the activity is for (activities/occurrences.py reads these): the host's whole subtree,
+    # one 分工会/小组's subtree, an interest group or named members, narrowed by an eligibility.
+    audience = models.CharField(_("参加范围"), max_length=10, choices=Audience, default=Audience.SUBTREE)
+    audience_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("分工会/小组"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    audience_group = models.ForeignKey(
+        "InterestGroup", verbose_name=_("兴趣小组"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    audience_members = models.ManyToManyField(Member, verbose_name=_("指定会员"), blank=True, related_name="+")
+    eligibility = models.CharField(_("参加对象"), max_length=10, choices=Eligibility, default=Eligibility.ALL)
+    audience_reminders = models.CharField(
+        _("提醒参加者"), max_length=10, choices=AudienceReminders, default=AudienceReminders.AUTO
+    )
+    capacity = models.PositiveIntegerField(
+        _("每次名额"), null=True, blank=True, help_text=_("留空表示不需报名；填写后每次活动需报名，额满候补")
+    )
+    # The month ("2026-05") whose digest was planned, won by a conditional update (one per month).
+    digest_planned_for = models.CharField(max_length=7, blank=True, editable=False)
+    # Same link as Event.source_key: the plan item or 活动安排 line that asked for the activity.
+    source_key = models.CharField(_("来源"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("周期性活动")
@@ -258,6 +298,23 @@ class Schedule(TimeStampedModel):
                 ),
                 name="schedule_rule_complete",
             ),
+            models.CheckConstraint(condition=Q(audience__in=Audience.values), name="schedule_audience_valid"),
+            models.CheckConstraint(
+                condition=Q(audience_reminders__in=AudienceReminders.values), name="schedule_audience_reminders_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(eligibility__in=(Eligibility.ALL, Eligibility.WOMEN, Eligibility.RETIREES)),
+                name="schedule_eligibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(audience=Audience.UNIT) | Q(audience_unit__isnull=False),
+                name="schedule_audience_unit_given",
+            ),
+            models.CheckConstraint(
+                condition=~Q(audience=Audience.GROUP) | Q(audience_group__isnull=False),
+                name="schedule_audience_group_given",
+            ),
+            models.UniqueConstraint(fields=["source_key"], condition=~Q(source_key=""), name="schedule_unique_source"),
         ]
 
     def __str__(self) -> str:
@@ -281,6 +338,109 @@ class ScheduleException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule} {self.date:%Y-%m-%d}"
+
+
+class OccurrenceStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("正常")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Occurrence(TimeStampedModel):
+    """One date of a recurring activity, stored so that it can be reminded, signed up and attended.
+
+    `date` is the date the rule gives (the RECURRENCE-ID of the feed) and never changes; a moved
+    occurrence keeps it and has other `starts_at`/`ends_at`.
+    """
+
+    Status = OccurrenceStatus
+
+    schedule = models.ForeignKey(
+        Schedule, verbose_name=_("周期性活动"), on_delete=models.CASCADE, related_name="occurrences"
+    )
+    date = models.DateField(_("日期"))
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=OccurrenceStatus, default=OccurrenceStatus.SCHEDULED)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    # The secret in the QR code shown at the venue: the check-in page needs it besides the login.
+    checkin_token = models.CharField(max_length=64, default=new_checkin_token, editable=False)
+    # Claimed by a conditional update when the reminders of this occurrence are scheduled, so that
+    # two beats never fan out the same audience twice; cleared when the occurrence moves.
+    reminders_planned_at = models.DateTimeField(_("提醒安排时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("周期性活动场次")
+        verbose_name_plural = _("周期性活动场次")
+        ordering = ["schedule", "date"]
+        constraints = [
+            # Two beats materialising at once insert each date once (ON CONFLICT DO NOTHING).
+            models.UniqueConstraint(fields=["schedule", "date"], name="occurrence_unique_date"),
+            models.CheckConstraint(condition=Q(status__in=OccurrenceStatus.values), name="occurrence_status_valid"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="occurrence_ends_after_start"),
+        ]
+        indexes = [
+            # The calendar and "my activities this week": occurrences starting in a range.
+            models.Index(fields=["starts_at"], name="occurrence_start_idx"),
+            # The reminder planner: scheduled occurrences not yet planned, by start.
+            models.Index(
+                fields=["starts_at"], condition=Q(reminders_planned_at__isnull=True), name="occurrence_unplanned_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule} {self.date:%Y-%m-%d}"
+
+
+class AttendanceStatus(models.TextChoices):
+    SIGNED_UP = "signed_up", _("已报名")
+    WAITLISTED = "waitlisted", _("候补")
+    CANCELLED = "cancelled", _("已取消")
+    CHECKED_IN = "checked_in", _("已签到")
+
+
+class Attendance(TimeStampedModel):
+    """A member's sign-up for and check-in at one occurrence: one row per member and occurrence."""
+
+    Status = AttendanceStatus
+
+    occurrence = models.ForeignKey(
+        Occurrence, verbose_name=_("场次"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    member = models.ForeignKey(Member, verbose_name=_("会员"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=12, choices=AttendanceStatus)
+    queued_at = models.DateTimeField(_("报名时间"))
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签到操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("场次签到")
+        verbose_name_plural = _("场次签到")
+        ordering = ["occurrence", "queued_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=AttendanceStatus.values), name="attendance_status_valid"),
+            # Once per member per occurrence: a second scan finds the row already checked in.
+            models.UniqueConstraint(fields=["occurrence", "member"], name="attendance_one_per_member"),
+            models.CheckConstraint(
+                condition=~Q(status="checked_in") | Q(checked_in_at__isnull=False), name="attendance_checked_in_at"
+            ),
+        ]
+        indexes = [
+            # Places held and the waitlist of one occurrence, in order.
+            models.Index(fields=["occurrence", "status", "queued_at"], name="attendance_occ_status_idx"),
+            # A member's attendance over the year.
+            models.Index(fields=["member", "status"], name="attendance_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.occurrence}"
 
 
 # --- Interest groups -----------------------------------------------------------------------------

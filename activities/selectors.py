@@ -1,5 +1,6 @@
 """Reads that check access and keep the query count flat."""
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,19 +13,29 @@ from members.models import Member
 from . import workflow
 from .models import (
     HOLDS_PLACE,
+    Attendance,
+    AttendanceStatus,
     Event,
     GroupPlan,
     InterestGroup,
+    Occurrence,
     Schedule,
     SignUp,
     SignUpStatus,
     SubEvent,
     SubEventEntry,
 )
+from .occurrences import audience_members
 from .services.common import own_member
 
 VIEW = "activities.view_events"
 MANAGE = workflow.MANAGE
+
+
+def occurrence_get(user: Any, pk: int) -> Occurrence:
+    """One occurrence of a recurring activity the user may see (404 otherwise)."""
+    queryset = Occurrence.objects.select_related("schedule__org_unit", "schedule__responsible")
+    return access.get_visible_or_404(user, VIEW, queryset, unit_field="schedule__org_unit", pk=pk)
 
 
 def visible_events(user: Any) -> QuerySet[Event]:
@@ -134,3 +145,56 @@ def group_plan_get(user: Any, pk: int) -> GroupPlan:
 def is_member_of(user: Any, group: InterestGroup) -> bool:
     member: Member | None = own_member(user)
     return member is not None and group.memberships.filter(member=member).exists()
+
+
+# --- Occurrences of recurring activities ---------------------------------------------------------
+
+# The 负责人's phone list shows at most this many audience members (a whole-union audience is
+# checked in by QR code; the list is for the ones without a phone at hand).
+ATTENDANCE_LIST_MAX = 500
+
+
+@dataclass
+class AttendanceRow:
+    member: Member
+    attendance: Attendance | None
+
+
+def my_attendance(occurrence: Occurrence, member: Member | None) -> Attendance | None:
+    if member is None:
+        return None
+    return Attendance.objects.filter(occurrence=occurrence, member=member).first()
+
+
+def attendance_list(occurrence: Occurrence) -> list[AttendanceRow]:
+    """The audience (or, with a capacity, those signed up) with each one's sign-up/check-in, in
+    two queries whatever the length."""
+    schedule = occurrence.schedule
+    by_member = {
+        a.member_id: a
+        for a in Attendance.objects.filter(occurrence=occurrence).exclude(status=AttendanceStatus.CANCELLED)
+    }
+    if schedule.capacity is not None:
+        members = Member.objects.filter(pk__in=list(by_member))
+    else:
+        members = audience_members(schedule)
+    members = members.select_related("org_unit").order_by("org_unit__path", "name", "pk")[:ATTENDANCE_LIST_MAX]
+    return [AttendanceRow(member, by_member.get(member.pk)) for member in members]
+
+
+def my_occurrences(user: Any, start: dt.datetime, end: dt.datetime) -> list[Occurrence]:
+    """The occurrences between start and end of the activities whose audience includes the user
+    (their 工作台's "本周/本月活动"): the candidates are the activities hosted above their unit."""
+    member = own_member(user)
+    if member is None:
+        return []
+    path = member.org_unit.path
+    ancestors = [path[: i + 1] for i, char in enumerate(path) if char == "/"]
+    occurrences = list(
+        Occurrence.objects.filter(starts_at__gte=start, starts_at__lt=end, schedule__org_unit__path__in=ancestors)
+        .select_related("schedule")
+        .order_by("starts_at")
+    )
+    schedules = {o.schedule_id: o.schedule for o in occurrences}
+    mine = {pk for pk, schedule in schedules.items() if audience_members(schedule).filter(pk=member.pk).exists()}
+    return [o for o in occurrences if o.schedule_id in mine]

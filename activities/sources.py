@@ -13,7 +13,7 @@ The callable gets the user and the whole key and returns None when the user may 
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from .models import Event
+from .models import Event, Schedule
 
 
 class SourceLink(NamedTuple):
@@ -30,7 +30,8 @@ def register_source_label(prefix: str, describe: Describe) -> None:
     LABELS[prefix] = describe
 
 
-def source_link(user: Any, event: Event) -> SourceLink | None:
+def source_link(user: Any, event: Event | Schedule) -> SourceLink | None:
+    """The back-link of an event or a recurring activity (both carry `source_key`)."""
     prefix = event.source_key.partition(":")[0]
     describe = LABELS.get(prefix) if event.source_key else None
     return describe(user, event.source_key) if describe else None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendar, events, groups, policies, schedules, signups
+from .views import calendar, events, groups, occurrences, policies, schedules, signups
 
 app_name = "activities"
 urlpatterns = [
@@ -29,6 +29,13 @@ urlpatterns = [
     path("schedules/new/", schedules.schedule_create, name="schedule_create"),
     path("schedules/<int:pk>/", schedules.schedule_detail, name="schedule_detail"),
     path("schedules/<int:pk>/skip/", schedules.schedule_skip, name="schedule_skip"),
+    path("occurrences/<int:pk>/", occurrences.occurrence_detail, name="occurrence_detail"),
+    path("occurrences/<int:pk>/signup/", occurrences.occurrence_signup_view, name="occurrence_signup"),
+    path("occurrences/<int:pk>/tick/", occurrences.occurrence_tick, name="occurrence_tick"),
+    path(
+        "occurrences/<int:pk>/check-in/<str:token>/", occurrences.occurrence_check_in_view, name="occurrence_check_in"
+    ),
+    path("schedules/<int:pk>/attendance.xlsx", occurrences.attendance_export, name="attendance_export"),
     path("groups/", groups.group_list, name="groups"),
     path("groups/new/", groups.group_create, name="group_create"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),

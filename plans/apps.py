@@ -44,5 +44,6 @@ class PlansConfig(AppConfig):
         from . import calendar, events, reminders
 
         register_source_label(events.SOURCE_PREFIX, events.describe_source)
+        register_source_label(events.ITEM_SOURCE, events.describe_item_source)
         register_source(calendar.deadline_items)
         reminders.register()

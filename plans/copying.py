@@ -3,7 +3,14 @@
 from collections.abc import Callable
 from typing import Any
 
+from activities.models import Event, Schedule
+
 from .models import Item, Plan, ScheduleEntry, Section
+
+# The source keys an activity made from a plan carries ("plans.scheduleentry:12", "plans.item:40"):
+# how each side finds the other (activities never imports plans).
+ENTRY_SOURCE = "plans.scheduleentry"
+ITEM_SOURCE = "plans.item"
 
 ITEM_FIELDS = [
     "position",
@@ -54,3 +61,30 @@ def copy_plan_content(
         for entry in ScheduleEntry.objects.filter(plan=source).order_by("position", "pk")
     )
     return len(sections), len(items)
+
+
+def relink_activities(source: Plan, target: Plan) -> int:
+    """A new version of a plan takes over the activities made from the old version's 活动安排
+    lines and items: their source keys are moved to the copies, so the new version shows the link
+    (and offers no second 创建活动). The copies were written in the originals' order, so the n-th
+    original pairs with the n-th copy. Returns the number of activities relinked."""
+    pairs = {}
+    for prefix, old, new in (
+        (
+            ENTRY_SOURCE,
+            ScheduleEntry.objects.filter(plan=source).order_by("position", "pk"),  # the copying order
+            ScheduleEntry.objects.filter(plan=target).order_by("pk"),
+        ),
+        (
+            ITEM_SOURCE,
+            Item.objects.filter(section__plan=source).order_by("pk"),
+            Item.objects.filter(section__plan=target).order_by("pk"),
+        ),
+    ):
+        old_pks, new_pks = old.values_list("pk", flat=True), new.values_list("pk", flat=True)
+        pairs |= {f"{prefix}:{a}": f"{prefix}:{b}" for a, b in zip(old_pks, new_pks, strict=True)}
+    moved = 0
+    for activity_model in (Event, Schedule):
+        for activity in activity_model.objects.filter(source_key__in=pairs).only("pk", "source_key"):
+            moved += activity_model.objects.filter(pk=activity.pk).update(source_key=pairs[activity.source_key])
+    return moved

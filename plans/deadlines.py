@@ -180,6 +180,88 @@ _RECURRING: tuple[tuple[re.Pattern[str], DeadlineKind, str, _Periods], ...] = (
 )
 
 
+_WEEKDAYS = "一二三四五六日"
+
+
+def _weekday(char: str) -> int:
+    """0 = Monday … 6 = Sunday, from the cleaned text's 1–7, 日 or 天."""
+    return 6 if char in "日天7" else int(char) - 1
+
+
+def _days_of(year: int, pick: Callable[[date], bool]) -> tuple[Period, ...]:
+    first = date(year, 1, 1)
+    days = (first + timedelta(days=n) for n in range(366 if calendar.isleap(year) else 365))
+    return tuple(Period(d, d) for d in days if pick(d))
+
+
+def _weekly_on(year: int, match: re.Match[str]) -> tuple[DeadlineKind, tuple[Period, ...], str]:
+    weekday, part = _weekday(match[1]), match[2] or ""  # 每周五下午: the part of the day is kept
+    days = _days_of(year, lambda d: d.weekday() == weekday)
+    return DeadlineKind.RECURRING, days, f"每周{_WEEKDAYS[weekday]}{part}"
+
+
+def _nth_weekday(year: int, match: re.Match[str]) -> tuple[DeadlineKind, tuple[Period, ...], str]:
+    nth, weekday = int(match[1]), _weekday(match[2])
+    if not 1 <= nth <= 4:
+        raise _Unreadable("“每月第几个星期几”只能是第一至第四个。")
+    days = _days_of(year, lambda d: d.weekday() == weekday and (d.day - 1) // 7 == nth - 1)
+    return DeadlineKind.RECURRING, days, f"每月第{'一二三四'[nth - 1]}个周{_WEEKDAYS[weekday]}"
+
+
+def _month_ends(year: int, months: range) -> tuple[Period, ...]:
+    return tuple(Period(date(year, m, 21), date(year, m, calendar.monthrange(year, m)[1])) for m in months)
+
+
+def _fortnights(year: int) -> tuple[Period, ...]:
+    weeks = _weeks(year)
+    return tuple(Period(weeks[i].start, weeks[min(i + 1, len(weeks) - 1)].end) for i in range(0, len(weeks), 2))
+
+
+def _around_labour_day(year: int) -> tuple[Period, ...]:
+    return (Period(date(year, 4, 24), date(year, 5, 8)),)
+
+
+def _winter_break(year: int) -> tuple[Period, ...]:
+    return (Period(date(year, 1, 15), date(year, 2, calendar.monthrange(year, 2)[1])),)
+
+
+type _Rule = Callable[[int, re.Match[str]], tuple[DeadlineKind, tuple[Period, ...], str]]
+# Recurring and loose phrases plans really use (issue 15), on the cleaned text: 每周五 is "每周5".
+# Choices: 每月月底 and 每季度末 are the last ten days (底 = 下旬, as "4月底前"); 两周一次 counts
+# fortnights from the year's first week; 五一前后 is a week either side of 5月1日; 暑期 is July and
+# August; 寒假 is 1月15日 to the end of February; 年关 is the 两节 season, December to next January.
+_LOOSE: tuple[tuple[re.Pattern[str], _Rule], ...] = (
+    (re.compile(r"每个?周(?:星期|礼拜)?([1-7日天])(上午|下午|晚上)?"), _weekly_on),
+    (re.compile(r"每个?月第([1-9])个?(?:周|星期|礼拜)([1-7日天])"), _nth_weekday),
+    (
+        re.compile(r"每个?月(?:月)?[底末]"),
+        lambda y, _: (DeadlineKind.RECURRING, _month_ends(y, range(1, 13)), "每月月底"),
+    ),
+    (
+        re.compile(r"每个?季度?[底末]"),
+        lambda y, _: (DeadlineKind.RECURRING, _month_ends(y, range(3, 13, 3)), "每季度末"),
+    ),
+    (
+        re.compile(r"每个?季度?(?:的)?第1个?月"),
+        lambda y, _: (DeadlineKind.RECURRING, tuple(_months(y)[m - 1] for m in (1, 4, 7, 10)), "每季度第一个月"),
+    ),
+    (
+        re.compile(r"(?:每)?2周1次|每2周" + _TIMES + r"|隔周"),
+        lambda y, _: (DeadlineKind.RECURRING, _fortnights(y), "两周一次"),
+    ),
+    (re.compile(r"(?:5、1|劳动节)前后"), lambda y, _: (DeadlineKind.MONTH, _around_labour_day(y), "五一前后")),
+    (
+        re.compile(r"暑[期假](?:期间)?"),
+        lambda y, _: (DeadlineKind.RANGE, (Period(date(y, 7, 1), date(y, 8, 31)),), "暑期"),
+    ),
+    (re.compile(r"寒假(?:期间)?"), lambda y, _: (DeadlineKind.RANGE, _winter_break(y), "寒假")),
+    (
+        re.compile(r"年关(?:前)?"),
+        lambda y, _: (DeadlineKind.RANGE, (Period(date(y, 12, 1), date(y + 1, 1, 31)),), "年关"),
+    ),
+)
+
+
 # --- everything else: tokens and a grammar over their kinds --------------------------------------
 
 _YEAR = r"(?:(\d{4})|([今本明次翌来]))"
@@ -188,7 +270,8 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("year", re.compile(_YEAR + r"年")),
     ("half", re.compile(r"([上下])半年度?")),
     ("term", re.compile(r"([春秋])季?学期")),
-    ("date", re.compile(r"(\d{1,2})月(\d{1,2})[日号]")),
+    # "8月15前": a day without 日, when a deadline word, a list or a range mark or the end follows.
+    ("date", re.compile(r"(\d{1,2})月(\d{1,2})(?:[日号]|(?=以前|之前|前|[、,;/和及与]|[-—–―~〜]|至|到|$))")),
     ("month", re.compile(r"(\d{1,2})月(上旬|中旬|下旬|初|中|底|末)?")),
     ("quarter", re.compile(r"第?(\d{1,2})季度?|Q(\d)")),
     ("num", re.compile(r"第?(\d{1,2})")),  # 1-12月, 1、4季度: the unit comes from the next point
@@ -403,6 +486,10 @@ def parse_deadline(text: str, year: int) -> Deadline:
         for pattern, kind, label, periods in _RECURRING:
             if match := pattern.fullmatch(cleaned):
                 return Deadline(text, kind, periods(year, match), match.expand(label), recurring=True)
+        for pattern, rule in _LOOSE:
+            if match := pattern.fullmatch(cleaned):
+                kind, found, normalized = rule(year, match)
+                return Deadline(text, kind, found, normalized, recurring=kind == DeadlineKind.RECURRING)
         return Deadline(text, *_parse(cleaned, year))
     except _Unreadable as error:
         hint = next((reason for pattern, reason in _HINTS if pattern.search(cleaned)), "")

@@ -17,7 +17,7 @@ from members import access
 from union_office.audit import audit_record, field_changes
 
 from . import reminders, workflow
-from .copying import copy_plan_content
+from .copying import copy_plan_content, relink_activities
 from .models import Item, ItemStatus, Plan, PlanStatus
 
 
@@ -152,6 +152,7 @@ def plan_new_version(*, actor: Any, plan_id: int) -> Plan:
             created_by=actor,
         )
         copy_plan_content(plan, new)
+        relink_activities(plan, new)
         _audit(actor, "plan.new_version", new, {"from_version": plan.version, "version": new.version})
     return new
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/new-version/", plans.plan_new_version, name="new_version"),
     path("<int:pk>/follow/", plans.plan_follow, name="follow"),
     path("<int:pk>/schedule/<int:entry_pk>/event/", plans.schedule_event, name="schedule_event"),
+    path("<int:pk>/<slug:kind>/<int:obj_pk>/recurring/", plans.recurring_activity, name="recurring_activity"),
     path("items/<int:pk>/progress/", plans.item_progress, name="item_progress"),
     path("compare/", plans.plan_compare, name="compare"),
     path("<int:pk>/plan.pdf", plans.export_pdf, name="export_pdf"),

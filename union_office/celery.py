@@ -44,6 +44,21 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # Recurring activities' occurrences are rows for a rolling 2 months; this inserts the missing
+    # ones (ON CONFLICT DO NOTHING, so two beats insert each once). Hourly: a new week appears
+    # within the hour, and a run with nothing to add reads one date list per activity.
+    "activities-occurrences-materialise": {
+        "task": "activities.tasks.occurrences_materialise_task",
+        "schedule": crontab(minute=15),
+    },
+    # Plans the reminders of occurrences starting within 2 days (负责人, audience) and the month's
+    # digests; each occurrence is claimed by a conditional update, so a doubled run plans nothing
+    # twice (docs/activities.md). Every 5 minutes: an occurrence added today is still reminded.
+    "activities-occurrence-reminders-plan": {
+        "task": "activities.tasks.occurrence_reminders_plan_task",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
     # "reminders-dispatch-due": added by _reminders_schedule below, once the settings are loaded.
     # Apps add other periodic work here as they gain it (motion 催办, hardship re-checks).
 }

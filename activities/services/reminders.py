@@ -29,13 +29,17 @@ def _due_at(event: Event) -> dt.datetime:
     return max(event.starts_at - LEAD_TIME, timezone.now())
 
 
-def _subject(event: Event) -> str:
+def _what(event: Event) -> str:
     starts = timezone.localtime(event.starts_at)
-    return _("活动提醒：%(title)s（%(when)s，%(place)s）") % {
+    return _("%(title)s（%(when)s，%(place)s）") % {
         "title": event.title,
         "when": f"{starts.month}月{starts.day}日 {starts:%H:%M}",
         "place": event.place or _("地点另行通知"),
     }
+
+
+def _subject(event: Event) -> str:
+    return _("活动提醒：%(what)s") % {"what": _what(event)}
 
 
 def _url(event: Event) -> str:
@@ -82,7 +86,7 @@ def schedule_event_reminders(event: Event) -> None:
                 kind=ORGANISER,
                 recipient=event.organiser,
                 due_at=_due_at(event),
-                subject=(_("您组织的活动即将开始：") + _subject(event))[:200],
+                subject=(_("您组织的活动即将开始：%(what)s") % {"what": _what(event)})[:200],
                 url=_url(event),
                 source=event,
                 key=DAY_BEFORE,

@@ -11,7 +11,17 @@ from members.models import Member, OrgUnit
 from union_office.audit import audit_record
 
 from .. import workflow
-from ..models import EventKind, Recurrence, Schedule, ScheduleException
+from ..models import (
+    Audience,
+    AudienceReminders,
+    Eligibility,
+    EventKind,
+    InterestGroup,
+    Recurrence,
+    Schedule,
+    ScheduleException,
+)
+from ..occurrences import materialise, occurrence_skip, occurrence_unskip
 from ..recurrence import describe, rule_dates
 from .common import ActivityError
 
@@ -38,6 +48,26 @@ def _check(values: dict[str, Any]) -> None:
         raise ActivityError(errors)
 
 
+def _check_audience(org_unit: OrgUnit, values: dict[str, Any], members: list[Member]) -> None:
+    audience, errors = values["audience"], {}
+    if audience not in Audience.values:
+        errors["audience"] = _("请选择参加范围。")
+    unit = values.get("audience_unit")
+    if audience == Audience.UNIT and (unit is None or not unit.path.startswith(org_unit.path)):
+        errors["audience_unit"] = _("请选择主办工会下属的分工会或小组。")
+    group = values.get("audience_group")
+    if audience == Audience.GROUP and (group is None or not group.org_unit.path.startswith(org_unit.path)):
+        errors["audience_group"] = _("请选择主办工会的兴趣小组。")
+    if audience == Audience.MEMBERS and not members:
+        errors["audience_members"] = _("请至少指定一名会员。")
+    if values["eligibility"] not in (Eligibility.ALL, Eligibility.WOMEN, Eligibility.RETIREES):
+        errors["eligibility"] = _("参加对象只能是全体在职会员、女职工或退休职工。")
+    if values["audience_reminders"] not in AudienceReminders.values:
+        errors["audience_reminders"] = _("请选择提醒方式。")
+    if errors:
+        raise ActivityError(errors)
+
+
 def schedule_create(
     *,
     actor: Any,
@@ -55,6 +85,14 @@ def schedule_create(
     place: str = "",
     description: str = "",
     responsible: Member | None = None,
+    audience: str = Audience.SUBTREE,
+    audience_unit: OrgUnit | None = None,
+    audience_group: InterestGroup | None = None,
+    audience_members: list[Member] | None = None,
+    eligibility: str = Eligibility.ALL,
+    audience_reminders: str = AudienceReminders.AUTO,
+    capacity: int | None = None,
+    source_key: str = "",
 ) -> Schedule:
     access.require(actor, workflow.MANAGE, org_unit)
     values = {
@@ -72,10 +110,22 @@ def schedule_create(
         "place": (place or "").strip(),
         "description": description or "",
         "responsible": responsible,
+        "audience": audience,
+        "audience_unit": audience_unit if audience == Audience.UNIT else None,
+        "audience_group": audience_group if audience == Audience.GROUP else None,
+        "eligibility": eligibility,
+        "audience_reminders": audience_reminders,
+        "capacity": capacity,
+        "source_key": source_key,
     }
     _check(values)
+    _check_audience(org_unit, values, audience_members or [])
     with transaction.atomic():
         schedule = Schedule.objects.create(org_unit=org_unit, **values)
+        if audience == Audience.MEMBERS:
+            schedule.audience_members.set(audience_members or [])
+        # The first two months exist at once (the beat keeps the horizon rolling from then on).
+        materialise(schedule)
         audit_record(
             actor=actor, action="activities.schedule.create", obj=schedule, changes={"rule": describe(schedule)}
         )
@@ -97,6 +147,7 @@ def schedule_skip(*, actor: Any, schedule_id: int, date: dt.date, reason: str = 
         )
         if not created:
             raise ActivityError(_("%(date)s 的活动已经取消过了。") % {"date": date.isoformat()})
+        occurrence_skip(schedule=schedule, date=date, reason=exception.reason)
         audit_record(
             actor=actor,
             action="activities.schedule.skip",
@@ -113,4 +164,5 @@ def schedule_unskip(*, actor: Any, schedule_id: int, date: dt.date) -> None:
         deleted, _rows = ScheduleException.objects.filter(schedule=schedule, date=date).delete()
         if not deleted:
             raise ActivityError(_("%(date)s 的活动没有取消。") % {"date": date.isoformat()})
+        occurrence_unskip(schedule=schedule, date=date)
         audit_record(actor=actor, action="activities.schedule.unskip", obj=schedule, changes={"date": date.isoformat()})

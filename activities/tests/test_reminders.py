@@ -76,7 +76,10 @@ def test_moving_the_event_moves_the_reminders_and_the_organiser_has_one(chair, o
     later = starts + dt.timedelta(days=3)
     services.event_update(actor=chair, event_id=event.pk, starts_at=later, ends_at=later + dt.timedelta(hours=2))
     assert _reminders(runner.user).get().due_at == later - dt.timedelta(days=1)
-    assert _reminders(chair, "activities.event_organiser").get().due_at == later - dt.timedelta(days=1)
+    organiser = _reminders(chair, "activities.event_organiser").get()
+    assert organiser.due_at == later - dt.timedelta(days=1)
+    # One prefix, not "您组织的活动即将开始：活动提醒：…".
+    assert organiser.subject.startswith("您组织的活动即将开始：") and "活动提醒" not in organiser.subject
 
 
 def test_cancelling_the_event_withdraws_reminders_and_tells_the_participants(chair, org):

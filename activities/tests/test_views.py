@@ -177,6 +177,9 @@ def test_schedule_form_and_detail(login, chair, org):
             "start_time": "14:00",
             "end_time": "17:00",
             "starts_on": "2026-01-01",
+            "audience": "subtree",
+            "eligibility": "all",
+            "audience_reminders": "auto",
         },
     )
     schedule = Schedule.objects.get()

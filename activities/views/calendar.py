@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import ics
-from ..calendar import items_for, month_grid, month_range
+from ..calendar import items_for, month_grid, month_range, schedule_series
 from ..models import CalendarFeed, new_feed_token
 from ..recurrence import WEEKDAY_SHORT
 from .common import require_reader
@@ -85,9 +85,11 @@ def ics_feed(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None or not feed.user.is_active:
         raise Http404
     today = timezone.localdate()
-    items = items_for(feed.user, today - FEED_PAST, today + FEED_AHEAD)
+    # A recurring activity is one series (RRULE, EXDATE, RECURRENCE-ID), not hundreds of events.
+    items = [i for i in items_for(feed.user, today - FEED_PAST, today + FEED_AHEAD) if i.category != "occurrence"]
     body = ics.render(
         items,
+        series=schedule_series(feed.user),
         name=_("工会日历"),
         host=request.get_host().split(":")[0],
         base_url=request.build_absolute_uri("/").rstrip("/"),

@@ -14,7 +14,9 @@ from members import access
 
 from .. import selectors, services
 from ..forms import ScheduleForm, SkipForm
+from ..occurrences import audience_members
 from ..recurrence import describe, occurrences
+from ..sources import source_link
 from .common import form_errors_from, manage_units, require_organiser, require_reader
 
 
@@ -27,6 +29,18 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/schedule_list.html", context)
 
 
+NEXT_DATES = 12
+
+
+def _next_dates(schedule, today: dt.date) -> dict:
+    """The next dates: the stored occurrences (with their state and page), then, past the
+    materialised horizon, the dates the rule gives, so the page always looks a season ahead."""
+    stored = list(schedule.occurrences.filter(date__gte=today).order_by("date")[:NEXT_DATES])
+    after = stored[-1].date + dt.timedelta(days=1) if stored else today
+    later = occurrences(schedule, after, after + dt.timedelta(days=120))[: NEXT_DATES - len(stored)]
+    return {"next": stored, "later": later}
+
+
 @require_GET
 def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = selectors.schedule_get(request.user, pk)
@@ -35,7 +49,9 @@ def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "schedule": schedule,
         "rule": describe(schedule),
-        "next": occurrences(schedule, today, today + dt.timedelta(days=120), [e.date for e in skipped])[:12],
+        **_next_dates(schedule, today),
+        "audience_size": audience_members(schedule).count(),
+        "source": source_link(request.user, schedule),
         "skipped": skipped,
         "may_manage": access.can(request.user, selectors.MANAGE, schedule.org_unit),
         "skip_form": SkipForm(),

@@ -2,6 +2,7 @@
 
 import calendar
 import dataclasses
+import itertools
 from datetime import date
 
 import pytest
@@ -70,6 +71,50 @@ FORMS = [
     ("3月、", "month", (month(3),), date(2024, 3, 31), "3月"),  # trailing punctuation of a pasted line
     ("2024-03-25", "date", (day(3, 25),), date(2024, 3, 25), "3月25日"),
 ]
+
+
+def fridays(year: int = YEAR) -> tuple[Period, ...]:
+    first = date(year, 1, 5)  # 2024-01-05 is a Friday
+    return tuple(Period(d, d) for d in (date.fromordinal(first.toordinal() + 7 * n) for n in range(52)))
+
+
+# Issue 15: the recurring and loose phrases plans really use, each with its reading.
+FORMS += [
+    ("每周五", "recurring", fridays(), None, "每周五"),
+    ("每周星期五", "recurring", fridays(), None, "每周五"),
+    ("每周五下午", "recurring", fridays(), None, "每周五下午"),
+    (
+        "每月第一个周三",
+        "recurring",
+        tuple(day(m, d) for m, d in zip(range(1, 13), (3, 7, 6, 3, 1, 5, 3, 7, 4, 2, 6, 4), strict=True)),
+        None,
+        "每月第一个周三",
+    ),
+    (
+        "每月月底",
+        "recurring",
+        tuple(Period(date(YEAR, m, 21), month(m).end) for m in range(1, 13)),
+        None,
+        "每月月底",
+    ),
+    ("每季度末", "recurring", tuple(Period(date(YEAR, m, 21), month(m).end) for m in (3, 6, 9, 12)), None, "每季度末"),
+    ("每季度第一个月", "recurring", tuple(month(m) for m in (1, 4, 7, 10)), None, "每季度第一个月"),
+    ("每学期", "recurring", (span(2, 7), span(9, 12)), None, "每学期"),
+    ("每半年", "recurring", (span(1, 6), span(7, 12)), None, "每半年"),
+    ("五一前后", "month", (Period(date(2024, 4, 24), date(2024, 5, 8)),), date(2024, 5, 8), "五一前后"),
+    ("暑期", "range", (span(7, 8),), date(2024, 8, 31), "暑期"),
+    ("寒假", "range", (Period(date(2024, 1, 15), date(2024, 2, 29)),), date(2024, 2, 29), "寒假"),
+    ("年关", "range", (Period(date(2024, 12, 1), date(2025, 1, 31)),), date(2025, 1, 31), "年关"),
+    ("8月15前", "date", (day(8, 15),), date(2024, 8, 15), "8月15日前"),
+]
+
+
+def test_two_weeks_once_is_every_other_week() -> None:
+    deadline = parse_deadline("两周一次", YEAR)
+    assert (deadline.kind, deadline.normalized, deadline.recurring) == ("recurring", "两周一次", True)
+    assert deadline.periods[0] == Period(date(2024, 1, 1), date(2024, 1, 14))
+    assert all((b.start - a.start).days == 14 for a, b in itertools.pairwise(deadline.periods))
+    assert parse_deadline("每两周", YEAR).periods == deadline.periods
 
 
 @pytest.mark.parametrize(("text", "kind", "periods", "due", "normalized"), FORMS, ids=[f[0] for f in FORMS])

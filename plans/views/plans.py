@@ -109,12 +109,26 @@ def _transitions(user: Any, plan: Plan) -> list[dict[str, Any]]:
 
 
 def _schedule_with_events(plan: Plan) -> list[ScheduleEntry]:
-    """The 活动安排 rows, each with `linked_event` (the event made from it, or None): two queries."""
-    schedule = list(ScheduleEntry.objects.filter(plan=plan).order_by("position", "pk"))
+    """The 活动安排 rows in time order, each with `linked_event` / `linked_schedule` (the activity
+    made from it, or None), whether its 时限 recurs, and why it has no button: three queries."""
+    schedule = sorted(ScheduleEntry.objects.filter(plan=plan), key=events.schedule_sort_key)
     linked = events.linked_events(entry.pk for entry in schedule)
+    recurring = events.linked_schedules(events.source_key(entry.pk) for entry in schedule)
     for entry in schedule:
         entry.linked_event = linked.get(entry.pk)
+        entry.linked_schedule = recurring.get(events.source_key(entry.pk))
+        entry.recurs = events.schedule_rule(entry.month_text, plan.year) is not None
+        entry.no_button_reason = "" if entry.recurs else events.month_refusal(entry)
     return schedule
+
+
+def _mark_recurring_items(plan: Plan, tree: list) -> None:
+    """Each item gets `linked_schedule` and `recurs` (its 时限 names a weekly/monthly day)."""
+    items = [child.item for node in iter_sections(tree) for child in node.items]
+    linked = events.linked_schedules(f"{events.ITEM_SOURCE}:{item.pk}" for item in items)
+    for item in items:
+        item.linked_schedule = linked.get(f"{events.ITEM_SOURCE}:{item.pk}")
+        item.recurs = bool(item.deadline_text) and events.schedule_rule(item.deadline_text, plan.year) is not None
 
 
 @require_GET
@@ -125,6 +139,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     completion = queries.plan_completion(plan, tree)
     for node in iter_sections(tree):
         node.completion = completion.sections.get(node.pk, queries.Completion())
+    _mark_recurring_items(plan, tree)
     may_edit = access.can(request.user, EDIT, plan.org_unit)
     versions = queries.plan_versions(plan)
     context = {
@@ -168,6 +183,30 @@ def schedule_event(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse
     else:
         messages.info(request, _("这条活动安排已经建过活动，已为您打开。"))
     return redirect("activities:event_detail", pk=event.pk)
+
+
+@require_POST
+def recurring_activity(request: HttpRequest, pk: int, kind: str, obj_pk: int) -> HttpResponse:
+    """创建周期活动 on a 活动安排 line ("entry") or a plan item ("item") whose 时限 recurs."""
+    plan = queries.plan_get(request.user, pk)
+    if kind == "entry" and ScheduleEntry.objects.filter(pk=obj_pk, plan=plan).exists():
+        target = {"entry_id": obj_pk}
+    elif kind == "item" and Item.objects.filter(pk=obj_pk, section__plan=plan).exists():
+        target = {"item_id": obj_pk}
+    else:
+        raise Http404
+    try:
+        schedule, created = events.recurring_activity_create(actor=request.user, plan_id=plan.pk, **target)
+    except ValidationError as exc:  # PlanWorkflowError, or activities' own checks
+        messages.error(request, " ".join(exc.messages))
+        return redirect("plans:detail", pk=pk)
+    if created:
+        messages.success(
+            request, _("已创建周期活动“%(title)s”，请补充地点、参加范围和负责人。") % {"title": schedule.title}
+        )
+    else:
+        messages.info(request, _("已经建过这项周期活动，已为您打开。"))
+    return redirect("activities:schedule_detail", pk=schedule.pk)
 
 
 @require_POST

@@ -6,6 +6,9 @@
     python -m tests.integration.celery_driver export COUNT     (a roster export of COUNT members, queued)
     python -m tests.integration.celery_driver export_status    → JSON on stdout
     python -m tests.integration.celery_driver sweep            (beat's roster-jobs-requeue, once)
+    python -m tests.integration.celery_driver weekly SECONDS   (a weekly activity starting then; its
+                                                                planner task sent twice to the worker)
+    python -m tests.integration.celery_driver weekly_status    → JSON on stdout
 
 The test process itself may be on SQLite; the worker, beat and this driver share DATABASE_URL.
 """
@@ -105,6 +108,57 @@ def export_status() -> dict:
     }
 
 
+def weekly(seconds_ahead: float) -> None:
+    """A weekly activity for one member, its first occurrence starting `seconds_ahead` from now,
+    and its reminder planner sent to the worker twice (as two beats would)."""
+    from activities import services
+    from activities.models import Schedule
+    from activities.tasks import occurrence_reminders_plan_task
+    from members.models import Member, OrgUnit
+    from members.tests.factories import MemberFactory, OrgUnitFactory
+
+    # The previous run's (its users stay: the audit log keeps who created the activity).
+    Schedule.objects.filter(org_unit__name__startswith="周期活动测试工会").delete()
+    Member.objects.filter(org_unit__name__startswith="周期活动测试工会").delete()
+    OrgUnit.objects.filter(name__startswith="周期活动测试工会").delete()
+    stamp = timezone.now().strftime("%H%M%S%f")
+    unit = OrgUnitFactory(name=f"周期活动测试工会{stamp}")
+    admin = User.objects.create_superuser(username=f"itw-admin-{stamp}", email="")
+    runner = User.objects.create_user(username=f"itw-member-{stamp}", email=f"itw-{stamp}@example.org")
+    member = MemberFactory(org_unit=unit, user=runner, gender="F")
+    starts = timezone.localtime() + timedelta(seconds=seconds_ahead)
+    services.schedule_create(
+        actor=admin,
+        org_unit=unit,
+        title="职工健身",
+        recurrence="weekly",
+        weekday=starts.weekday(),
+        start_time=starts.time().replace(microsecond=0),
+        end_time=(starts + timedelta(hours=1)).time().replace(microsecond=0),
+        starts_on=starts.date(),
+        audience="members",
+        audience_members=[member],
+        audience_reminders="each",
+    )
+    occurrence_reminders_plan_task.delay()
+    occurrence_reminders_plan_task.delay()
+
+
+def weekly_status() -> dict:
+    from activities.occurrences import UPCOMING
+
+    reminders = Reminder.objects.filter(kind=UPCOMING)
+    states = Counter(
+        f"{c}:{s}" for c, s in Delivery.objects.filter(reminder__in=reminders).values_list("channel", "state")
+    )
+    return {
+        "reminders": reminders.count(),
+        "states": states,
+        "notifications": Notification.objects.filter(kind=UPCOMING).count(),
+        "early": Notification.objects.filter(kind=UPCOMING, created_at__lt=F("delivery__reminder__due_at")).count(),
+    }
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "reset":
@@ -118,6 +172,10 @@ if __name__ == "__main__":
         export(int(sys.argv[2]))
     elif command == "export_status":
         print(json.dumps(export_status()))
+    elif command == "weekly":
+        weekly(float(sys.argv[2]))
+    elif command == "weekly_status":
+        print(json.dumps(weekly_status()))
     elif command == "sweep":
         from members.tasks import roster_jobs_requeue_task
 

@@ -243,6 +243,11 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "activities:schedule_create": (EVENTS_MANAGE, GP),
     "activities:schedule_detail": (EVERYONE, G),
     "activities:schedule_skip": (EVENTS_MANAGE, P),
+    "activities:occurrence_detail": (EVERYONE, G),
+    "activities:occurrence_signup": (EVERYONE, P),  # refused by the service when there is no capacity
+    "activities:occurrence_check_in": (EVERYONE, GP),  # the QR page: the audience is checked by the service
+    "activities:occurrence_tick": (EVENTS_MANAGE, P),  # or the activity's 负责人
+    "activities:attendance_export": (EVENTS_MANAGE, G),
     "activities:groups": (EVERYONE, G),
     "activities:group_create": (EVENTS_MANAGE, GP),
     "activities:group_detail": (EVERYONE, G),
@@ -286,6 +291,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "plans:new_version": (PLAN_EDIT, P),
     "plans:follow": (EVERYONE, G),
     "plans:schedule_event": (EVENTS_MANAGE, P),
+    "plans:recurring_activity": (EVENTS_MANAGE, P),
     "plans:item_progress": (PLAN_EDIT, P),  # the item's owner or an editor
     "plans:compare": (EVERYONE, G),
     "plans:export_pdf": (EVERYONE, G),

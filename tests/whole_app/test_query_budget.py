@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from activities.models import (
+    Attendance,
     CalendarFeed,
     Event,
     EventExpense,
@@ -35,6 +36,7 @@ from activities.models import (
     GroupPlan,
     GroupPlanStatus,
     InterestGroup,
+    Occurrence,
     PolicyRule,
     Schedule,
     ScheduleException,
@@ -317,6 +319,30 @@ def _schedule_target(w):
         starts_on=TODAY,
     )
     return {"pk": w.schedule.pk}
+
+
+def _occurrence_target(w):
+    _schedule_target(w)
+    start = timezone.now() - dt.timedelta(days=400)
+    w.occurrence = Occurrence.objects.create(
+        schedule=w.schedule, date=start.date(), starts_at=start, ends_at=start + dt.timedelta(hours=2)
+    )
+    return {"pk": w.occurrence.pk}
+
+
+def _occurrence_schedule_target(w):
+    _occurrence_target(w)
+    return {"pk": w.schedule.pk}
+
+
+def _attendances(w, count):
+    """Audience members of the school, each checked in at the occurrence (the list and the export)."""
+    members = MemberFactory.create_batch(count, org_unit=w.org.branch_a)
+    now = timezone.now()
+    Attendance.objects.bulk_create(
+        Attendance(occurrence=w.occurrence, member=m, status="checked_in", queued_at=now, checked_in_at=now)
+        for m in members
+    )
 
 
 def _skipped_dates(w, count):
@@ -944,6 +970,8 @@ PAGES: dict[str, Page] = {
     "activities:ics_feed": Page("chair", _month_events, _feed_target),
     "activities:schedules": Page("chair", _month_events),
     "activities:schedule_detail": Page("chair", _skipped_dates, _schedule_target),
+    "activities:occurrence_detail": Page("chair", _attendances, _occurrence_target),
+    "activities:attendance_export": Page("chair", _attendances, _occurrence_schedule_target),
     "activities:groups": Page("chair", _groups),
     "activities:group_detail": Page("chair", _group_contents, _group_target),
     "activities:policies": Page("chair", _policies),
@@ -1072,6 +1100,9 @@ NOT_LIST_PAGES: dict[str, str] = {
     "activities:feed_revoke": POST_ONLY,
     "activities:schedule_create": FORM,
     "activities:schedule_skip": POST_ONLY,
+    "activities:occurrence_signup": POST_ONLY,
+    "activities:occurrence_tick": POST_ONLY,
+    "activities:occurrence_check_in": "one occurrence and the member's own check-in: no rows to repeat",
     "activities:group_create": FORM,
     "activities:group_membership": POST_ONLY,
     "activities:group_plan_save": POST_ONLY,
@@ -1124,6 +1155,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     "plans:transition": POST_ONLY,
     "plans:new_version": POST_ONLY,
     "plans:schedule_event": POST_ONLY,
+    "plans:recurring_activity": POST_ONLY,
     "plans:item_progress": POST_ONLY,
     "plans:create": FORM,
     "plans:paste": "a form that previews pasted text: rows come from the text, not the database",

@@ -27,6 +27,7 @@ from activities.models import (
     GroupMembership,
     GroupPlan,
     InterestGroup,
+    Occurrence,
     PolicyRule,
     Schedule,
     SignUp,
@@ -230,6 +231,12 @@ def _side(name: str, unit: OrgUnit, branch: OrgUnit, builder, today: dt.date) ->
         start_time=dt.time(14),
         end_time=dt.time(17),
         starts_on=today - dt.timedelta(days=60),
+    )
+    s.occurrence = Occurrence.objects.create(
+        schedule=s.schedule,
+        date=today,
+        starts_at=timezone.now() + dt.timedelta(hours=1),
+        ends_at=timezone.now() + dt.timedelta(hours=3),
     )
     s.group = InterestGroup.objects.create(name=f"{name}书法小组", org_unit=unit, leader=s.person)
     GroupMembership.objects.create(group=s.group, member=s.person, joined_on=today)

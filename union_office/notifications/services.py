@@ -37,6 +37,17 @@ def _source_fields(source: models.Model | None) -> dict:
     return {"source_type": ContentType.objects.get_for_model(source), "source_id": str(source.pk)}
 
 
+def _checked(kind: str, channels: Iterable[str], due_at: datetime) -> list[Channel]:
+    """The channels, deduplicated; a typo in the kind, no channel or a naive time raise at once."""
+    check_kind(kind)
+    checked = list(dict.fromkeys(Channel(channel) for channel in channels))
+    if not checked:
+        raise ValueError("a reminder needs at least one channel")
+    if timezone.is_naive(due_at):
+        raise ValueError("due_at must be an aware datetime")
+    return checked
+
+
 def reminder_schedule(
     *,
     kind: str,
@@ -55,12 +66,7 @@ def reminder_schedule(
     A channel already sent (or skipped) stays as it is: the same reminder is never sent twice.
     A cancelled channel comes back (someone cancelled a sign-up, then signed up again).
     """
-    check_kind(kind)
-    channels = list(dict.fromkeys(Channel(channel) for channel in channels))
-    if not channels:
-        raise ValueError("a reminder needs at least one channel")
-    if timezone.is_naive(due_at):
-        raise ValueError("due_at must be an aware datetime")
+    channels = _checked(kind, channels, due_at)
     fields = {"subject": str(subject)[:200], "body": str(body), "url": str(url)[:500], "due_at": due_at}
     with transaction.atomic():
         # Locks the reminder (fixed order: reminder, then its deliveries) so that two schedulers of
@@ -91,6 +97,50 @@ def reminder_schedule(
             if channel not in existing
         )
     return reminder
+
+
+# Recipients per INSERT in reminders_schedule_many: well under SQLite's bound-parameter limit.
+MANY_CHUNK = 2000
+
+
+def reminders_schedule_many(
+    *,
+    kind: str,
+    recipient_ids: Iterable[int],
+    due_at: datetime,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    source: models.Model,
+    key: str = "",
+    channels: Iterable[str] = DEFAULT_CHANNELS,
+) -> int:
+    """The same reminder for many recipients at once (an activity's whole audience), in bulk.
+
+    Adds only what is missing: a (recipient, kind, source, key) that already has a reminder keeps
+    it as it is, neither moved nor reopened, so a second call (a second beat) adds nothing. Use a
+    new key for a new occasion. Returns the number of deliveries added.
+    """
+    channels = _checked(kind, channels, due_at)
+    ids = sorted(set(recipient_ids))
+    fields = {"kind": kind, "key": key, **_source_fields(source)}
+    text = {"subject": str(subject)[:200], "body": str(body), "url": str(url)[:500], "due_at": due_at}
+    added = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), MANY_CHUNK):
+            chunk = ids[start : start + MANY_CHUNK]
+            # ON CONFLICT DO NOTHING on reminder_unique_per_source: a concurrent caller's rows win.
+            Reminder.objects.bulk_create(
+                [Reminder(recipient_id=user_id, **fields, **text) for user_id in chunk], ignore_conflicts=True
+            )
+            bare = Reminder.objects.filter(recipient_id__in=chunk, deliveries__isnull=True, **fields)
+            deliveries = [
+                Delivery(reminder_id=reminder_id, channel=channel, due_at=due_at)
+                for reminder_id in bare.values_list("pk", flat=True)
+                for channel in channels
+            ]
+            added += len(Delivery.objects.bulk_create(deliveries, ignore_conflicts=True))
+    return added
 
 
 def reminders_cancel(*, source: models.Model, kind: str | None = None, key: str | None = None, recipient=None) -> int:
