@@ -43,6 +43,9 @@ class OrgUnit(TimeStampedModel):
     path = models.CharField(_("路径"), max_length=255, unique=True, editable=False, null=True)
     depth = models.PositiveSmallIntegerField(_("层深"), default=0, editable=False)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    # A union with one officer (a small 基层工会 whose chair also drafts): the submitter of a plan or
+    # budget may approve it. Set only through members.services.unit_single_officer_set (audited).
+    single_officer = models.BooleanField(_("仅一名工会干部"), default=False)
 
     class Meta:
         verbose_name = _("组织单位")

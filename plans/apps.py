@@ -8,6 +8,9 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from members.modules import Module, register_module
+        from union_office.notifications import register_kind
+
+        register_kind("plans.plan_turn", label=_("工作计划审批"))
 
         register_module(
             Module(

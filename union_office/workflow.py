@@ -77,8 +77,10 @@ class Transition:
     # Non-empty: the page asks for confirmation in a modal saying this (what is booked, what cannot
     # be undone); the notified groups are added to it by confirm_text().
     confirm: Text = ""
-    # Earlier actions whose actors may not take this one (审定 → not 发放).
+    # Earlier actions whose actors may not take this one (审定 → not 发放), unless `not_by_waived(obj)`
+    # (a unit configured as having a single officer approves what its officer submitted).
     not_by: tuple[str, ...] = ()
+    not_by_waived: Callable[[Any], bool] | None = None
     # Where the permission is needed, as the workflow's `can` understands it ("unit", "campaign"…).
     at: str = "unit"
     done: Text = ""  # the result's first words ("初审通过"); the label if empty
@@ -181,7 +183,8 @@ def refusal(
                 "noun": noun,
                 "action": t.label,
             }
-    for action in t.not_by:
+    waived = t.not_by_waived is not None and t.not_by_waived(obj)
+    for action in () if waived else t.not_by:
         actors = earlier.get(action, set()) if earlier is not None else earlier_actors(workflow, obj, [action])
         if getattr(user, "pk", None) in actors:
             earlier_label = next(e.label for e in workflow.transitions if e.action == action)
