@@ -6,12 +6,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import access
 from members.models import Member
 from union_office.audit import audit_record, field_changes
+from union_office.notifications import notify
 
 from .. import workflow
 from ..models import (
@@ -164,6 +166,20 @@ def cosigners_invite(*, actor: Any, motion_id: int, delegate_ids: list[int]) -> 
                 obj=motion,
                 changes={"invited": [str(c.delegate) for c in new]},
             )
+        # "Your turn": each invited delegate is told, with the link where they co-sign (written in
+        # this transaction: a rolled-back invitation tells nobody).
+        url = reverse("congress:motion_detail", args=[motion.pk])
+        for invitation in CoSigner.objects.filter(pk__in=[c.pk for c in new]).select_related("delegate__member__user"):
+            if invitation.delegate.member.user_id:
+                notify(
+                    kind="congress.cosign_invited",
+                    recipient=invitation.delegate.member.user,
+                    subject=_("%(name)s邀请您附议提案《%(title)s》")
+                    % {"name": motion.proposer.member.name, "title": motion.title},
+                    url=url,
+                    source=motion,
+                    key=f"cosign:{invitation.pk}",
+                )
     return len(new)
 
 
