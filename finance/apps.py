@@ -11,6 +11,9 @@ class FinanceConfig(AppConfig):
         from union_office.notifications import register_kind
 
         register_kind("finance.budget_turn", label=_("经费预算审批"))
+        from .todo import register as register_todo
+
+        register_todo()
 
         register_module(
             Module(

@@ -11,6 +11,9 @@ class PlansConfig(AppConfig):
         from union_office.notifications import register_kind
 
         register_kind("plans.plan_turn", label=_("工作计划审批"))
+        from .todo import register as register_todo
+
+        register_todo()
 
         register_module(
             Module(

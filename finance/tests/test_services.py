@@ -306,6 +306,19 @@ def test_docs_show_the_budget_table_of_the_code():
     assert markdown_table(services.BUDGET) in text
 
 
+def test_a_submitted_budget_waits_on_the_chairs_todo_list(org, chair, treasurer):
+    from union_office.todo import todo_for
+
+    budget = services.budget_create(actor=treasurer, org_unit=org.school, year=2026)
+    account = Account.objects.get(code="50101")
+    services.budget_save_lines(
+        actor=treasurer, budget_id=budget.pk, values={account.pk: services.LineValues(None, Decimal("500"))}
+    )
+    services.budget_transition(actor=treasurer, budget_id=budget.pk, action="submit")
+    assert [(i.title, i.actions) for i in todo_for(chair)] == [(str(budget), ("批复预算",))]
+    assert todo_for(treasurer) == []
+
+
 def test_whoever_submitted_the_budget_does_not_approve_it(org, chair):
     from members.models import Role
     from members.services import unit_single_officer_set

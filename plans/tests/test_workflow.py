@@ -387,3 +387,16 @@ def test_the_start_button_says_when_the_year_begins(login, chair, school_drafter
     page = login(chair).get(reverse("plans:detail", args=[plan.pk])).content.decode()
     assert 'data-transition="start" data-blocked' in page
     assert "1 月 1 日起才能开始执行" in page
+
+
+def test_the_plan_waits_on_the_approvers_todo_list(chair, school_drafter, org):
+    from union_office.todo import todo_for
+
+    plan = build_plan(org.school)
+    services.plan_transition(actor=school_drafter, plan_id=plan.pk, action="submit")
+    assert [(i.title, i.actions) for i in todo_for(chair)] == [(str(plan), ("批准",))]
+    assert todo_for(school_drafter) == []  # a drafter does not approve
+    own = build_plan(org.school, year=2025, title="主席自己提交的计划")
+    services.plan_transition(actor=chair, plan_id=own.pk, action="submit")
+    chair = type(chair).objects.get(pk=chair.pk)
+    assert [i.title for i in todo_for(chair)] == [str(plan)]  # not the one he submitted himself

@@ -2,6 +2,8 @@
 of whoever may take it now, and only theirs; its query count does not grow with the rows."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,8 +88,10 @@ def test_the_list_reads_the_same_queries_for_1_and_30_cases(org, chair, django_a
 
     make(2)
     chair_again = type(chair).objects.get(pk=chair.pk)
-    with django_assert_num_queries(4) as few:
+    with CaptureQueriesContext(connection) as few:
         assert len(todo_for(chair_again)) == 1
+    # One query per registered workflow (aid, 金秋, plans, budgets) and one for the earlier actors.
+    assert len(few.captured_queries) <= 6
     make(30)
     chair_again = type(chair).objects.get(pk=chair.pk)
     with django_assert_num_queries(len(few.captured_queries)):
