@@ -19,6 +19,11 @@ class CongressConfig(AppConfig):
             label=_("提案催办"),
             description=_("交办给本部门的提案到期前和逾期后提醒答复"),
         )
+        register_kind("congress.cosign_invited", label=_("附议邀请"), description=_("职工代表邀请您附议提案时通知您"))
+        register_kind("congress.motion_assigned", label=_("提案交办"), description=_("提案交办给本部门时通知承办人"))
+        register_kind(
+            "congress.motion_decided", label=_("我的提案进展"), description=_("您的提案或意见建议有进展时通知您")
+        )
         register_kind("congress.motion_replied", label=_("提案已答复"), description=_("您的提案得到答复时通知您评价"))
 
         register_module(

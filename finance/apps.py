@@ -8,6 +8,12 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         from members.modules import Module, register_module
+        from union_office.notifications import register_kind
+
+        register_kind("finance.budget_turn", label=_("经费预算审批"))
+        from .todo import register as register_todo
+
+        register_todo()
 
         register_module(
             Module(

@@ -24,12 +24,15 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from members import access
 from members.models import OrgUnit
 from union_office.audit import audit_record
+from union_office.workflow import Recipients, Result, Transition, Workflow, perform
 
 from . import workflow
 from .models import (
@@ -565,48 +568,53 @@ def budget_save_lines(*, actor: Any, budget_id: int, values: dict[int, LineValue
     return budget
 
 
-def _transition_permission(action: str) -> str:
-    permissions = {t.permission for t in workflow.TRANSITIONS if t.action == action}
-    if not permissions:
-        raise FinanceError(_("未知的预算操作。"))
-    (permission,) = permissions
-    return permission
-
-
 def budget_transition(*, actor: Any, budget_id: int, action: str, note: str = "") -> Budget:
     """Submit (locks the lines), send back, or approve (批复数 := 本年预算) a budget."""
-    permission = _transition_permission(action)
-    with transaction.atomic():
-        budget = _locked_budget(budget_id)
-        access.require(actor, permission, budget.org_unit)
-        move = workflow.transition(action, budget.status)
-        if move is None:
-            label = next(t.label for t in workflow.TRANSITIONS if t.action == action)
-            raise FinanceError(
-                _("预算当前状态为“%(status)s”，不能%(action)s。")
-                % {"status": budget.get_status_display(), "action": label}
-            )
-        if move.target == BudgetStatus.SUBMITTED and not budget.lines.exists():
-            raise FinanceError(_("预算还没有任何科目，请先填写本年预算。"))
-        before = budget.status
-        now = timezone.now()
-        budget.status = move.target
-        fields = ["status", "updated_at"]
-        if move.target == BudgetStatus.SUBMITTED:
-            budget.submitted_at, budget.submitted_by = now, actor
-            fields += ["submitted_at", "submitted_by"]
-        if move.target == BudgetStatus.APPROVED:
-            budget.approved_at, budget.approved_by = now, actor
-            fields += ["approved_at", "approved_by"]
-            for line in budget.lines.select_for_update():
-                line.approved = line.planned
-                line.save(update_fields=["approved", "updated_at"])
-        budget.save(update_fields=fields)
-        changes: dict[str, Any] = {"status": [before, budget.status]}
-        if note:
-            changes["note"] = note
-        audit_record(actor=actor, action=f"finance.budget.{action}", obj=budget, changes=changes)
-    return budget
+    return budget_perform(actor=actor, budget_id=budget_id, action=action, note=note).obj
+
+
+def budget_perform(*, actor: Any, budget_id: int, action: str, note: str = "") -> Result:
+    named = [t for t in workflow.TRANSITIONS if t.action == action]
+    if not named:
+        raise FinanceError(_("未知的预算操作。"))
+    # 403 for someone who may read the budget but not do this (a budget never moves unit).
+    access.require(actor, named[0].permission, Budget.objects.select_related("org_unit").get(pk=budget_id).org_unit)
+    return perform(BUDGET, actor=actor, pk=budget_id, action=action, comment=note)
+
+
+def _budget_apply(budget: Budget, t: Transition, *, actor: Any, comment: str, fields: dict) -> dict[str, Any]:
+    now = timezone.now()
+    if t.target == BudgetStatus.SUBMITTED:
+        budget.submitted_at, budget.submitted_by = now, actor
+    if t.target == BudgetStatus.APPROVED:
+        budget.approved_at, budget.approved_by = now, actor
+        for line in budget.lines.select_for_update():
+            line.approved = line.planned
+            line.save(update_fields=["approved", "updated_at"])
+    return {"note": comment} if comment else {}
+
+
+BUDGET = Workflow(
+    name="finance.budget",
+    model=Budget,
+    transitions=workflow.TRANSITIONS,
+    can=lambda user, perm, budget, at: access.can(user, perm, budget.org_unit),
+    is_subject=lambda user, budget: False,  # a budget is the unit's, not a person's case
+    notice_kind=workflow.YOUR_TURN,
+    url=lambda budget: reverse("finance:budget_detail", args=[budget.pk]),
+    recipients={
+        workflow.TO_APPROVERS: Recipients(_l("批复人"), lambda budget: access.holders(APPROVE_BUDGET, budget.org_unit)),
+        workflow.TO_SUBMITTER: Recipients(
+            _l("提交人"), lambda budget: [budget.submitted_by] if budget.submitted_by_id else []
+        ),
+    },
+    apply=_budget_apply,
+    state_field="status",
+    related=("org_unit", "submitted_by"),
+    noun=_l("预算"),
+    permission_label=lambda perm: access.PERMISSIONS[perm].label,
+    error=FinanceError,
+)
 
 
 def budget_adjust(

@@ -1,44 +1,71 @@
-"""The budget workflow in one table: the services, the buttons and docs/finance.md read it.
+"""The budget workflow in one table (the kernel is union_office/workflow.py): the services, the
+buttons, the 待办 list and docs/finance.md read it.
 
 草稿 → 已提交 (locked; the treasurer submits) → 已批复 (the chair approves). The chair may send a
 submitted budget back to 草稿. An approved budget is changed only by adjustments (预算调整).
+Whoever submitted a budget does not approve it, unless its unit is set as having a single officer
+(`OrgUnit.single_officer`, set by the union above and audited).
 """
 
-from dataclasses import dataclass
-
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .models import BudgetStatus
+from union_office.workflow import Guard, Notice, Transition
+
+from .models import Budget, BudgetStatus
 
 CHANGE_LEDGER = "finance.change_ledger"
 APPROVE_BUDGET = "finance.approve_budget"
+YOUR_TURN = "finance.budget_turn"
+TO_APPROVERS = "approvers"
+TO_SUBMITTER = "submitter"
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    source: BudgetStatus
-    target: BudgetStatus
-    permission: str
-    label: str | Promise
+def _has_lines(budget: Budget, fields) -> str | None:
+    if not budget.lines.exists():
+        return _("预算还没有任何科目，请先填写本年预算。")
+    return None
 
+
+HAS_LINES = Guard("budget_has_lines", _("预算已填写科目"), _has_lines)
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", BudgetStatus.DRAFT, BudgetStatus.SUBMITTED, CHANGE_LEDGER, _("提交预算")),
-    Transition("send_back", BudgetStatus.SUBMITTED, BudgetStatus.DRAFT, APPROVE_BUDGET, _("退回修改")),
-    Transition("approve", BudgetStatus.SUBMITTED, BudgetStatus.APPROVED, APPROVE_BUDGET, _("批复预算")),
+    Transition(
+        "submit",
+        (BudgetStatus.DRAFT,),
+        BudgetStatus.SUBMITTED,
+        CHANGE_LEDGER,
+        _("提交预算"),
+        guards=(HAS_LINES,),
+        notify=(Notice(TO_APPROVERS, _("待批复的经费预算：%(obj)s")),),
+        done=_("预算已提交"),
+    ),
+    Transition(
+        "send_back",
+        (BudgetStatus.SUBMITTED,),
+        BudgetStatus.DRAFT,
+        APPROVE_BUDGET,
+        _("退回修改"),
+        notify=(Notice(TO_SUBMITTER, _("经费预算被退回修改：%(obj)s")),),
+        done=_("预算已退回修改"),
+        style="outline-danger",
+        todo=False,
+    ),
+    Transition(
+        "approve",
+        (BudgetStatus.SUBMITTED,),
+        BudgetStatus.APPROVED,
+        APPROVE_BUDGET,
+        _("批复预算"),
+        not_by=("submit",),
+        not_by_waived=lambda budget: budget.org_unit.single_officer,
+        notify=(Notice(TO_SUBMITTER, _("经费预算已批复：%(obj)s")),),
+        confirm=_("批复后各科目的批复数即为本年预算，之后只能通过预算调整修改。"),
+        done=_("预算已批复"),
+        style="success",
+    ),
 )
 
 # Lines may be edited only while the budget is a draft.
 EDITABLE_STATUSES = frozenset({BudgetStatus.DRAFT})
 # Adjustments are recorded on an approved budget only; spending is checked against it.
 IN_FORCE_STATUSES = frozenset({BudgetStatus.APPROVED})
-
-
-def transition(action: str, source: str) -> Transition | None:
-    return next((t for t in TRANSITIONS if t.action == action and t.source == source), None)
-
-
-def available(source: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if t.source == source]

@@ -234,3 +234,20 @@ def require(user: Any, perm: str, unit: OrgUnit) -> None:
         raise PermissionDenied(
             _("您的角色没有在“%(unit)s”%(action)s的权限。") % {"unit": unit, "action": PERMISSIONS[perm].label}
         )
+
+
+def holders(perm: str, unit: OrgUnit) -> list[Any]:
+    """The active users who hold `perm` at `unit` (a grant at the unit or above it): the people a
+    workflow tells that it is their turn. Superusers are not listed: they hold everything and are
+    told nothing."""
+    permission = _permission(perm)
+    grants = (
+        RoleGrant.objects.filter(
+            org_unit__path__in=unit.ancestor_paths(),
+            role__in=permission.roles,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    return list({g.user_id: g.user for g in grants}.values())

@@ -8,7 +8,8 @@ class OrgUnitAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "path"]
     list_filter = ["kind"]
     search_fields = ["name"]
-    readonly_fields = ["path", "depth"]
+    # single_officer waives a separation of duties: set only through unit_single_officer_set (audited).
+    readonly_fields = ["path", "depth", "single_officer"]
 
 
 @admin.register(Department)
@@ -26,6 +27,11 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["name", "member_no"]
     list_select_related = ["org_unit", "department"]
     raw_id_fields = ["user", "org_unit", "department"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status and unit change only through the membership workflow (转出/转入/退会…, with its
+        # approval, history and audit), never by editing the row here.
+        return ["status", "org_unit"] if obj is not None else []
 
 
 @admin.register(RoleGrant)

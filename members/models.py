@@ -48,6 +48,9 @@ class OrgUnit(TimeStampedModel):
     merged_into = models.ForeignKey(
         "self", verbose_name=_("已并入"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A union with one officer (a small 基层工会 whose chair also drafts): the submitter of a plan or
+    # budget may approve it. Set only through members.services.unit_single_officer_set (audited).
+    single_officer = models.BooleanField(_("仅一名工会干部"), default=False)
 
     class Meta:
         verbose_name = _("组织单位")

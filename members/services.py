@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from union_office.audit import audit_record, changed_fields, snapshot
 
 from . import access
-from .models import Member
+from .models import Member, OrgUnit
 
 # The record fields a clerk edits, in form order (status changes go through their own workflow).
 EDITABLE_FIELDS = [
@@ -55,3 +57,27 @@ def member_reveal_id_number(*, actor: Any, member: Member) -> str:
     with transaction.atomic():
         audit_record(actor=actor, action="member.reveal_id_number", obj=member)
     return member.id_number
+
+
+def unit_single_officer_set(*, actor: Any, unit_id: int, single_officer: bool, reason: str) -> OrgUnit:
+    """Record that a unit has one officer only, so its submitter may approve its plan and budget
+    (separation of duties waived, docs/workflow.md). Decided by the union above it (members.manage_roles
+    at the parent), never by the unit's own chair: a chair cannot waive the check on himself."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PermissionDenied(_("请说明设置的理由。"))
+    with transaction.atomic():
+        unit = OrgUnit.objects.select_for_update().select_related("parent").get(pk=unit_id)
+        decider = unit.parent or unit
+        if not access.can(actor, "members.manage_roles", decider):
+            raise PermissionDenied(_("只有上级工会可以设置“仅一名工会干部”。"))
+        if unit.single_officer != single_officer:
+            unit.single_officer = single_officer
+            unit.save(update_fields=["single_officer"])
+            audit_record(
+                actor=actor,
+                action="members.unit.single_officer",
+                obj=unit,
+                changes={"single_officer": [not single_officer, single_officer], "reason": reason},
+            )
+    return unit

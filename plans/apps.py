@@ -8,6 +8,12 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from members.modules import Module, register_module
+        from union_office.notifications import register_kind
+
+        register_kind("plans.plan_turn", label=_("工作计划审批"))
+        from .todo import register as register_todo
+
+        register_todo()
 
         register_module(
             Module(

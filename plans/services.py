@@ -7,14 +7,18 @@ state against plans/workflow.py, writes, and records an audit entry in the same 
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from members import access
 from union_office.audit import audit_record, field_changes
+from union_office.workflow import Recipients, Result, Transition, Workflow, earlier_actors, perform
 
 from . import reminders, workflow
 from .copying import copy_plan_content, relink_activities
@@ -40,70 +44,79 @@ def _locked(plan_ids: list[int]) -> dict[int, Plan]:
     return locked
 
 
-def _action_permission(action: str) -> str:
-    permissions = {t.permission for t in workflow.TRANSITIONS if t.action == action}
-    if not permissions:
-        raise PlanWorkflowError(_("未知的计划操作“%(action)s”。") % {"action": action})
-    # One permission per action (the table is written that way); several would be a table bug.
-    (permission,) = permissions
-    return permission
-
-
-def _action_label(action: str) -> str:
-    return str(next(t.label for t in workflow.TRANSITIONS if t.action == action))
-
-
 def plan_transition(*, actor: Any, plan_id: int, action: str, note: str = "") -> Plan:
-    """Move a plan along plans/workflow.py's TRANSITIONS.
+    """Move a plan along plans/workflow.py's TRANSITIONS (through the workflow kernel)."""
+    return plan_perform(actor=actor, plan_id=plan_id, action=action, note=note).obj
 
-    Permission first (403 for someone who may read the plan but not do this), then the state: a
-    move the current status does not allow raises PlanWorkflowError. Approving a new version
-    archives the version it replaces, in the same transaction.
-    """
-    permission = _action_permission(action)
-    # `previous` never changes after a version is created, so it can be read before locking.
-    previous_id = Plan.objects.filter(pk=plan_id).values_list("previous_id", flat=True).first()
-    with transaction.atomic():
-        locked = _locked([plan_id] if previous_id is None else [plan_id, previous_id])
-        plan = locked[plan_id]
-        access.require(actor, permission, plan.org_unit)
-        move = workflow.transition(action, plan.status)
-        if move is None:
-            raise PlanWorkflowError(
-                _("计划当前状态为“%(status)s”，不能执行“%(action)s”。")
-                % {"status": plan.get_status_display(), "action": _action_label(action)}
-            )
-        before = plan.status
-        now = timezone.now()
-        plan.status = move.target
-        plan.revision = F("revision") + 1
-        fields = ["status", "revision", "updated_at"]
-        if move.target == PlanStatus.REVIEW:
-            plan.submitted_at = now
-            fields.append("submitted_at")
-        if move.target == PlanStatus.APPROVED:
-            plan.approved_at, plan.approved_by = now, actor
-            fields += ["approved_at", "approved_by"]
-        plan.save(update_fields=fields)
-        changes: dict[str, Any] = {"status": [before, plan.status]}
-        if note:
-            changes["note"] = note
-        previous = locked.get(previous_id) if previous_id else None
-        if move.target == PlanStatus.APPROVED and previous and previous.status in workflow.VERSIONABLE_STATUSES:
-            old_status = previous.status
-            previous.status = PlanStatus.ARCHIVED
-            previous.revision = F("revision") + 1
-            previous.save(update_fields=["status", "revision", "updated_at"])
-            changes["archived_version"] = previous.version
-            audit_changes = {"status": [old_status, PlanStatus.ARCHIVED], "replaced_by_version": plan.version}
-            _audit(actor, "plan.archive", previous, audit_changes)
-        _audit(actor, f"plan.{action}", plan, changes)
-        if move.target in workflow.TRACKABLE_STATUSES or move.target == PlanStatus.ARCHIVED:
-            reminders.plan_reminders_sync(plan)
-        if previous is not None and previous.status == PlanStatus.ARCHIVED:
-            reminders.plan_reminders_sync(previous)  # the replaced version's pending ones are cancelled
-    plan.refresh_from_db()
-    return plan
+
+def plan_perform(*, actor: Any, plan_id: int, action: str, note: str = "") -> Result:
+    """Permission first (403 for someone who may read the plan but not do this), then the table:
+    a move the current status does not allow, or one its rules refuse, raises PlanWorkflowError.
+    Approving a new version archives the version it replaces, in the same transaction."""
+    named = [t for t in workflow.TRANSITIONS if t.action == action]
+    if not named:
+        raise PlanWorkflowError(_("未知的计划操作“%(action)s”。") % {"action": action})
+    unit = Plan.objects.select_related("org_unit").get(pk=plan_id).org_unit  # a plan never moves unit
+    access.require(actor, named[0].permission, unit)
+    result = perform(PLAN, actor=actor, pk=plan_id, action=action, comment=note)
+    result.obj.refresh_from_db()
+    return result
+
+
+def _apply(plan: Plan, t: Transition, *, actor: Any, comment: str, fields: dict) -> dict[str, Any]:
+    now = timezone.now()
+    plan.revision = F("revision") + 1
+    changes: dict[str, Any] = {"note": comment} if comment else {}
+    if t.target == PlanStatus.REVIEW:
+        plan.submitted_at = now
+    if t.target == PlanStatus.APPROVED:
+        plan.approved_at, plan.approved_by = now, actor
+    # Locked after the plan (the new version, a higher pk): archiving the old one is the only other
+    # move that locks it, and that move locks nothing else.
+    previous = _locked([plan.previous_id])[plan.previous_id] if plan.previous_id else None
+    if t.target == PlanStatus.APPROVED and previous and previous.status in workflow.VERSIONABLE_STATUSES:
+        old_status = previous.status
+        previous.status = PlanStatus.ARCHIVED
+        previous.revision = F("revision") + 1
+        previous.save(update_fields=["status", "revision", "updated_at"])
+        changes["archived_version"] = previous.version
+        audit_changes = {"status": [old_status, PlanStatus.ARCHIVED], "replaced_by_version": plan.version}
+        _audit(actor, "plan.archive", previous, audit_changes)
+        reminders.plan_reminders_sync(previous)  # the replaced version's pending ones are cancelled
+    return changes
+
+
+def _after(plan: Plan, *, actor: Any, transition: Transition, source: str, comment: str) -> None:
+    """Once the plan is in its new state: its deadline reminders follow it."""
+    if transition.target in workflow.TRACKABLE_STATUSES or transition.target == PlanStatus.ARCHIVED:
+        reminders.plan_reminders_sync(plan)
+
+
+def _submitter(plan: Plan) -> list[Any]:
+    ids = earlier_actors(PLAN, plan, ["submit"])
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+
+
+PLAN = Workflow(
+    name="plan",
+    model=Plan,
+    transitions=workflow.TRANSITIONS,
+    can=lambda user, perm, plan, at: access.can(user, perm, plan.org_unit),
+    is_subject=lambda user, plan: False,  # a plan is the unit's, not a person's case
+    notice_kind=workflow.YOUR_TURN,
+    url=lambda plan: reverse("plans:detail", args=[plan.pk]),
+    recipients={
+        workflow.TO_APPROVERS: Recipients(_l("审批人"), lambda plan: access.holders(workflow.APPROVE, plan.org_unit)),
+        workflow.TO_SUBMITTER: Recipients(_l("提交人"), _submitter),
+    },
+    apply=_apply,
+    record_step=_after,
+    state_field="status",
+    related=("org_unit",),
+    noun=_l("计划"),
+    permission_label=lambda perm: access.PERMISSIONS[perm].label,
+    error=PlanWorkflowError,
+)
 
 
 def _audit(actor: Any, action: str, obj: Plan | Item, changes: dict[str, Any]) -> None:

@@ -12,3 +12,8 @@ class UnionOfficeConfig(AppConfig):
 
     def ready(self):
         from .accounts import signals  # noqa: F401  (connects the login receiver)
+        from .registry import DashboardCard, register_card
+        from .views import todo_card
+
+        # The 待办 list comes first on every 工作台 (docs/workflow.md).
+        register_card(DashboardCard("todo", "union_office/todo_card.html", -20, todo_card))

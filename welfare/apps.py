@@ -17,7 +17,11 @@ class WelfareConfig(AppConfig):
         register_kind("welfare.notice_ended", label=_("帮扶公示期满提醒"))
         register_kind("welfare.objection", label=_("帮扶公示异议"))
         register_kind("welfare.aid_decided", label=_("帮扶申请结果"))
+        register_kind("welfare.aid_turn", label=_("帮扶申请待办"))
         register_kind("welfare.enrolment_proof", label=_("金秋助学在读证明提醒"))
+        from .todo import register as register_todo
+
+        register_todo()
         register_module(
             Module(
                 app_label="welfare",

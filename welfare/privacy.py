@@ -20,6 +20,7 @@ from .models import AidApplication, Attachment, HardshipFile, StudentApplication
 VIEW = "welfare.view_aid"
 REVIEW = "welfare.review_aid"
 APPLY = "welfare.apply"
+PAY = "finance.change_ledger"
 
 NOT_FOUND = _("没有找到该记录，或您无权查看。")
 
@@ -33,7 +34,9 @@ def own_or_reviewed_q(user: Any, member_field: str = "member", unit_field: str =
 
 
 def applications_visible(user: Any) -> QuerySet[AidApplication]:
-    return AidApplication.objects.filter(own_or_reviewed_q(user))
+    """…and the paying unit's treasurer, once an application is on 公示 (they pay it)."""
+    payer = Q(access.unit_q(user, PAY, "notice_unit"), state__in=("notice", "paid"))
+    return AidApplication.objects.filter(own_or_reviewed_q(user) | payer)
 
 
 def application_get(user: Any, pk: int) -> AidApplication:
@@ -67,7 +70,8 @@ def visits_visible(user: Any) -> QuerySet[Visit]:
 def student_applications_visible(user: Any) -> QuerySet[StudentApplication]:
     """金秋助学: the parent, and the reviewers of the parent's union and of the unions above it
     (the campaign's upper union among them)."""
-    return StudentApplication.objects.filter(own_or_reviewed_q(user))
+    payer = Q(access.unit_q(user, PAY, "campaign__org_unit"), state__in=("notice", "paid"))
+    return StudentApplication.objects.filter(own_or_reviewed_q(user) | payer)
 
 
 # Owner model -> "may this user read this owner?"; the campaign module adds its applications.

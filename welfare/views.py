@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from members import access
 from members.models import Member
 from union_office.pdf import render_pdf
+from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import xlsx_response
 
 from . import privacy, reports, uploads
@@ -41,7 +42,7 @@ from .services import aid as aid_services
 from .services import hardship as file_services
 from .services import visits as visit_services
 from .services.common import WelfareError
-from .workflow import MAIN_PATH, available
+from .workflow import MAIN_PATH
 
 PAGE_SIZE = 30
 
@@ -181,7 +182,7 @@ def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = privacy.application_get(request.user, pk)
     user = request.user
     reviewer = access.can(user, privacy.VIEW, application.org_unit)
-    buttons = [t for t in available(application.state) if aid_services.may(user, t, application)]
+    buttons = workflow_buttons(aid_services.AID, user, application)
     objections = list(application.objections.select_related("raised_by", "resolved_by")) if reviewer else []
     context = {
         "application": application,
@@ -218,11 +219,11 @@ def aid_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 messages.error(request, f"{form.fields[field].label}：{error}" if field in form.fields else error)
         return redirect("welfare:aid_detail", pk)
     try:
-        aid_services.aid_transition(actor=request.user, application_id=application.pk, action=action, **data)
+        result = aid_services.aid_perform(actor=request.user, application_id=application.pk, action=action, **data)
     except WelfareError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("已办理。"))
+        messages.success(request, result.message)
     return redirect("welfare:aid_detail", pk)
 
 

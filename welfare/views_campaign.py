@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from finance.services import bookkeeping_unit
 from members import access
 from members.models import Member, OrgUnit
+from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import Column, write_report, xlsx_response
 
 from . import privacy, uploads
-from .campaign_workflow import available
 from .forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
 from .masking import mask_name
 from .models import Campaign, StudentApplication, StudentObjection, StudentPayment
@@ -341,7 +342,7 @@ def _student_get(user: Any, pk: int) -> StudentApplication:
 @never_cache
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _student_get(request.user, pk)
-    buttons = [t for t in available(application.state) if services.may(request.user, t, application)]
+    buttons = workflow_buttons(services.STUDENT, request.user, application)
     reviewer = access.can(request.user, privacy.VIEW, application.org_unit)
     objections = list(application.objections.select_related("raised_by", "resolved_by")) if reviewer else []
     context = {
@@ -351,6 +352,8 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "buttons": buttons,
         "tiers": application.campaign.tiers.all(),
         "may_pay": access.can(request.user, privacy.REVIEW, application.campaign.org_unit),
+        # Later years are paid by the treasurer of the union whose books carry the campaign.
+        "may_pay_year": access.can(request.user, privacy.PAY, bookkeeping_unit(application.campaign.org_unit)),
         "is_parent": application.member.user_id == request.user.pk,
         "reviewer": reviewer,
         "objections": objections,
@@ -369,7 +372,7 @@ def student_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "home_visit" and not visit.is_valid():
             raise ValidationError(_("请按“年-月-日”填写入户日期，核实人员最多 200 字，核实情况最多 2000 字。"))
         fields = visit.cleaned_data if action == "home_visit" else {}
-        services.student_transition(
+        result = services.student_perform(
             actor=request.user,
             application_id=application.pk,
             action=action,
@@ -381,7 +384,7 @@ def student_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("已办理。"))
+        messages.success(request, result.message)
     return redirect("welfare:student_detail", pk)
 
 
@@ -397,15 +400,17 @@ def payment_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if upload is None:
                 raise ValidationError(_("请选择在读证明文件。"))
             services.payment_proof(actor=request.user, payment_id=payment.pk, upload=upload)
+            done = _("在读证明已上传，这一年的资助可以发放。")
         elif action == "pay":
-            services.payment_pay(actor=request.user, payment_id=payment.pk)
+            paid = services.payment_pay(actor=request.user, payment_id=payment.pk)
+            done = _("第 %(n)d 年资助已发放并记账。") % {"n": paid.year_index}
         else:
             raise Http404
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("已办理。"))
+        messages.success(request, done)
     return redirect("welfare:student_detail", application.pk)
 
 

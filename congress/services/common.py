@@ -71,3 +71,25 @@ def move_for(motion: Motion, action: str) -> workflow.Transition:
             % {"status": motion.get_status_display(), "action": workflow.label(action)}
         )
     return move
+
+
+DECIDED_KIND = "congress.motion_decided"
+ASSIGNED_KIND = "congress.motion_assigned"
+
+
+def tell_about_motion(*, kind: str, users: Any, subject: str, motion: Motion, key: str) -> None:
+    """A notice about a motion, with the link to its page, once per (user, key); in the caller's
+    transaction, so a rolled-back step tells nobody."""
+    from django.urls import reverse
+
+    from union_office.notifications import notify
+
+    url = reverse("congress:motion_detail", args=[motion.pk])
+    for user in users:
+        if user is not None and user.is_active:
+            notify(kind=kind, recipient=user, subject=subject, url=url, source=motion, key=key)
+
+
+def proposer_user(motion: Motion) -> list[Any]:
+    user = motion.proposer.member.user
+    return [user] if user is not None else []

@@ -18,7 +18,18 @@ from union_office.notifications import notify, reminder_schedule, reminders_canc
 
 from .. import workflow
 from ..models import Motion, MotionEvaluation, MotionReply, MotionStatus, Satisfaction
-from .common import REVIEW, CongressError, check_who, handler_department_ids, lock_motions, move_for
+from .common import (
+    ASSIGNED_KIND,
+    DECIDED_KIND,
+    REVIEW,
+    CongressError,
+    check_who,
+    handler_department_ids,
+    lock_motions,
+    move_for,
+    proposer_user,
+    tell_about_motion,
+)
 
 # 催办: a reminder this many days before the deadline, and one the day after it if still unanswered.
 REMIND_DAYS_BEFORE = 3
@@ -110,6 +121,23 @@ def motion_assign(
                 "co_departments": [str(departments[i]) for i in ids[1:]],
                 "due_on": due_on.isoformat(),
             },
+        )
+        # Your turn: the handlers of every department it went to; and the proposer is told where.
+        tell_about_motion(
+            kind=ASSIGNED_KIND,
+            users=_handlers(ids),
+            subject=_("提案 %(number)s《%(title)s》已交办贵部门，请于 %(due)s 前答复")
+            % {"number": motion.number_display, "title": motion.title, "due": due_on.isoformat()},
+            motion=motion,
+            key=f"assign:r{motion.round}",
+        )
+        tell_about_motion(
+            kind=DECIDED_KIND,
+            users=proposer_user(motion),
+            subject=_("您的提案《%(title)s》已交办%(department)s办理")
+            % {"title": motion.title, "department": motion.lead_department},
+            motion=motion,
+            key=f"assign:r{motion.round}",
         )
     return motion
 

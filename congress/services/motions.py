@@ -6,12 +6,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import access
 from members.models import Member
 from union_office.audit import audit_record, field_changes
+from union_office.notifications import notify
 
 from .. import workflow
 from ..models import (
@@ -24,7 +26,18 @@ from ..models import (
     Suggestion,
     SuggestionStatus,
 )
-from .common import REVIEW, CongressError, check_who, delegate_of, lock_motions, lock_session, move_for
+from .common import (
+    DECIDED_KIND,
+    REVIEW,
+    CongressError,
+    check_who,
+    delegate_of,
+    lock_motions,
+    lock_session,
+    move_for,
+    proposer_user,
+    tell_about_motion,
+)
 
 MOTION_TEXT_FIELDS = ("title", "category", "reason", "proposal")
 
@@ -71,7 +84,9 @@ def suggestion_adopt(*, actor: Any, suggestion_id: int, category: str) -> Motion
     """A delegate turns a suggestion into their own motion draft, linked to it."""
     with transaction.atomic():
         suggestion = (
-            Suggestion.objects.select_for_update(of=("self",)).select_related("session__org_unit").get(pk=suggestion_id)
+            Suggestion.objects.select_for_update(of=("self",))
+            .select_related("session__org_unit", "author__user")
+            .get(pk=suggestion_id)
         )
         delegate = delegate_of(actor, suggestion.session)
         if delegate is None:
@@ -93,6 +108,17 @@ def suggestion_adopt(*, actor: Any, suggestion_id: int, category: str) -> Motion
         suggestion.save(update_fields=["status", "updated_at"])
         audit_record(actor=actor, action="congress.suggestion_adopt", obj=suggestion, changes={"motion": motion.pk})
         audit_record(actor=actor, action="congress.motion_create", obj=motion, changes={"title": motion.title})
+        author = suggestion.author.user
+        if author is not None and author.pk != actor.pk and author.is_active:  # the author is told
+            notify(
+                kind=DECIDED_KIND,
+                recipient=author,
+                subject=_("您的意见建议《%(title)s》已由职工代表%(name)s转为提案")
+                % {"title": suggestion.title, "name": delegate.member.name},
+                url=reverse("congress:suggestion_detail", args=[suggestion.session_id, suggestion.pk]),
+                source=suggestion,
+                key="adopted",
+            )
     return motion
 
 
@@ -164,6 +190,20 @@ def cosigners_invite(*, actor: Any, motion_id: int, delegate_ids: list[int]) -> 
                 obj=motion,
                 changes={"invited": [str(c.delegate) for c in new]},
             )
+        # "Your turn": each invited delegate is told, with the link where they co-sign (written in
+        # this transaction: a rolled-back invitation tells nobody).
+        url = reverse("congress:motion_detail", args=[motion.pk])
+        for invitation in CoSigner.objects.filter(pk__in=[c.pk for c in new]).select_related("delegate__member__user"):
+            if invitation.delegate.member.user_id:
+                notify(
+                    kind="congress.cosign_invited",
+                    recipient=invitation.delegate.member.user,
+                    subject=_("%(name)s邀请您附议提案《%(title)s》")
+                    % {"name": motion.proposer.member.name, "title": motion.title},
+                    url=url,
+                    source=motion,
+                    key=f"cosign:{invitation.pk}",
+                )
     return len(new)
 
 
@@ -279,6 +319,14 @@ def motion_register(*, actor: Any, motion_id: int) -> Motion:
             obj=motion,
             changes={"status": [MotionStatus.REVIEWING, move.target], "number": motion.number_display},
         )
+        tell_about_motion(
+            kind=DECIDED_KIND,
+            users=proposer_user(motion),
+            subject=_("您的提案《%(title)s》已立案，编号 %(number)s")
+            % {"title": motion.title, "number": motion.number_display},
+            motion=motion,
+            key="register",
+        )
     return motion
 
 
@@ -306,6 +354,13 @@ def motion_reject(*, actor: Any, motion_id: int, reason: str, note: str = "") ->
             action="congress.motion_reject",
             obj=motion,
             changes={"status": [MotionStatus.REVIEWING, move.target], "rejection_reason": reason, "note": note},
+        )
+        tell_about_motion(
+            kind=DECIDED_KIND,
+            users=proposer_user(motion),
+            subject=_("您的提案《%(title)s》不予立案，已转为意见建议") % {"title": motion.title},
+            motion=motion,
+            key="reject",
         )
     return suggestion
 

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.utils import translation
 
-from finance import services, workflow
+from finance import services
 from finance.models import Account, BudgetAdjustment, BudgetStatus, LedgerEntry, MonthClose, VoucherCounter
 from finance.services import FinanceError
 from finance.tests.builders import approved_budget, book
@@ -269,7 +269,7 @@ def test_budget_workflow(org, treasurer, chair, auditor):
         "401": Decimal("3600.00"),
         "50201": Decimal("900.00"),
     }
-    with pytest.raises(FinanceError, match="不能提交预算"):
+    with pytest.raises(FinanceError, match="不能“提交预算”"):
         services.budget_transition(actor=treasurer, budget_id=budget.pk, action="submit")
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"finance.budget.create", "finance.budget.lines", "finance.budget.submit"} <= actions
@@ -299,14 +299,46 @@ def test_submit_needs_lines(org, treasurer):
 
 
 @translation.override("zh-hans")
-def test_docs_list_every_budget_transition():
+def test_docs_show_the_budget_table_of_the_code():
+    from union_office.workflow import markdown_table
+
     text = (Path(__file__).resolve().parents[2] / "docs" / "finance.md").read_text()
-    for t in workflow.TRANSITIONS:
-        row = next((line for line in text.splitlines() if line.startswith(f"| `{t.action}`")), None)
-        assert row is not None, t.action
-        cells = [cell.strip() for cell in row.split("|")]
-        assert cells[2] == str(t.label) and cells[3] == t.source.label and cells[4] == t.target.label, t.action
-        assert cells[5] == f"`{t.permission}`", t.action
+    assert markdown_table(services.BUDGET) in text
+
+
+def test_a_submitted_budget_waits_on_the_chairs_todo_list(org, chair, treasurer):
+    from union_office.todo import todo_for
+
+    budget = services.budget_create(actor=treasurer, org_unit=org.school, year=2026)
+    account = Account.objects.get(code="50101")
+    services.budget_save_lines(
+        actor=treasurer, budget_id=budget.pk, values={account.pk: services.LineValues(None, Decimal("500"))}
+    )
+    services.budget_transition(actor=treasurer, budget_id=budget.pk, action="submit")
+    assert [(i.title, i.actions) for i in todo_for(chair)] == [(str(budget), ("批复预算",))]
+    assert todo_for(treasurer) == []
+
+
+def test_whoever_submitted_the_budget_does_not_approve_it(org, chair):
+    from members.models import Role
+    from members.services import unit_single_officer_set
+    from members.tests.factories import RoleGrantFactory, UserFactory
+
+    RoleGrantFactory(user=chair, org_unit=org.school, role=Role.TREASURER)  # a chair who keeps the books
+    budget = services.budget_create(actor=chair, org_unit=org.school, year=2026)
+    account = Account.objects.get(code="50101")
+    values = {account.pk: services.LineValues(None, Decimal("1000"))}
+    services.budget_save_lines(actor=chair, budget_id=budget.pk, values=values)
+    services.budget_transition(actor=chair, budget_id=budget.pk, action="submit")
+    with pytest.raises(FinanceError, match="您已办理“提交预算”，“批复预算”须由另一人办理"):
+        services.budget_transition(actor=chair, budget_id=budget.pk, action="approve")
+    budget.refresh_from_db()
+    assert budget.status == "submitted"
+    # The county sets the school as a one-officer union: then the chair approves his own.
+    county_chair = UserFactory(username="county_chair")
+    RoleGrantFactory(user=county_chair, org_unit=org.county, role=Role.CHAIR)
+    unit_single_officer_set(actor=county_chair, unit_id=org.school.pk, single_officer=True, reason="仅一名专职干部")
+    assert services.budget_transition(actor=chair, budget_id=budget.pk, action="approve").status == "approved"
 
 
 def test_a_bad_budget_check_setting_stops_start_up():

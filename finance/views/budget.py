@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from members import access
+from union_office.workflow import buttons as workflow_buttons
 
 from .. import selectors, services, workflow
 from ..forms import AdjustmentForm, BudgetCreateForm
 from ..models import Account, AccountKind, BudgetAdjustment, BudgetStatus
 from .ledger import require_reader, require_writer
 
-TRANSITION_STYLE = {"submit": "primary", "approve": "success", "send_back": "outline-danger"}
 STATUS_BADGE = {BudgetStatus.DRAFT: "secondary", BudgetStatus.SUBMITTED: "warning", BudgetStatus.APPROVED: "success"}
 
 
@@ -59,11 +59,7 @@ def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_adjust = budget.status in workflow.IN_FORCE_STATUSES and access.can(
         request.user, selectors.APPROVE, budget.org_unit
     )
-    transitions = [
-        {"action": t.action, "label": t.label, "style": TRANSITION_STYLE.get(t.action, "secondary")}
-        for t in workflow.available(budget.status)
-        if access.can(request.user, t.permission, budget.org_unit)
-    ]
+    transitions = workflow_buttons(services.BUDGET, request.user, budget)
     adjustments = BudgetAdjustment.objects.filter(line__budget=budget).select_related("line__account", "recorded_by")
     budgeted = [row for row in rows if row.line is not None]
     context = {
@@ -145,14 +141,16 @@ def budget_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
     if action not in {t.action for t in workflow.TRANSITIONS}:
         raise Http404
     try:
-        budget = services.budget_transition(
+        result = services.budget_perform(
             actor=request.user, budget_id=budget.pk, action=action, note=request.POST.get("note", "")[:500]
         )
     except services.FinanceError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, _("%(budget)s当前状态：%(status)s。") % {"budget": budget, "status": budget.get_status_display()}
+            request,
+            _("%(done)s %(budget)s当前状态：%(status)s。")
+            % {"done": result.message, "budget": result.obj, "status": result.obj.get_status_display()},
         )
     return redirect("finance:budget_detail", pk=pk)
 

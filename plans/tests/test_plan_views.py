@@ -85,7 +85,7 @@ def test_transition_success_and_refusal_messages(login, chair, plan):
     body = response.content.decode()
     assert "已批准" in body and "当前状态：已批准" in body
     response = client.post(reverse("plans:transition", args=[plan.pk, "approve"]), follow=True)
-    assert "计划当前状态为“已批准”，不能执行“批准”。" in response.content.decode()
+    assert "计划当前状态为“已批准”，不能“批准”。" in response.content.decode()
     assert AuditEntry.objects.filter(action="plan.approve").count() == 1
 
 

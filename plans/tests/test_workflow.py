@@ -65,9 +65,9 @@ def test_every_move_is_allowed_exactly_as_the_table_says(chair, org, status, act
         assert entry.changes["note"] == "同意"
 
 
-def test_the_whole_road_sets_the_moments(chair, org):
-    plan = build_plan(org.school)
-    plan = services.plan_transition(actor=chair, plan_id=plan.pk, action="submit")
+def test_the_whole_road_sets_the_moments(chair, committee, org):
+    plan = build_plan(org.branch_a)
+    plan = services.plan_transition(actor=committee, plan_id=plan.pk, action="submit")
     assert plan.status == PlanStatus.REVIEW and plan.submitted_at is not None
     plan = services.plan_transition(actor=chair, plan_id=plan.pk, action="approve")
     assert plan.status == PlanStatus.APPROVED and plan.approved_at is not None and plan.approved_by == chair
@@ -179,10 +179,10 @@ def test_new_version_copies_header_tree_schedule_and_progress(chair, org):
     assert AuditEntry.objects.filter(action="plan.new_version", object_id=str(new.pk)).exists()
 
 
-def test_approving_the_new_version_archives_the_old_one(chair, org):
+def test_approving_the_new_version_archives_the_old_one(chair, org, school_drafter):
     plan = _approved_with_progress(org)
     new = services.plan_new_version(actor=chair, plan_id=plan.pk)
-    services.plan_transition(actor=chair, plan_id=new.pk, action="submit")
+    services.plan_transition(actor=school_drafter, plan_id=new.pk, action="submit")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE  # still the plan in force while the new one is reviewed
     new = services.plan_transition(actor=chair, plan_id=new.pk, action="approve")
@@ -194,12 +194,12 @@ def test_approving_the_new_version_archives_the_old_one(chair, org):
     assert AuditEntry.objects.get(action="plan.approve").changes["archived_version"] == 1
 
 
-def test_only_one_newer_version_at_a_time(chair, org):
+def test_only_one_newer_version_at_a_time(chair, org, school_drafter):
     plan = build_plan(org.school, status=PlanStatus.APPROVED)
     new = services.plan_new_version(actor=chair, plan_id=plan.pk)
     with pytest.raises(PlanWorkflowError, match="第 2 版"):
         services.plan_new_version(actor=chair, plan_id=plan.pk)
-    services.plan_transition(actor=chair, plan_id=new.pk, action="submit")
+    services.plan_transition(actor=school_drafter, plan_id=new.pk, action="submit")
     with pytest.raises(PlanWorkflowError, match="审议中"):
         services.plan_new_version(actor=chair, plan_id=plan.pk)
     services.plan_transition(actor=chair, plan_id=new.pk, action="approve")
@@ -282,15 +282,11 @@ def test_progress_rejects_a_bad_status(chair, org):
 
 
 @translation.override("zh-hans")  # the doc quotes the Chinese labels, whatever a previous test activated
-def test_docs_list_every_transition():
+def test_docs_show_the_table_of_the_code():
+    from union_office.workflow import markdown_table
+
     text = (Path(__file__).resolve().parents[2] / "docs" / "plans.md").read_text()
-    for t in workflow.TRANSITIONS:
-        row = next((line for line in text.splitlines() if line.startswith(f"| `{t.action}`")), None)
-        assert row is not None, t.action
-        cells = [cell.strip() for cell in row.split("|")]
-        assert cells[2] == str(t.label), t.action
-        assert f"{t.source.label}" in cells[3] and f"{t.target.label}" in cells[4], t.action
-        assert f"`{t.permission}`" in cells[5], t.action
+    assert markdown_table(services.PLAN) in text
 
 
 # --- Concurrency (PostgreSQL) -------------------------------------------------------------------
@@ -316,3 +312,91 @@ def test_double_click_on_new_version_makes_one(chair, org, monkeypatch):
     )
     assert sum(o.ok for o in outcomes) == 1, outcomes
     assert Plan.objects.filter(previous=plan).count() == 1
+
+
+# --- Separation of duties and the plan's year (issue 16) --------------------------------------------
+
+
+@pytest.fixture
+def school_drafter(org):
+    user = UserFactory(username="drafter")
+    MemberFactory(name="起草人", org_unit=org.school, user=user)
+    RoleGrantFactory(user=user, org_unit=org.school, role=Role.COMMITTEE)
+    return user
+
+
+def test_the_chair_does_not_approve_the_plan_he_submitted(chair, org):
+    plan = build_plan(org.school)
+    services.plan_transition(actor=chair, plan_id=plan.pk, action="submit")
+    with pytest.raises(PlanWorkflowError, match="您已办理“提交审议”，“批准”须由另一人办理"):
+        services.plan_transition(actor=chair, plan_id=plan.pk, action="approve")
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.REVIEW
+    assert not AuditEntry.objects.filter(action="plan.approve").exists()
+
+
+def test_a_single_officer_unit_approves_its_own_plan_once_the_union_above_says_so(chair, org):
+    from members.services import unit_single_officer_set
+
+    plan = build_plan(org.branch_b)
+    services.plan_transition(actor=chair, plan_id=plan.pk, action="submit")
+    with pytest.raises(PermissionDenied):  # the unit's chair cannot waive the rule for himself
+        unit_single_officer_set(actor=chair, unit_id=org.school.pk, single_officer=True, reason="只有主席一人")
+    unit_single_officer_set(actor=chair, unit_id=org.branch_b.pk, single_officer=True, reason="分工会只有一名干部")
+    assert AuditEntry.objects.get(action="members.unit.single_officer").changes["reason"] == "分工会只有一名干部"
+    plan = services.plan_transition(actor=chair, plan_id=plan.pk, action="approve")
+    assert plan.status == PlanStatus.APPROVED
+
+
+def test_a_plan_does_not_start_before_its_year(chair, school_drafter, org):
+    from django.utils import timezone
+
+    next_year = timezone.localdate().year + 1
+    plan = build_plan(org.school, year=next_year)
+    services.plan_transition(actor=school_drafter, plan_id=plan.pk, action="submit")
+    services.plan_transition(actor=chair, plan_id=plan.pk, action="approve")
+    with pytest.raises(PlanWorkflowError, match=f"这是 {next_year} 年的计划，{next_year} 年 1 月 1 日起才能开始执行"):
+        services.plan_transition(actor=chair, plan_id=plan.pk, action="start")
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.APPROVED
+
+
+def test_submit_tells_the_approvers_and_approval_tells_the_submitter(
+    chair, school_drafter, org, django_capture_on_commit_callbacks
+):
+    from union_office.notifications import Notification
+
+    plan = build_plan(org.school)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.plan_perform(actor=school_drafter, plan_id=plan.pk, action="submit")
+    assert result.message == "计划已提交审议，已通知审批人。"
+    assert list(Notification.objects.values_list("recipient__username", "kind")) == [("chair", "plans.plan_turn")]
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.plan_perform(actor=chair, plan_id=plan.pk, action="approve")
+    assert result.message == "计划已批准，已通知提交人。"
+    assert Notification.objects.filter(recipient=school_drafter, subject__startswith="工作计划已批准").count() == 1
+
+
+def test_the_start_button_says_when_the_year_begins(login, chair, school_drafter, org):
+    from django.utils import timezone
+
+    plan = build_plan(org.school, year=timezone.localdate().year + 1)
+    services.plan_transition(actor=school_drafter, plan_id=plan.pk, action="submit")
+    page = login(chair).get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    assert 'data-transition="approve" data-confirm=' in page
+    services.plan_transition(actor=chair, plan_id=plan.pk, action="approve")
+    page = login(chair).get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    assert 'data-transition="start" data-blocked' in page
+    assert "1 月 1 日起才能开始执行" in page
+
+
+def test_the_plan_waits_on_the_approvers_todo_list(chair, school_drafter, org):
+    from union_office.todo import todo_for
+
+    plan = build_plan(org.school)
+    services.plan_transition(actor=school_drafter, plan_id=plan.pk, action="submit")
+    assert [(i.title, i.actions) for i in todo_for(chair)] == [(str(plan), ("批准",))]
+    assert todo_for(school_drafter) == []  # a drafter does not approve
+    own = build_plan(org.school, year=2025, title="主席自己提交的计划")
+    services.plan_transition(actor=chair, plan_id=own.pk, action="submit")
+    chair = type(chair).objects.get(pk=chair.pk)
+    assert [i.title for i in todo_for(chair)] == [str(plan)]  # not the one he submitted himself

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from members import access
 from members.models import OrgUnit
+from union_office.workflow import buttons as workflow_buttons
 
 from .. import events, exports, queries, services, workflow
 from ..models import Item, ItemStatus, Plan, PlanStatus, ScheduleEntry
@@ -29,13 +30,6 @@ from ..selectors import iter_sections, plan_tree
 
 PAGE_SIZE = 30
 EDIT = "plans.edit_plan"
-TRANSITION_STYLE = {
-    "submit": "primary",
-    "approve": "success",
-    "start": "success",
-    "send_back": "outline-danger",
-    "archive": "outline-secondary",
-}
 
 
 class PlanFilter(django_filters.FilterSet):
@@ -99,13 +93,9 @@ def plan_index(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", context)
 
 
-def _transitions(user: Any, plan: Plan) -> list[dict[str, Any]]:
-    """The workflow buttons this user may press on this plan now."""
-    return [
-        {"action": t.action, "label": t.label, "style": TRANSITION_STYLE.get(t.action, "secondary")}
-        for t in workflow.available(plan.status)
-        if access.can(user, t.permission, plan.org_unit)
-    ]
+def _transitions(user: Any, plan: Plan) -> list[Any]:
+    """The workflow buttons this user may press on this plan now (a guard's reason if not yet)."""
+    return workflow_buttons(services.PLAN, user, plan)
 
 
 def _schedule_with_events(plan: Plan) -> list[ScheduleEntry]:
@@ -215,7 +205,7 @@ def plan_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in {t.action for t in workflow.TRANSITIONS}:
         raise Http404
     try:
-        plan = services.plan_transition(
+        result = services.plan_perform(
             actor=request.user, plan_id=plan.pk, action=action, note=request.POST.get("note", "")[:500]
         )
     except services.PlanWorkflowError as exc:
@@ -223,8 +213,8 @@ def plan_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("计划《%(title)s》已%(action)s，当前状态：%(status)s。")
-            % {"title": plan.title, "action": workflow_label(action), "status": plan.get_status_display()},
+            _("%(done)s 计划《%(title)s》当前状态：%(status)s。")
+            % {"done": result.message, "title": result.obj.title, "status": result.obj.get_status_display()},
         )
     return redirect("plans:detail", pk=pk)
 

@@ -52,6 +52,11 @@ def test_treasurer_books_closes_a_month_and_downloads_the_budget_report(browser,
     # Close March (January and February are closed by the demo).
     page.goto(f"{live_server.url}/finance/months/?unit={school.pk}&year=2026")
     page.locator("[data-testid=close-month-3] button").click()
+    modal = page.locator("[data-testid=confirm-modal]")  # 关账 cannot be undone: it asks first
+    modal.wait_for(state="visible")
+    assert "只能用红字冲销更正" in modal.inner_text()
+    modal.locator("[data-confirm-ok]").click()
+    page.wait_for_url("**/finance/months/**")
     page.wait_for_load_state()
     assert MonthClose.objects.filter(org_unit=school, year=2026, month=3).exists()
     assert page.locator("tr[data-month='3']").get_by_text("已结账").count() == 1

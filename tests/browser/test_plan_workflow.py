@@ -58,13 +58,30 @@ def test_plan_is_approved_followed_revised_and_compared(browser, live_server, de
     page.wait_for_url(f"{live_server.url}/plans/{plan.pk}/")
     page.screenshot(path=str(ARTIFACTS / "plan-detail-draft.png"), full_page=False)
 
-    # 提交审议 → 批准 → 开始执行, each a button of the workflow table.
+    # 提交审议 → 批准 → 开始执行, each a button of the workflow table. Whoever submitted does not
+    # approve (issue 16): the chair submits, the county's chair approves; 批准 and 开始执行 confirm.
+    county_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    county = county_context.new_page()
+    county.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    log_in(county, live_server, "county_chair")
     for action, status in (("submit", "审议中"), ("approve", "已批准"), ("start", "执行中")):
-        page.click(f"[data-transition={action}] button")
-        page.wait_for_load_state()
-        assert page.locator("[data-status]").first.inner_text() == status
+        actor = county if action == "approve" else page
+        actor.goto(f"{live_server.url}/plans/{plan.pk}/")
+        if action == "approve":
+            assert page.locator("[data-transition=approve]").count() == 0  # not for who submitted
+        actor.click(f"[data-transition={action}] button")
+        if action in ("approve", "start"):
+            modal = actor.locator("[data-testid=confirm-modal]")
+            modal.wait_for(state="visible")
+            if action == "approve":
+                actor.screenshot(path=str(ARTIFACTS / "plan-detail-confirm-approve.png"), full_page=False)
+            modal.locator("[data-confirm-ok]").click()
+            actor.wait_for_url(f"{live_server.url}/plans/{plan.pk}/")
+        actor.wait_for_load_state()
+        assert actor.locator("[data-status]").first.inner_text() == status
         if action in ("submit", "approve"):
-            page.screenshot(path=str(ARTIFACTS / f"plan-detail-{action}.png"), full_page=False)
+            actor.screenshot(path=str(ARTIFACTS / f"plan-detail-{action}.png"), full_page=False)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE
     page.screenshot(path=str(ARTIFACTS / "plan-detail-active.png"), full_page=True)

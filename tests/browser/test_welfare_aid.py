@@ -1,7 +1,8 @@
 """Browser walk of an aid application (issue 7): the demo member 吴雪 applies with an upload (a
 renamed .exe is refused first); the chair screens it, records the home visit, decides the amount
-and publishes it; the 公示 board shows 吴* and a masked ID number; after the notice period the
-chair pays, and the treasurer finds the payout in the ledger.
+(confirming in the dialog) and publishes it; the 公示 board shows 吴* and a masked ID number; the
+treasurer's 发放 waits for the notice period (greyed, with the date), then she pays through the
+confirmation dialog (issue 16: not the chair, who decided) and finds the payout in the ledger.
 Screenshots: test-artifacts/screenshots/welfare-*.png."""
 
 import datetime as dt
@@ -75,7 +76,14 @@ def test_member_applies_chair_reviews_notice_masks_treasurer_sees_payout(
     form = chair.locator("form[data-action=decide]")
     form.locator("input[name=amount_granted]").fill("5000")
     form.locator("button").click()
+    modal = chair.locator("[data-testid=confirm-modal]")
+    modal.wait_for(state="visible")
+    assert "审定后金额确定，进入公示。办理后将通知申请人、审核人。" in modal.inner_text()
+    shot(chair, "2b-confirm-decide")
+    modal.locator("[data-confirm-ok]").click()
+    chair.wait_for_url("**/welfare/aid/*/")
     chair.wait_for_load_state()
+    assert "已审定，已通知申请人" in chair.locator(".alert-success").inner_text()
     chair.locator("form[data-action=publish] button").click()
     chair.wait_for_load_state()
     application.refresh_from_db()
@@ -94,26 +102,37 @@ def test_member_applies_chair_reviews_notice_masks_treasurer_sees_payout(
     assert "5000.00" in member.locator("[data-testid=notice-table]").inner_text()
     shot(member, "4-notice-board")
 
-    # The notice period ends (days pass); the chair pays.
+    # The treasurer of the paying unit pays, not the chair who decided: during 公示 her button is
+    # greyed and says when payment opens.
+    treasurer = new_page("treasurer")
+    treasurer.goto(f"{live_server.url}/welfare/aid/{application.pk}/")
+    assert treasurer.locator("[data-action=pay][data-blocked]").count() == 1
+    assert "起可以发放" in treasurer.locator("[data-testid=aid-actions]").inner_text()
+    assert chair.locator("form[data-action=pay]").count() == 0
+    shot(treasurer, "4b-pay-waits")
     today = timezone.localdate()
     AidApplication.objects.filter(pk=application.pk).update(
         notice_starts_on=today - dt.timedelta(days=6), notice_ends_on=today - dt.timedelta(days=1)
     )
-    chair.goto(f"{live_server.url}/welfare/aid/{application.pk}/")
-    chair.locator("form[data-action=pay] button").click()
-    chair.wait_for_load_state()
+    treasurer.goto(f"{live_server.url}/welfare/aid/{application.pk}/")
+    treasurer.locator("form[data-action=pay] button").click()
+    modal = treasurer.locator("[data-testid=confirm-modal]")
+    modal.wait_for(state="visible")
+    assert "发放后不能撤销" in modal.inner_text() and "办理后将通知申请人" in modal.inner_text()
+    shot(treasurer, "5a-confirm-pay")
+    modal.locator("[data-confirm-ok]").click()
+    treasurer.wait_for_url("**/welfare/aid/*/")
+    treasurer.wait_for_load_state()
     application.refresh_from_db()
     assert application.state == AidState.PAID
     entry = application.ledger_entry
-    assert chair.locator("[data-testid=voucher]").inner_text().endswith(entry.voucher_label)
-    shot(chair, "5-paid")
+    assert treasurer.locator("[data-testid=voucher]").inner_text().endswith(entry.voucher_label)
+    assert "已发放并记账，已通知申请人。" in treasurer.locator(".alert-success").inner_text()
+    shot(treasurer, "5-paid")
 
-    # The treasurer sees the payout in the ledger (not the application: 404 for her).
-    treasurer = new_page("treasurer")
+    # The treasurer finds the payout in the ledger.
     treasurer.goto(f"{live_server.url}/finance/")
     assert treasurer.get_by_text("困难职工帮扶：吴雪（大病救助）").count() == 1
     shot(treasurer, "6-ledger")
     assert errors == []
-    response = treasurer.goto(f"{live_server.url}/welfare/aid/{application.pk}/")
-    assert response.status == 404
     assert LedgerEntry.objects.filter(source_id=str(application.pk), account__code="50201").count() == 1

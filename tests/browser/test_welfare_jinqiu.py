@@ -2,8 +2,8 @@
 required documents; the school's chair passes the base review and records the home visit
 (入户核实) in its form; the county chair reviews, approves her into the 5,000 元 × 4 years tier
 and publishes; the 公示 list shows 吴*雨 and a masked ID number, and a colleague objects on it;
-after 公示 the payment waits until the county has resolved the objection, then the county pays
-the first year and the county's treasurer sees it in the ledger.
+after 公示 the county treasurer's 发放 waits (greyed, saying why) until the county has resolved the
+objection, then she pays the first year through the confirmation dialog and sees it in the ledger.
 Screenshots: test-artifacts/screenshots/jinqiu-*.png."""
 
 import datetime as dt
@@ -110,6 +110,10 @@ def test_parent_applies_for_jinqiu_and_the_county_pays(browser, live_server, dem
     form = county_page.locator("form[data-action=approve]")
     form.locator("select[name=tier]").select_option(label="一档（5 名 × 5000.00 元）")
     form.locator("button").click()
+    modal = county_page.locator("[data-testid=confirm-modal]")  # 审定 takes a place: it asks first
+    modal.wait_for(state="visible")
+    modal.locator("[data-confirm-ok]").click()
+    county_page.wait_for_url("**/welfare/jinqiu/students/*/")
     county_page.wait_for_load_state()
     county_page.locator("form[data-action=publish] button").click()
     county_page.wait_for_load_state()
@@ -143,9 +147,11 @@ def test_parent_applies_for_jinqiu_and_the_county_pays(browser, live_server, dem
     )
     county_page.goto(f"{live_server.url}/welfare/jinqiu/students/{application.pk}/")
     assert county_page.locator("[data-testid=open-objections]").count() == 1
-    county_page.locator("form[data-action=pay] button").click()
-    county_page.wait_for_load_state()
-    assert county_page.get_by_text("公示期间收到 1 条异议尚未处理，处理完毕后才能发放。").count() == 1
+    # 发放 is the county treasurer's (issue 16); while the objection is open her button says why not.
+    treasurer = new_page("county_treasurer")
+    treasurer.goto(f"{live_server.url}/welfare/jinqiu/students/{application.pk}/")
+    assert treasurer.locator("[data-action=pay][data-blocked]").count() == 1
+    assert "公示期间收到 1 条异议尚未处理，处理完毕后才能发放。" in treasurer.locator("[data-action=pay]").inner_text()
     application.refresh_from_db()
     assert application.state == StudentState.NOTICE
     shot(county_page, "8-objection-open")
@@ -153,12 +159,16 @@ def test_parent_applies_for_jinqiu_and_the_county_pays(browser, live_server, dem
     resolve.locator("input[name=resolution]").fill("经入户核实，超市为其亲属经营，与申请人家庭无关，异议不成立。")
     resolve.locator("button").click()
     county_page.wait_for_load_state()
-    county_page.locator("form[data-action=pay] button").click()
-    county_page.wait_for_load_state()
+    treasurer.goto(f"{live_server.url}/welfare/jinqiu/students/{application.pk}/")
+    treasurer.locator("form[data-action=pay] button").click()
+    modal = treasurer.locator("[data-testid=confirm-modal]")
+    modal.wait_for(state="visible")
+    modal.locator("[data-confirm-ok]").click()
+    treasurer.wait_for_url("**/welfare/jinqiu/students/*/")
+    treasurer.wait_for_load_state()
     application.refresh_from_db()
     assert application.state == StudentState.PAID
-    shot(county_page, "9-paid")
-    treasurer = new_page("county_treasurer")
+    shot(treasurer, "9-paid")
     treasurer.goto(f"{live_server.url}/finance/")
     assert treasurer.get_by_text("金秋助学：吴小雨（第 1 年）").count() == 1
     shot(treasurer, "10-ledger")

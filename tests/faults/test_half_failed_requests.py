@@ -31,6 +31,7 @@ from members.tests.test_imports import csv_file, row
 from plans import services as plan_services
 from plans.models import PlanStatus
 from plans.tests.builders import build_plan
+from union_office import workflow as union_workflow
 from union_office.models import AuditEntry
 from union_office.notifications import Notification, Reminder
 from welfare.models import AidApplication, AidState
@@ -74,16 +75,17 @@ def test_membership_approval(failing_client, chair, org, monkeypatch):
     assert AuditEntry.objects.count() == audits
 
 
-def test_welfare_aid_payout(failing_client, chair, member, org, settings, tmp_path, monkeypatch):
+def test_welfare_aid_payout(failing_client, chair, treasurer, member, org, settings, tmp_path, monkeypatch):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     approved_budget(org.school, timezone.localdate().year, {"50201": "50000.00"})
     application = aid_services.aid_create(
         actor=member, member=member.member, kind="illness", amount_requested="5000", reason="住院"
     )
     application = end_notice(advance(application, "notice", chair=chair))
-    monkeypatch.setattr(aid_services, "notify", then_fail(aid_services.notify))
+    # The step's audit entry is written after the payout is booked: a failure there undoes both.
+    monkeypatch.setattr(union_workflow, "audit_record", then_fail(union_workflow.audit_record))
 
-    failing_client.force_login(chair)
+    failing_client.force_login(treasurer)
     response = failing_client.post(reverse("welfare:aid_act", args=[application.pk, "pay"]))
 
     assert _is_500_page(response)
@@ -94,7 +96,7 @@ def test_welfare_aid_payout(failing_client, chair, member, org, settings, tmp_pa
     assert not Notification.objects.filter(recipient=member, subject__contains="已发放").exists()
     # The voucher number came back with the rollback: the next payout gets the first one.
     monkeypatch.undo()
-    application = aid_services.aid_transition(actor=chair, application_id=application.pk, action="pay")
+    application = aid_services.aid_transition(actor=treasurer, application_id=application.pk, action="pay")
     assert application.state == AidState.PAID
     assert LedgerEntry.objects.get().voucher_number == 1
     assert AidApplication.objects.get().ledger_entry is not None

@@ -78,6 +78,8 @@ FINANCE_READ = allow("chair", "treasurer", "auditor")  # finance.view_ledger; hi
 FINANCE_WRITE = allow("treasurer", chair="403", auditor="403")  # finance.change_ledger
 FINANCE_APPROVE = allow("chair", treasurer="403", auditor="403")  # finance.approve_budget
 PRIVATE_WELFARE = allow("chair", "committee")  # welfare.view_aid: hardship files, applications
+# 金秋 applications on 公示 or paid: also the treasurer of the union that pays them (issue 16).
+WELFARE_PAYER = allow("chair", "committee", "treasurer")
 EVENTS_MANAGE = allow("chair", "committee", "women", denied="403")  # activities.manage_events
 EVENTS_MANAGE_ROLE_FIRST = allow("chair", "committee", "women", denied="403", other="role-first")
 EVENT_EXPENSE = allow("treasurer", denied="403")  # an event's spending is booked by the treasurer
@@ -124,6 +126,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     # notifications: each user's own; another user's message is a 404
     "notifications:inbox": (EVERYONE, G),
     "notifications:badge": (EVERYONE, G),
+    "todo_badge": (EVERYONE, G),
     "notifications:mark_all_read": (EVERYONE, P),
     "notifications:open": (EVERYONE, P),
     "notifications:read": (EVERYONE, P),
@@ -212,11 +215,11 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:campaign_detail": (EVERYONE, G),
     "welfare:student_apply": (EVERYONE, GP),
     "welfare:campaign_notice": (EVERYONE, G),
-    "welfare:student_detail": (PRIVATE_WELFARE, G),
-    "welfare:student_act": (PRIVATE_WELFARE, P),
+    "welfare:student_detail": (WELFARE_PAYER, G),
+    "welfare:student_act": (WELFARE_PAYER, P),
     "welfare:student_objection_raise": (EVERYONE, P),
     "welfare:student_objection_resolve": (PRIVATE_WELFARE, P),
-    "welfare:payment_act": (PRIVATE_WELFARE, P),
+    "welfare:payment_act": (WELFARE_PAYER, P),
     # activities: everyone reads the calendar and signs up; organisers manage
     "activities:index": (EVERYONE, G),
     "activities:event_create": (EVENTS_MANAGE, GP),

@@ -1132,6 +1132,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     "finance:budget_create": POST_ONLY,
     "finance:budget_lines": POST_ONLY,
     "finance:budget_transition": POST_ONLY,
+    "todo_badge": "the 待办 count: one query per registered workflow, flat in rows (welfare/tests/test_todo.py)",
     "finance:budget_adjust": POST_ONLY,
     "finance:dues_create": POST_ONLY,
     "finance:reports": "the fixed list of report kinds (finance.reports.REPORTS) and an export form",

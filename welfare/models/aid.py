@@ -12,6 +12,7 @@ from members.models import Member, OrgUnit
 from union_office.models import TimeStampedModel
 
 from .hardship import HardshipFile
+from .objection import NoticeObjection
 
 
 class AidKind(models.TextChoices):
@@ -137,31 +138,16 @@ class AidStep(models.Model):
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
-class Objection(models.Model):
-    """An objection raised during 公示; payment waits until every one is resolved."""
+class Objection(NoticeObjection):
+    """An objection raised during an aid application's 公示."""
 
     application = models.ForeignKey(AidApplication, on_delete=models.CASCADE, related_name="objections")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(_("异议内容"))
-    raised_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
-    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    resolution = models.TextField(_("处理意见"), blank=True)
 
-    class Meta:
-        ordering = ["raised_at", "pk"]
+    class Meta(NoticeObjection.Meta):
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(resolved_at__isnull=True) | ~models.Q(resolution=""),
-                name="welfare_objection_resolution",
-            ),
+            models.CheckConstraint(condition=NoticeObjection.resolved_condition(), name="welfare_objection_resolution"),
         ]
         indexes = [
             # "Any objection still open?" before payment.
             models.Index(fields=["application", "resolved_at"], name="welfare_objection_open"),
         ]
-
-    def __str__(self) -> str:
-        return self.text[:40]

@@ -10,6 +10,8 @@ from members.models import Member, OrgUnit
 from union_office import crypto
 from union_office.models import TimeStampedModel
 
+from .objection import NoticeObjection
+
 
 class ApplicantType(models.TextChoices):
     """Who the parent is: the 金秋 notice addresses 职工, 农民工 and 劳务派遣 workers, and asks each
@@ -216,34 +218,20 @@ class StudentPayment(models.Model):
         return f"{self.application} · {self.year_index}"
 
 
-class StudentObjection(models.Model):
-    """An objection to a name on a campaign's 公示 list; the payment waits until every one is resolved
-    (the campaign's twin of aid.Objection, which belongs to an aid application)."""
+class StudentObjection(NoticeObjection):
+    """An objection to a name on a campaign's 公示 list."""
 
     application = models.ForeignKey(StudentApplication, on_delete=models.CASCADE, related_name="objections")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(_("异议内容"))
-    raised_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
-    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    resolution = models.TextField(_("处理意见"), blank=True)
 
-    class Meta:
+    class Meta(NoticeObjection.Meta):
         verbose_name = _("金秋助学公示异议")
         verbose_name_plural = _("金秋助学公示异议")
-        ordering = ["raised_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(resolved_at__isnull=True) | ~models.Q(resolution=""),
-                name="welfare_student_objection_resolution",
+                condition=NoticeObjection.resolved_condition(), name="welfare_student_objection_resolution"
             ),
         ]
         indexes = [
             # "Any objection still open?" before payment.
             models.Index(fields=["application", "resolved_at"], name="welfare_student_objection_open"),
         ]
-
-    def __str__(self) -> str:
-        return self.text[:40]

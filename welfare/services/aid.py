@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from finance import services as finance
 from finance.money import round_money
@@ -26,10 +27,21 @@ from members import access
 from members.models import Member
 from union_office.audit import audit_record
 from union_office.notifications import notify, reminder_schedule
+from union_office.workflow import Recipients, Result, Transition, Workflow, perform
 
 from .. import uploads
 from ..models import AidApplication, AidKind, AidState, AidStep, HardshipFile, Objection
-from ..workflow import APPLICANT, REVIEW, Transition, transition
+from ..workflow import (
+    DECIDE,
+    PAY,
+    REVIEW,
+    TO_APPLICANT,
+    TO_DECIDERS,
+    TO_PAYERS,
+    TO_REVIEWERS,
+    TRANSITIONS,
+    YOUR_TURN,
+)
 from .common import WelfareError, objection_resolution_record, require
 
 PAYOUT_ACCOUNT = "50201"  # 维权支出 / 困难职工帮扶
@@ -39,6 +51,10 @@ UNDER_REVIEW = (AidState.SUBMITTED, AidState.SCREENED, AidState.VERIFIED, AidSta
 
 class AidError(WelfareError):
     pass
+
+
+def _aid_url(application: AidApplication) -> str:
+    return reverse("welfare:aid_detail", args=[application.pk])
 
 
 def _money(value: Any, label: str) -> Decimal:
@@ -56,33 +72,30 @@ def _money(value: Any, label: str) -> Decimal:
 
 
 def is_applicant(user: Any, application: AidApplication) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and (application.member.user_id == user.pk or application.created_by_id == user.pk)
-    )
+    """The member the application is about (their own case: they may not review it)."""
+    return bool(getattr(user, "is_authenticated", False) and application.member.user_id == user.pk)
 
 
-def may(user: Any, t: Transition, application: AidApplication) -> bool:
-    """May `user` make move `t` on this application (whatever its state)?"""
-    for actor in t.actors:
-        if actor == APPLICANT and application.member.user_id == user.pk:
-            return True
-        if actor == APPLICANT and access.can(user, REVIEW, application.org_unit):
-            return True  # the committee that entered (or reviews) it may act for the applicant
-        if actor != APPLICANT and access.can(user, actor, application.org_unit):
-            return True
-    return False
+def _can(user: Any, perm: str, application: AidApplication, at: str) -> bool:
+    unit = application.org_unit
+    if at == "books":  # the books that pay it: noted at 公示, so a list of cases reads no more
+        unit = application.notice_unit if application.notice_unit_id else bookkeeping_unit(unit)
+    return access.can(user, perm, unit)
 
 
-def _step(application: AidApplication, *, actor: Any, action: str, source: str, comment: str = "") -> None:
+def _record_step(application: AidApplication, *, actor: Any, transition: Transition, source: str, comment: str) -> None:
     AidStep.objects.create(
         application=application,
-        action=action,
+        action=transition.action,
         from_state=source,
-        to_state=application.state,
+        to_state=transition.target,
         actor=actor,
         comment=comment,
     )
+
+
+def _applicant(application: AidApplication) -> list[Any]:
+    return [application.member.user] if application.member.user_id else []
 
 
 def aid_create(
@@ -154,51 +167,15 @@ def aid_attach(*, actor: Any, application_id: int, upload: UploadedFile, label: 
 
 def aid_transition(*, actor: Any, application_id: int, action: str, comment: str = "", **fields: Any) -> AidApplication:
     """Make one move of the workflow table, or raise AidError saying why not."""
-    t = transition(action)
-    if t is None:
-        raise AidError(_("未知的操作。"))
-    comment = (comment or "").strip()
-    with transaction.atomic():
-        application = (
-            AidApplication.objects.select_for_update(of=("self",))
-            .select_related("member", "org_unit")
-            .filter(pk=application_id)
-            .first()
-        )
-        if application is None:
-            raise AidApplication.DoesNotExist(application_id)
-        if not may(actor, t, application):
-            raise AidError(
-                _("您不能对这份申请执行“%(action)s”：这一步由%(who)s办理。") % {"action": t.label, "who": _who(t)}
-            )
-        source = application.state
-        if source not in t.sources:
-            raise AidError(
-                _("申请当前状态为“%(state)s”，不能“%(action)s”。")
-                % {"state": application.get_state_display(), "action": t.label}
-            )
-        if t.needs_comment and not comment:
-            raise AidError(_("请填写%(action)s的理由。") % {"action": t.label})
-        changes: dict[str, Any] = {"state": [source, t.target]}
-        changes |= _apply(application, t, actor=actor, comment=comment, **fields)
-        application.state = t.target
-        application.save()
-        _step(application, actor=actor, action=t.action, source=source, comment=comment)
-        audit_record(actor=actor, action=f"welfare.aid.{t.action}", obj=application, changes=changes)
-    return application
+    return aid_perform(actor=actor, application_id=application_id, action=action, comment=comment, **fields).obj
 
 
-def _who(t: Transition) -> str:
-    names = []
-    for actor in sorted(t.actors):
-        if actor == APPLICANT:
-            names.append(_("申请人"))
-        else:
-            names.append(str(access.PERMISSIONS[actor].label) + _("的人员"))
-    return "、".join(names)
+def aid_perform(*, actor: Any, application_id: int, action: str, comment: str = "", **fields: Any) -> Result:
+    """The move and what was done ("初审通过，已通知申请人和审核人。") for the page to say."""
+    return perform(AID, actor=actor, pk=application_id, action=action, comment=comment, **fields)
 
 
-def _apply(application: AidApplication, t: Transition, *, actor: Any, comment: str, **fields: Any) -> dict[str, Any]:
+def _apply(application: AidApplication, t: Transition, *, actor: Any, comment: str, fields: dict) -> dict[str, Any]:
     """The fields a move sets, checked; returns them for the audit entry."""
     today = timezone.localdate()
     now = timezone.now()
@@ -240,39 +217,28 @@ def _apply(application: AidApplication, t: Transition, *, actor: Any, comment: s
         ends_at = timezone.make_aware(
             dt.datetime.combine(application.notice_ends_on + dt.timedelta(days=1), dt.time(9))
         )
-        reminder_schedule(
-            kind="welfare.notice_ended",
-            recipient=actor,
-            due_at=ends_at,
-            subject=_("公示期满：%(name)s的帮扶申请可以发放") % {"name": application.member.name},
-            url=reverse("welfare:aid_detail", args=[application.pk]),
-            source=application,
-            key="notice-ended",
-        )
+        # The paying unit's treasurers are the next to act, once the 公示 is over.
+        for payer in access.holders(PAY, application.notice_unit):
+            reminder_schedule(
+                kind="welfare.notice_ended",
+                recipient=payer,
+                due_at=ends_at,
+                subject=_("公示期满：%(name)s的帮扶申请可以发放") % {"name": application.member.name},
+                url=reverse("welfare:aid_detail", args=[application.pk]),
+                source=application,
+                key="notice-ended",
+            )
         return {"notice": f"{application.notice_starts_on} – {application.notice_ends_on}"}
     if t.action == "pay":
         return _pay(application, actor=actor, today=today)
     if t.action in ("reject", "withdraw"):
         application.closing_reason = comment
-        if t.action == "reject" and application.member.user_id:
-            notify(
-                kind="welfare.aid_decided",
-                recipient=application.member.user,
-                subject=_("您的帮扶申请未获通过"),
-                body=comment,
-                url=reverse("welfare:aid_detail", args=[application.pk]),
-                source=application,
-            )
         return {"reason": comment} if comment else {}
     return {}
 
 
 def _pay(application: AidApplication, *, actor: Any, today: dt.date) -> dict[str, Any]:
-    if application.notice_ends_on is None or today <= application.notice_ends_on:
-        raise AidError(_("公示期到 %(day)s 结束，期满后才能发放。") % {"day": application.notice_ends_on})
-    open_objections = application.objections.filter(resolved_at__isnull=True).count()
-    if open_objections:
-        raise AidError(_("公示期间收到 %(n)d 条异议尚未处理，处理完毕后才能发放。") % {"n": open_objections})
+    # The table's guards (公示 over, no open objection) have passed.
     try:
         entry = finance.book_payout(
             actor=actor,
@@ -289,14 +255,6 @@ def _pay(application: AidApplication, *, actor: Any, today: dt.date) -> dict[str
         raise AidError(_("记账未成功，未发放：%(why)s") % {"why": " ".join(exc.messages)}) from None
     application.ledger_entry = entry
     application.paid_at = timezone.now()
-    if application.member.user_id:
-        notify(
-            kind="welfare.aid_decided",
-            recipient=application.member.user,
-            subject=_("您的帮扶款 %(amount)s 元已发放") % {"amount": application.amount_granted},
-            url=reverse("welfare:aid_detail", args=[application.pk]),
-            source=application,
-        )
     return {"voucher": entry.voucher_label, "amount": str(entry.amount)}
 
 
@@ -370,3 +328,26 @@ def objection_resolve(*, actor: Any, objection_id: int, resolution: str) -> Obje
         error=AidError,
         action="welfare.aid.objection_resolve",
     )
+
+
+AID = Workflow(
+    name="welfare.aid",
+    model=AidApplication,
+    transitions=TRANSITIONS,
+    can=_can,
+    is_subject=is_applicant,
+    notice_kind=YOUR_TURN,
+    url=_aid_url,
+    recipients={
+        TO_APPLICANT: Recipients(_l("申请人"), _applicant),
+        TO_REVIEWERS: Recipients(_l("审核人"), lambda a: access.holders(REVIEW, a.org_unit)),
+        TO_DECIDERS: Recipients(_l("审定人"), lambda a: access.holders(DECIDE, a.org_unit)),
+        TO_PAYERS: Recipients(_l("财务"), lambda a: access.holders(PAY, bookkeeping_unit(a.org_unit))),
+    },
+    apply=_apply,
+    record_step=_record_step,
+    related=("member", "org_unit", "notice_unit"),
+    noun=_l("帮扶申请"),
+    permission_label=lambda perm: access.PERMISSIONS[perm].label,
+    error=AidError,
+)

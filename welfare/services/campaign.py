@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from finance import services as finance
 from finance.services import bookkeeping_unit
@@ -26,15 +27,26 @@ from members.idcard import normalize_id_number, validate_id_number
 from members.models import Member
 from union_office.audit import audit_record
 from union_office.notifications import notify, reminder_schedule
+from union_office.workflow import Recipients, Result, Transition, Workflow, perform
 
 from .. import uploads
-from ..campaign_workflow import APPLICANT, BY_ACTION, Transition
+from ..campaign_workflow import (
+    DECIDE,
+    PAY,
+    REVIEW,
+    TO_APPLICANT,
+    TO_CAMPAIGN_DECIDERS,
+    TO_CAMPAIGN_REVIEWERS,
+    TO_PAYERS,
+    TO_UNIT_REVIEWERS,
+    TRANSITIONS,
+    YOUR_TURN,
+)
 from ..models import Campaign, CampaignTier, StudentApplication, StudentObjection, StudentPayment, StudentState
-from ..models.campaign import GRANTED_STATES, ApplicantType
+from ..models.campaign import ApplicantType
 from .common import WelfareError, objection_resolution_record, reviewers_of
 
 PAYOUT_ACCOUNT = "50201"  # 困难职工帮扶 (金秋助学 is paid from it)
-IN_PROGRESS = ("submitted", "base_ok", "visited", "upper_ok")
 PROOF_KIND = "welfare.enrolment_proof"
 PROOF_LABEL = "在读证明"
 
@@ -62,24 +74,6 @@ def _student_id(number: str) -> str:
     except ValidationError as exc:
         raise CampaignError(_("学生身份证号有误：%(why)s") % {"why": " ".join(exc.messages)}) from None
     return number
-
-
-def _aided_before(student_hash: str, *, exclude_pk: int | None = None) -> StudentApplication | None:
-    return (
-        StudentApplication.objects.filter(student_id_hash=student_hash, state__in=GRANTED_STATES)
-        .exclude(pk=exclude_pk)
-        .select_related("campaign")
-        .first()
-    )
-
-
-def _refuse_if_aided(student_hash: str, name: str, *, exclude_pk: int | None = None) -> None:
-    earlier = _aided_before(student_hash, exclude_pk=exclude_pk)
-    if earlier is not None:
-        raise CampaignError(
-            _("学生%(name)s已在“%(campaign)s”中获得资助，同一学生不能重复资助。")
-            % {"name": name, "campaign": earlier.campaign.title}
-        )
 
 
 def student_apply(
@@ -134,100 +128,49 @@ def student_apply(
     return application
 
 
-def may(user: Any, t: Transition, application: StudentApplication) -> bool:
-    if t.actor == APPLICANT:
-        return application.member.user_id == user.pk or access.can(user, "welfare.review_aid", application.org_unit)
-    unit = application.campaign.org_unit if t.at == "campaign" else application.org_unit
-    return access.can(user, t.actor, unit)
+def is_parent(user: Any, application: StudentApplication) -> bool:
+    """The member who applies for their child: their own case."""
+    return bool(getattr(user, "is_authenticated", False) and application.member.user_id == user.pk)
 
 
-def student_transition(
-    *,
-    actor: Any,
-    application_id: int,
-    action: str,
-    comment: str = "",
-    tier_id: int | None = None,
-    visited_on: dt.date | None = None,
-    visitors: str = "",
-    findings: str = "",
-) -> StudentApplication:
-    """One step of the table; `home_visit` takes the visit's date, visitors and findings."""
-    t = BY_ACTION.get(action)
-    if t is None:
-        raise CampaignError(_("未知的操作。"))
-    comment = (comment or "").strip()
-    with transaction.atomic():
-        application = (
-            StudentApplication.objects.select_for_update(of=("self",))
-            .select_related("campaign__org_unit", "member", "org_unit")
-            .get(pk=application_id)
-        )
-        if not may(actor, t, application):
-            raise CampaignError(_("您不能对这份申请执行“%(action)s”。") % {"action": t.label})
-        source = application.state
-        if source not in t.sources:
-            raise CampaignError(
-                _("申请当前状态为“%(state)s”，不能“%(action)s”。")
-                % {"state": application.get_state_display(), "action": t.label}
-            )
-        if t.needs_comment and not comment:
-            raise CampaignError(_("请填写%(action)s的理由。") % {"action": t.label})
-        changes: dict[str, Any] = {"state": [source, t.target]}
-        visit = {"visited_on": visited_on, "visitors": visitors, "findings": findings}
-        changes |= _apply(application, t, actor=actor, comment=comment, tier_id=tier_id, visit=visit)
-        application.state = t.target
-        try:
-            with transaction.atomic():
-                application.save()
-        except IntegrityError:
-            # Another approval of the same student won the race: the unique index decided.
-            raise CampaignError(
-                _("学生%(name)s已获得资助，同一学生不能重复资助。") % {"name": application.student_name}
-            ) from None
-        audit_record(actor=actor, action=f"welfare.student.{t.action}", obj=application, changes=changes)
-    return application
+def _unit(application: StudentApplication, at: str):
+    if at == "campaign":
+        return application.campaign.org_unit
+    if at == "books":
+        return bookkeeping_unit(application.campaign.org_unit)
+    return application.org_unit
 
 
-def _apply(
-    application: StudentApplication, t: Transition, *, actor: Any, comment: str, tier_id: int | None, visit: dict
-) -> dict:
+def _can(user: Any, perm: str, application: StudentApplication, at: str) -> bool:
+    return access.can(user, perm, _unit(application, at))
+
+
+def student_transition(*, actor: Any, application_id: int, action: str, comment: str = "", **fields: Any):
+    """One step of the table; `home_visit` takes the visit's date, visitors and findings, `approve`
+    the tier."""
+    return student_perform(actor=actor, application_id=application_id, action=action, comment=comment, **fields).obj
+
+
+def student_perform(*, actor: Any, application_id: int, action: str, comment: str = "", **fields: Any) -> Result:
+    try:
+        return perform(STUDENT, actor=actor, pk=application_id, action=action, comment=comment, **fields)
+    except IntegrityError:
+        # Another approval of the same student won the race: the unique index decided.
+        raise CampaignError(_("这名学生已获得资助，同一学生不能重复资助。")) from None
+
+
+def _apply(application: StudentApplication, t: Transition, *, actor: Any, comment: str, fields: dict) -> dict:
+    """The fields a move sets (its guards have passed); returns them for the audit entry."""
     campaign = application.campaign
     today = timezone.localdate()
     if t.action == "home_visit":
+        visit = {k: fields.get(k) for k in ("visited_on", "visitors", "findings")}
         return _record_visit(application, actor=actor, today=today, **visit)
     if t.action == "submit":
-        if today < campaign.opens_on:
-            raise CampaignError(_("“%(c)s”%(day)s 才开始接受申请。") % {"c": campaign, "day": campaign.opens_on})
-        if today > campaign.deadline:
-            raise CampaignError(
-                _("“%(c)s”的申请已于 %(day)s 截止，不再接受申请。") % {"c": campaign, "day": campaign.deadline}
-            )
-        _refuse_if_aided(application.student_id_hash, application.student_name)
-        if (
-            StudentApplication.objects.filter(
-                campaign=campaign, student_id_hash=application.student_id_hash, state__in=IN_PROGRESS
-            )
-            .exclude(pk=application.pk)
-            .exists()
-        ):
-            raise CampaignError(_("本次活动已有这名学生的申请，不能重复申请。"))
-        have = set(uploads.attachments_of(application).values_list("label", flat=True))
-        missing = [label for label in campaign.documents_for(application.applicant_type) if label not in have]
-        if missing:
-            raise CampaignError(_("还缺少以下材料：%(list)s。") % {"list": "、".join(missing)})
         application.submitted_at = timezone.now()
         return {}
     if t.action == "approve":
-        tier = CampaignTier.objects.select_for_update().filter(pk=tier_id, campaign=campaign).first()
-        if tier is None:
-            raise CampaignError(_("请选择本次活动的资助档次。"))
-        _refuse_if_aided(application.student_id_hash, application.student_name, exclude_pk=application.pk)
-        taken = StudentApplication.objects.filter(tier=tier, state__in=GRANTED_STATES).count()
-        if taken >= tier.quota:
-            raise CampaignError(
-                _("“%(tier)s”名额已满（%(quota)d 名），不能再审定到这一档。") % {"tier": tier.name, "quota": tier.quota}
-            )
+        tier = CampaignTier.objects.get(pk=fields["tier_id"])  # locked by the quota guard
         application.tier = tier
         application.decided_at = timezone.now()
         for year_index in range(1, tier.years + 1):
@@ -246,11 +189,6 @@ def _apply(
         application.notice_ends_on = today + dt.timedelta(days=settings.WELFARE_NOTICE_DAYS - 1)
         return {"notice": f"{application.notice_starts_on} – {application.notice_ends_on}"}
     if t.action == "pay":
-        if application.notice_ends_on is None or today <= application.notice_ends_on:
-            raise CampaignError(_("公示期到 %(day)s 结束，期满后才能发放。") % {"day": application.notice_ends_on})
-        open_objections = application.objections.filter(resolved_at__isnull=True).count()
-        if open_objections:
-            raise CampaignError(_("公示期间收到 %(n)d 条异议尚未处理，处理完毕后才能发放。") % {"n": open_objections})
         payment = application.payments.select_for_update().get(year_index=1)
         _book(payment, application, actor=actor)
         return {"voucher": payment.ledger_entry.voucher_label}
@@ -353,8 +291,10 @@ def payment_pay(*, actor: Any, payment_id: int) -> StudentPayment:
             .get(pk=payment_id)
         )
         application = payment.application
-        if not access.can(actor, "welfare.review_aid", application.campaign.org_unit):
-            raise CampaignError(_("资助由主办工会发放。"))
+        if not access.can(actor, PAY, bookkeeping_unit(application.campaign.org_unit)):
+            raise CampaignError(_("资助由主办工会的财务发放。"))
+        if is_parent(actor, application):
+            raise CampaignError(_("这是您本人（或家属）的申请，发放须由其他人办理。"))
         if application.state != StudentState.PAID:
             raise CampaignError(_("首年资助尚未发放，不能发放以后年度的资助。"))
         if payment.status != StudentPayment.Status.READY:
@@ -427,6 +367,33 @@ def objection_resolve(*, actor: Any, objection_id: int, resolution: str) -> Stud
         error=CampaignError,
         action="welfare.student.objection_resolve",
     )
+
+
+def _student_url(application: StudentApplication) -> str:
+    return reverse("welfare:student_detail", args=[application.pk])
+
+
+STUDENT = Workflow(
+    name="welfare.student",
+    model=StudentApplication,
+    transitions=TRANSITIONS,
+    can=_can,
+    is_subject=is_parent,
+    notice_kind=YOUR_TURN,
+    url=_student_url,
+    recipients={
+        TO_APPLICANT: Recipients(_l("申请人"), lambda a: [a.member.user] if a.member.user_id else []),
+        TO_UNIT_REVIEWERS: Recipients(_l("基层工会审核人"), lambda a: access.holders(REVIEW, a.org_unit)),
+        TO_CAMPAIGN_REVIEWERS: Recipients(_l("上级工会审核人"), lambda a: access.holders(REVIEW, a.campaign.org_unit)),
+        TO_CAMPAIGN_DECIDERS: Recipients(_l("审定人"), lambda a: access.holders(DECIDE, a.campaign.org_unit)),
+        TO_PAYERS: Recipients(_l("财务"), lambda a: access.holders(PAY, bookkeeping_unit(a.campaign.org_unit))),
+    },
+    apply=_apply,
+    related=("campaign__org_unit", "member", "org_unit"),
+    noun=_l("申请"),
+    permission_label=lambda perm: access.PERMISSIONS[perm].label,
+    error=CampaignError,
+)
 
 
 # --- Setting a campaign up (the county's chair, or a 基层工会's) --------------------------------

@@ -1,4 +1,5 @@
-"""慰问 (送温暖): record a visit, check it against the unit's standard, book it in finance (50202).
+"""慰问 (送温暖): record a visit, check it against the unit's standard, book it in finance (the
+account of its kind, VISIT_ACCOUNTS).
 
 The standards are rows (VisitRule) per unit and kind; the nearest unit up the tree that has one
 decides. A unit with none anywhere above falls back to DEFAULT_RULES, the usual 工会 standard.
@@ -23,7 +24,19 @@ from ..models import Visit, VisitKind, VisitRule
 from .common import WelfareError, require
 
 REVIEW = "welfare.review_aid"
-PAYOUT_ACCOUNT = "50202"  # 维权支出 / 送温暖
+# The account each kind of visit is booked to (工会会计制度): visits to members in illness, hardship
+# or bereavement are 维权支出 / 送温暖; festival, birthday, wedding, birth and retirement gifts are
+# 职工活动支出 / 职工集体福利 — booking them to 送温暖 misstated 维权支出 (docs/welfare.md).
+VISIT_ACCOUNTS: dict[str, str] = {
+    VisitKind.ILLNESS: "50202",
+    VisitKind.HARDSHIP: "50202",
+    VisitKind.FUNERAL: "50202",
+    VisitKind.FESTIVAL: "50102",
+    VisitKind.BIRTHDAY: "50102",
+    VisitKind.WEDDING: "50102",
+    VisitKind.BIRTH: "50102",
+    VisitKind.RETIREMENT: "50102",
+}
 
 K = VisitKind
 
@@ -161,7 +174,7 @@ def visit_record(
                 actor=actor,
                 org_unit=bookkeeping_unit(member.org_unit),
                 date=visited_on,
-                account=PAYOUT_ACCOUNT,
+                account=VISIT_ACCOUNTS[kind],
                 amount=amount,
                 summary=_("%(kind)s慰问：%(name)s（%(cause)s）")
                 % {"kind": VisitKind(kind).label, "name": member.name, "cause": cause},

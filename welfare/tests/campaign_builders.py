@@ -56,3 +56,11 @@ def ready_for_approval(c, member, creator, n: int) -> StudentApplication:
     a.set_student_id(student_id(n))
     a.save()
     return a
+
+
+def county_treasurer(org):
+    """The county's 财务: pays the campaign's grants from the county's books."""
+    user = UserFactory(username="county_treasurer")
+    MemberFactory(org_unit=org.county, user=user)
+    RoleGrantFactory(user=user, org_unit=org.county, role=Role.TREASURER)
+    return user

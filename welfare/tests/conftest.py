@@ -19,7 +19,7 @@ def _private_root(settings, tmp_path):
 @pytest.fixture
 def budget(org):
     year = timezone.localdate().year
-    return approved_budget(org.school, year, {"50201": "50000.00", "50202": "50000.00"})
+    return approved_budget(org.school, year, {"50102": "50000.00", "50201": "50000.00", "50202": "50000.00"})
 
 
 @pytest.fixture

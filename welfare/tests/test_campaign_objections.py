@@ -15,7 +15,7 @@ from welfare.models import StudentApplication, StudentObjection, StudentState
 from welfare.services import campaign as services
 from welfare.services.campaign import CampaignError
 
-from .campaign_builders import campaign, county_chair, ready_for_approval
+from .campaign_builders import campaign, county_chair, county_treasurer, ready_for_approval
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def boss(org):
     return county_chair(org)
+
+
+@pytest.fixture
+def payer(org):
+    return county_treasurer(org)
 
 
 @pytest.fixture
@@ -52,13 +57,13 @@ def end_notice(a):
     StudentApplication.objects.filter(pk=a.pk).update(notice_ends_on=timezone.localdate() - dt.timedelta(days=1))
 
 
-def test_an_open_objection_stops_the_payment_until_the_county_resolves_it(on_notice, outsider, chair, boss, org):
+def test_an_open_objection_stops_the_payment_until_the_county_resolves_it(on_notice, outsider, chair, boss, org, payer):
     approved_budget(org.county, timezone.localdate().year, {"50201": "100000.00"})
     objection = services.objection_raise(actor=outsider, application_id=on_notice.pk, text="该生家里刚买了新车。")
     assert AuditEntry.objects.filter(action="welfare.student.objection").count() == 1
     end_notice(on_notice)
     with pytest.raises(CampaignError, match="公示期间收到 1 条异议尚未处理，处理完毕后才能发放"):
-        services.student_transition(actor=boss, application_id=on_notice.pk, action="pay")
+        services.student_transition(actor=payer, application_id=on_notice.pk, action="pay")
     on_notice.refresh_from_db()
     assert on_notice.state == StudentState.NOTICE and not on_notice.payments.filter(status="paid").exists()
     with pytest.raises(CampaignError, match="公示异议由主办工会核查处理"):
@@ -70,7 +75,7 @@ def test_an_open_objection_stops_the_payment_until_the_county_resolves_it(on_not
         services.objection_resolve(actor=boss, objection_id=objection.pk, resolution="再处理")
     log = AuditEntry.objects.get(action="welfare.student.objection_resolve")
     assert log.changes["resolution"] == "车辆为亲属所有，异议不成立。"
-    a = services.student_transition(actor=boss, application_id=on_notice.pk, action="pay")
+    a = services.student_transition(actor=payer, application_id=on_notice.pk, action="pay")
     assert a.state == StudentState.PAID
 
 

@@ -35,14 +35,14 @@ def chart_of_accounts():
     load_chart(Account)
 
 
-def test_ten_clicks_on_pay_book_exactly_one_entry(applicant, member, chair, budget):
+def test_ten_clicks_on_pay_book_exactly_one_entry(applicant, member, chair, treasurer, budget):
     application = aid_services.aid_create(
         actor=member, member=applicant, kind="illness", amount_requested="5000", reason="住院", submit=True
     )
     application = end_notice(advance(application, "notice", chair=chair))
 
     outcomes = run_at_once(
-        lambda n: aid_services.aid_transition(actor=chair, application_id=application.pk, action="pay"),
+        lambda n: aid_services.aid_transition(actor=treasurer, application_id=application.pk, action="pay"),
         THREADS,
         refusals=REFUSED,
     )

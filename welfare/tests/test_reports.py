@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paid(applicant, member, chair, budget):
+def paid(applicant, member, chair, treasurer, budget):
     application = aid_services.aid_create(
         actor=member, member=applicant, kind="illness", amount_requested="5000", reason="住院", submit=True
     )
     application = end_notice(advance(application, "notice", chair=chair))
-    return aid_services.aid_transition(actor=chair, application_id=application.pk, action="pay")
+    return aid_services.aid_transition(actor=treasurer, application_id=application.pk, action="pay")
 
 
 def test_report_by_type_and_unit(login, chair, paid, member_in_b):

@@ -1,4 +1,5 @@
-"""慰问 caps and frequency limits, as data per unit, with messages naming the rule; booked in 50202."""
+"""慰问 caps and frequency limits, as data per unit, with messages naming the rule; booked on the
+account of their kind."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from finance.models import LedgerEntry
-from welfare.models import Visit, VisitRule
+from finance.tests.builders import approved_budget
+from welfare.models import Visit, VisitKind, VisitRule
 from welfare.services import visits
 from welfare.services.visits import VisitError
 
@@ -104,3 +106,18 @@ def test_the_form_shows_the_rule(login, chair, member_in_b, budget):
 
 def test_visits_are_hidden_from_members(login, member):
     assert login(member).get(reverse("welfare:visits")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "cause", "account"),
+    [("illness", "阑尾炎住院", "50202"), ("festival", "春节", "50102"), ("birthday", "生日", "50102")],
+)
+def test_each_kind_is_booked_to_the_account_of_its_kind(chair, member_in_b, org, kind, cause, account):
+    """Issue 16: festival and birthday gifts are 职工集体福利, not 送温暖 (维权支出)."""
+    from welfare.services.visits import VISIT_ACCOUNTS
+
+    approved_budget(org.school, timezone.localdate().year, {"50102": "50000.00", "50202": "50000.00"})
+    gift = {} if kind == "illness" else {"is_cash": False, "gift": "米、油"}
+    record(chair, member_in_b, kind=kind, cause=cause, amount="300", **gift)
+    assert LedgerEntry.objects.get().account.code == account == VISIT_ACCOUNTS[kind]
+    assert set(VISIT_ACCOUNTS) == set(VisitKind.values)  # every kind has its account
