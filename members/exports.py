@@ -2,9 +2,10 @@
 
 Every export reads a queryset that the access policy has already scoped (selectors.member_list),
 narrowed by the roster list's own filters (MemberFilter), so an export never shows a row that the
-list would not. 身份证号 are exported masked (the stored id_number_masked column, nothing decrypted)
-unless the user asked for full numbers and holds `members.view_full_id_number`; then the rows are
-narrowed once more to that permission's scope and one audit entry records the export.
+list would not. 身份证号 are exported masked (the stored id_number_masked column, nothing decrypted),
+with the birth year only (the masked digits are the birth date), unless the user asked for full
+numbers and holds `members.view_full_id_number`; then the rows are narrowed once more to that
+permission's scope. Either way one audit entry records the export.
 """
 
 import logging
@@ -31,6 +32,7 @@ from union_office.xlsx import Column, write_report_into
 
 from . import access, selectors
 from .filters import MemberFilter
+from .idcard import birth_shown_with_masked_id
 from .models import Department, EmploymentType, Gender, JobStatus, Member, MemberStatus, OrgUnit, RosterExport
 
 logger = logging.getLogger(__name__)
@@ -188,6 +190,8 @@ def _roster_rows(
         name, member_no, gender, id_number, birth, phone, unit, department, joined, status, kind, front, wage = row
         if full_id_numbers:
             id_number = crypto.decrypt(id_number) if id_number else ""
+        else:
+            birth = birth_shown_with_masked_id(birth)
         yield (
             number,
             name,
@@ -245,14 +249,13 @@ def write_roster_xlsx(
             rows=rows(),
             sheet_title=gettext("会员花名册"),
         )
-    if full_id_numbers:
-        with transaction.atomic():
-            audit_record(
-                actor=user,
-                action="member.export_full_id_numbers",
-                obj=audit_obj,
-                changes={"rows": written, "filter": query},
-            )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="member.export_full_id_numbers" if full_id_numbers else "member.export_roster",
+            obj=audit_obj,
+            changes={"rows": written, "filter": query},
+        )
     return written
 
 
