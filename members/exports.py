@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from union_office import crypto, queue
 from union_office.audit import audit_record
+from union_office.integers import parse_int
 from union_office.xlsx import Column, write_report_into
 
 from . import access, selectors
@@ -110,7 +111,7 @@ def filter_summaries(export_list: list[RosterExport]) -> dict[int, str]:
     models = {"unit": OrgUnit, "department": Department}
     names: dict[str, dict[str, str]] = {}
     for key, model in models.items():
-        pks = {value for params in parsed.values() for value in params.getlist(key) if value.isdigit()}
+        pks = {value for params in parsed.values() for value in params.getlist(key) if parse_int(value) is not None}
         names[key] = {str(pk): name for pk, name in model.objects.filter(pk__in=pks).values_list("pk", "name")}
     summaries = {}
     for pk, params in parsed.items():

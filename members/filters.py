@@ -21,6 +21,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from union_office.integers import parse_int
+
 from . import access, selectors
 from .models import Department, Gender, Member, MemberStatus, OrgUnit
 from .stats import AGE_BAND_BY_KEY, AGE_BANDS
@@ -80,8 +82,7 @@ class RosterPickers:
     def select(options_html: str, value: str) -> str:
         """The options with `value` marked selected. Every value is a primary key: anything but
         digits matches none, and the markup never echoes what the user sent."""
-        if value.isdigit():
-            pk = int(value)
+        if (pk := parse_int(value)) is not None:
             options_html = options_html.replace(f'<option value="{pk}">', f'<option value="{pk}" selected>', 1)
         # Escaped when built (format_html_join in _build_pickers).
         return mark_safe(options_html)
@@ -141,8 +142,8 @@ class YearRangeField(forms.CharField):
         if not text:
             return None
         text = unicodedata.normalize("NFKC", text).replace("年", "").replace(" ", "")
-        if text.isdigit() and len(text) == 4:
-            start = end = int(text)
+        if len(text) == 4 and (year := parse_int(text)) is not None:
+            start = end = year
         elif (match := YEAR_RANGE.fullmatch(text)) and (match["start"] or match["end"]):
             start = int(match["start"]) if match["start"] else None
             end = int(match["end"]) if match["end"] else None

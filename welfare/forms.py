@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from union_office.integers import parse_int
 
 from . import uploads
 from .models import AidKind, AidState, FamilyMember, HardshipCause, HardshipLevel, VisitKind
@@ -144,7 +145,7 @@ class FileForm(MemberByIdForm):
             name, relation, year, occupation, income, health = parts[:6]
             if not name or not relation:
                 raise ValidationError(_("第 %(n)d 行：请至少写姓名和关系。") % {"n": number})
-            if year and not (year.isdigit() and 1900 <= int(year) <= timezone.localdate().year):
+            if year and parse_int(year, minimum=1900, maximum=timezone.localdate().year) is None:
                 raise ValidationError(_("第 %(n)d 行：出生年份“%(y)s”不对。") % {"n": number, "y": year})
             # Longer than its column, a part would be a DataError on PostgreSQL instead of a message.
             columns = {"name": name, "relation": relation, "occupation": occupation, "health": health}

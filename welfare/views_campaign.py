@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from members import access
 from members.models import Member
+from union_office.integers import parse_int
 from union_office.xlsx import Column, write_report, xlsx_response
 
 from . import privacy, uploads
@@ -260,7 +261,7 @@ def student_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             application_id=application.pk,
             action=action,
             comment=request.POST.get("comment", ""),
-            tier_id=int(tier) if tier and tier.isdigit() else None,
+            tier_id=parse_int(tier),
             **fields,
         )
     except ValidationError as exc:
