@@ -68,18 +68,23 @@ def _aided_before(student_hash: str, *, exclude_pk: int | None = None) -> Studen
     return (
         StudentApplication.objects.filter(student_id_hash=student_hash, state__in=GRANTED_STATES)
         .exclude(pk=exclude_pk)
-        .select_related("campaign")
+        .select_related("campaign", "member")
         .first()
     )
 
 
-def _refuse_if_aided(student_hash: str, name: str, *, exclude_pk: int | None = None) -> None:
+def _refuse_if_aided(student_hash: str, name: str, *, actor: Any, exclude_pk: int | None = None) -> None:
     earlier = _aided_before(student_hash, exclude_pk=exclude_pk)
-    if earlier is not None:
+    if earlier is None:
+        return
+    # Named only to the parent who received it or someone who may read it: anyone else learns
+    # neither the campaign nor the union that gave it (issue 17, finding 2).
+    if earlier.member.user_id == actor.pk or access.can(actor, "welfare.view_aid", earlier.org_unit):
         raise CampaignError(
             _("学生%(name)s已在“%(campaign)s”中获得资助，同一学生不能重复资助。")
             % {"name": name, "campaign": earlier.campaign.title}
         )
+    raise CampaignError(_("学生%(name)s已获得过金秋助学资助，同一学生不能重复资助。") % {"name": name})
 
 
 def student_apply(
@@ -199,7 +204,10 @@ def _apply(
             raise CampaignError(
                 _("“%(c)s”的申请已于 %(day)s 截止，不再接受申请。") % {"c": campaign, "day": campaign.deadline}
             )
-        _refuse_if_aided(application.student_id_hash, application.student_name)
+        have = set(uploads.attachments_of(application).values_list("label", flat=True))
+        missing = [label for label in campaign.required_documents if label not in have]
+        if missing:
+            raise CampaignError(_("还缺少以下材料：%(list)s。") % {"list": "、".join(missing)})
         if (
             StudentApplication.objects.filter(
                 campaign=campaign, student_id_hash=application.student_id_hash, state__in=IN_PROGRESS
@@ -208,17 +216,15 @@ def _apply(
             .exists()
         ):
             raise CampaignError(_("本次活动已有这名学生的申请，不能重复申请。"))
-        have = set(uploads.attachments_of(application).values_list("label", flat=True))
-        missing = [label for label in campaign.required_documents if label not in have]
-        if missing:
-            raise CampaignError(_("还缺少以下材料：%(list)s。") % {"list": "、".join(missing)})
+        # Last: whether a student was aided anywhere is answered only to a complete application.
+        _refuse_if_aided(application.student_id_hash, application.student_name, actor=actor)
         application.submitted_at = timezone.now()
         return {}
     if t.action == "approve":
         tier = CampaignTier.objects.select_for_update().filter(pk=tier_id, campaign=campaign).first()
         if tier is None:
             raise CampaignError(_("请选择本次活动的资助档次。"))
-        _refuse_if_aided(application.student_id_hash, application.student_name, exclude_pk=application.pk)
+        _refuse_if_aided(application.student_id_hash, application.student_name, actor=actor, exclude_pk=application.pk)
         taken = StudentApplication.objects.filter(tier=tier, state__in=GRANTED_STATES).count()
         if taken >= tier.quota:
             raise CampaignError(
