@@ -313,11 +313,12 @@ AXES_HTTP_RESPONSE_CODE = 429
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "union_office.accounts.backends.client_ip"
 
-# TOTP two-factor authentication (django-otp). Anyone may enrol; with TWO_FACTOR_REQUIRED the
-# users that TWO_FACTOR_POLICY names (default: a 工会主席 or 财务 grant anywhere) must, before any
+# TOTP two-factor authentication (django-otp). Anyone may enrol with a one-time enrolment code; with
+# TWO_FACTOR_REQUIRED the users that TWO_FACTOR_POLICY names (default: a grant of a role that reads
+# full ID numbers, hardship files, aid applications or the ledger, anywhere) must, before any
 # other page. On by default in production only, so `make run`'s demo logins work without a phone.
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", PRODUCTION)
-TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["chair", "treasurer"])
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["chair", "committee", "treasurer", "auditor"])
 # Dotted path to f(user) -> bool; the kernel cannot import members, so the roles are asked by name.
 TWO_FACTOR_POLICY = "members.twofactor.requires_two_factor"
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "工会办公管理系统")
