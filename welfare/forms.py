@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
 from union_office.integers import parse_int
+from union_office.limits import LONG_TEXT, limit_text
 
 from . import uploads
 from .models import AidKind, AidState, FamilyMember, HardshipCause, HardshipLevel, VisitKind
@@ -201,3 +202,9 @@ class VisitForm(MemberByIdForm):
         super().__init__(*args, **kwargs)
         self.fields["id_number"].required = True
         self.fields["id_number"].label = _("慰问对象身份证号")
+
+
+# Free text has a limit (issue 17).
+limit_text(ActForm, findings=LONG_TEXT)
+limit_text(FileForm, family=LONG_TEXT, situation=LONG_TEXT)
+limit_text(VisitForm, note=LONG_TEXT)

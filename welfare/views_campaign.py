@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from members import access
 from members.models import Member
 from union_office.integers import parse_int
+from union_office.limits import LONG_TEXT, limit_text
 from union_office.xlsx import Column, write_report, xlsx_response
 
 from . import privacy, uploads
@@ -351,3 +352,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("异议已处理。"))
     return redirect("welfare:student_detail", application.pk)
+
+
+# Free text has a limit (issue 17).
+limit_text(StudentForm, reason=LONG_TEXT)

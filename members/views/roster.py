@@ -25,6 +25,7 @@ from members.forms import MemberForm
 from members.models import Member, RoleGrant
 from members.stats import STATS_CACHE_SECONDS, roster_stats, stats_cache_key
 from union_office.accounts.enrolment import CODE_LIFETIME, enrolment_code_issue
+from union_office.accounts.throttles import throttle_per_user
 from union_office.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -273,6 +274,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @never_cache
+@throttle_per_user("THROTTLE_ID_REVEALS", group="id-reveal")
 def member_reveal_id_number(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
     number = services.member_reveal_id_number(actor=request.user, member=member)

@@ -28,7 +28,7 @@ class EnrolForm(TokenForm):
 
 class DisableForm(forms.Form):
     password = forms.CharField(
-        label=_("当前密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("当前密码"), max_length=4096, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
     def __init__(self, user, *args, **kwargs):

@@ -43,6 +43,12 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     return render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
+@login_not_required
+def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
+    """RATELIMIT_VIEW and the login throttle: too many attempts from here, or at this account."""
+    return render(request, "registration/rate_limited.html", status=429)
+
+
 def _next_url(request: HttpRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
