@@ -39,6 +39,10 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    # Where from (issue 17, finding 6): the client address (as the lockout counts it, behind our
+    # proxies) and the browser, of the request that made the entry; empty for Celery and commands.
+    ip_address = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("审计日志")
