@@ -93,6 +93,7 @@ _ROW_FIELDS = [
     "employment_type",
     "frontline",
     "wage_base",
+    "org_unit__path",  # not a column: whether the phone is shown in full (members.view_phone)
 ]
 
 
@@ -175,7 +176,11 @@ def roster_scope_label(*, user: Any, member_filter: MemberFilter | None = None) 
 
 
 def _roster_rows(
-    queryset: QuerySet[Member], *, full_id_numbers: bool, on_progress: Callable[[int], None] | None
+    queryset: QuerySet[Member],
+    *,
+    full_id_numbers: bool,
+    on_progress: Callable[[int], None] | None,
+    phone: Callable[[str, str], str] = lambda phone, path: phone,
 ) -> Iterator[tuple[Any, ...]]:
     # values_list + iterator: one query (a server-side cursor on PostgreSQL), no model instances,
     # so 100,000 rows cost the same memory as 2,000.
@@ -188,7 +193,9 @@ def _roster_rows(
     yes, no = gettext("是"), gettext("否")
     rows = queryset.order_by(*EXPORT_ORDERING).values_list(*fields).iterator(chunk_size=CHUNK_SIZE)
     for number, row in enumerate(rows, start=1):
-        name, member_no, gender, id_number, birth, phone, unit, department, joined, status, kind, front, wage = row
+        name, member_no, gender, id_number, birth, mobile, unit, department, joined, status, kind, front, wage, path = (
+            row
+        )
         if full_id_numbers:
             id_number = crypto.decrypt(id_number) if id_number else ""
         else:
@@ -200,7 +207,7 @@ def _roster_rows(
             genders.get(gender, gender),
             id_number,
             birth,
-            phone,
+            phone(mobile or "", path),
             unit,
             department or "",
             joined,
@@ -236,7 +243,10 @@ def write_roster_xlsx(
 
     def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal written
-        for row in _roster_rows(queryset, full_id_numbers=full_id_numbers, on_progress=on_progress):
+        rows = _roster_rows(
+            queryset, full_id_numbers=full_id_numbers, on_progress=on_progress, phone=access.phone_masker(user)
+        )
+        for row in rows:
             written = row[0]
             yield row
 
@@ -406,6 +416,9 @@ def unit_roster_pdf_context(*, user: Any, unit: OrgUnit, status: str = MemberSta
         .order_by(*EXPORT_ORDERING)
     )
     rows = list(members[: PDF_ROW_LIMIT + 1])
+    shown = access.phone_masker(user)
+    for member in rows:  # shown, never saved
+        member.phone = shown(member.phone, member.org_unit.path)
     if len(rows) > PDF_ROW_LIMIT:
         raise ValidationError(
             _("“%(unit)s”的会员超过 %(limit)s 人，打印版请按分工会分别生成，或导出 Excel 花名册。"),

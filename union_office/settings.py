@@ -344,6 +344,8 @@ RATELIMIT_FAIL_OPEN = True
 # TWO_FACTOR_REQUIRED the users that TWO_FACTOR_POLICY names (default: a grant of a role that reads
 # full ID numbers, hardship files, aid applications or the ledger, anywhere) must, before any
 # other page. On by default in production only, so `make run`'s demo logins work without a phone.
+# Who reads members' phone numbers in full (members.view_phone); the rest see 138****5678.
+PHONE_VISIBLE_ROLES = env_list("PHONE_VISIBLE_ROLES", ["chair", "committee"])
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", PRODUCTION)
 TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["chair", "committee", "treasurer", "auditor"])
 # Dotted path to f(user) -> bool; the kernel cannot import members, so the roles are asked by name.

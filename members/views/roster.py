@@ -258,6 +258,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
+    member.phone = access.phone_shown(request.user, member)  # shown, never saved
     context = {
         "member": member,
         "can_edit": access.can(request.user, "members.change_member", member.org_unit),
