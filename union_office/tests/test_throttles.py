@@ -2,13 +2,16 @@
 are long and not guessable; every response carries a Permissions-Policy."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from members.tests.factories import MemberFactory, UserFactory
-
 OFFICE_NAT = "10.0.0.1"
+
+
+def UserFactory(username):
+    return get_user_model().objects.create_user(username=username)
 
 
 def post_login(client, username, password="wrong-password-1", ip=OFFICE_NAT):
@@ -81,8 +84,7 @@ def test_a_long_unguessable_password_passes(db):
 
 
 @pytest.mark.parametrize("path", ["/login/", "/", "/no-such-page/", "/members/export/"])
-def test_every_response_has_a_permissions_policy(login, chair, path):
-    MemberFactory()
+def test_every_response_has_a_permissions_policy(login, chair, member_in_a, path):
     response = login(chair).get(path)
     policy = response.headers.get("Permissions-Policy", "")
     assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy, (path, policy)
