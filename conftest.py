@@ -133,3 +133,12 @@ def login(client):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness buys nothing in tests and costs seconds per persona.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    # The django-ratelimit counters (their own cache alias) would carry failed logins from one test
+    # to the next, all from 127.0.0.1.
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finance.forms import leaf_accounts
 from members.models import Member, OrgUnit
+from union_office.limits import LONG_TEXT, limit_text
 
 from .models import Eligibility, Event, EventKind, GroupPlan, InterestGroup, PolicyRule, Recurrence, Schedule
 from .recurrence import WEEKDAY_NAMES
@@ -286,3 +287,10 @@ class PolicyRuleForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         pass  # saved by services.policy_rule_create
+
+
+# Free text has a limit (issue 17).
+limit_text(EventForm, description=LONG_TEXT)
+limit_text(GroupForm, description=LONG_TEXT)
+limit_text(GroupPlanForm, content=LONG_TEXT)
+limit_text(ScheduleForm, description=LONG_TEXT)

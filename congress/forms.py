@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Department
+from union_office.limits import LONG_TEXT, NOTE_TEXT, limit_text
 from union_office.office_package import check_office_package
 
 from .models import BallotKind, CongressSession, Delegate, Motion, MotionCategory, RejectionReason, Satisfaction
@@ -258,3 +259,13 @@ class VoteForm(forms.Form):
 
     def choices(self) -> dict[int, str]:
         return {int(name.removeprefix("item_")): value for name, value in self.cleaned_data.items()}
+
+
+# Free text has a limit (issue 17): the limits of the fields declared above live here, in one place.
+limit_text(SuggestionForm, content=LONG_TEXT)
+limit_text(SuggestionAnswerForm, answer=LONG_TEXT)
+limit_text(MotionForm, reason=LONG_TEXT, proposal=LONG_TEXT)
+limit_text(RejectForm, note=NOTE_TEXT)
+limit_text(ReplyForm, text=LONG_TEXT)
+limit_text(RateForm, comment=NOTE_TEXT)
+limit_text(BallotForm, items=20 * LONG_TEXT)  # one 被评议人 a line: a long list

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
@@ -59,6 +60,9 @@ PERMISSIONS: dict[str, Permission] = {
         _perm("members.change_member", _("维护会员花名册"), Role.CHAIR, Role.COMMITTEE),
         _perm("members.view_full_id_number", _("查看完整身份证号"), Role.CHAIR, Role.COMMITTEE),
         _perm("members.manage_roles", _("授予角色"), Role.CHAIR),
+        # Phone numbers in full (issue 17, finding 7): settings.PHONE_VISIBLE_ROLES, default chair and
+        # committee; a member always sees their own. Everyone else reads 138****5678.
+        _perm("members.view_phone", _("查看完整手机号"), *(Role(r) for r in settings.PHONE_VISIBLE_ROLES)),
         _perm("finance.view_ledger", _("查看经费账目"), Role.CHAIR, Role.TREASURER, Role.AUDITOR),
         _perm("finance.change_ledger", _("记账"), Role.TREASURER),
         _perm("finance.approve_budget", _("批复经费预算"), Role.CHAIR),
@@ -207,6 +211,27 @@ def can(user: Any, perm: str, unit: OrgUnit) -> bool:
     if _permission(perm).reaches_up:
         return any(root.startswith(unit.path) for root in scope_paths(user, perm))
     return False
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138****5678: enough to tell two numbers apart, not to call one."""
+    phone = phone or ""
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+
+
+def phone_shown(user: Any, member: Member) -> str:
+    """The member's phone as `user` may read it: in full to the member and to members.view_phone there."""
+    if member.user_id is not None and member.user_id == getattr(user, "pk", None):
+        return member.phone
+    return member.phone if can(user, "members.view_phone", member.org_unit) else mask_phone(member.phone)
+
+
+def phone_masker(user: Any, perm: str = "members.view_phone"):
+    """f(phone, unit path) for many rows at once (exports): full where `user` holds the right."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return lambda phone, path: phone
+    roots = tuple(scope_paths(user, perm))
+    return lambda phone, path: phone if roots and path.startswith(roots) else mask_phone(phone)
 
 
 def has_anywhere(user: Any, perm: str) -> bool:

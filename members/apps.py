@@ -37,6 +37,7 @@ class MembersConfig(AppConfig):
                 "member.update": _("修改会员信息"),
                 "member.reveal_id_number": _("查看完整身份证号"),
                 "member.export_full_id_numbers": _("导出含完整身份证号的花名册"),
+                "member.export_roster": _("导出花名册（身份证号隐去）"),
                 "member.import": _("导入花名册"),
                 "member.retention_cleanup": _("按保留期限删除花名册导出和导入文件"),
                 "orgunit.add": _("新增组织单位"),

@@ -2,9 +2,10 @@
 
 Every export reads a queryset that the access policy has already scoped (selectors.member_list),
 narrowed by the roster list's own filters (MemberFilter), so an export never shows a row that the
-list would not. 身份证号 are exported masked (the stored id_number_masked column, nothing decrypted)
-unless the user asked for full numbers and holds `members.view_full_id_number`; then the rows are
-narrowed once more to that permission's scope and one audit entry records the export.
+list would not. 身份证号 are exported masked (the stored id_number_masked column, nothing decrypted),
+with the birth year only (the masked digits are the birth date), unless the user asked for full
+numbers and holds `members.view_full_id_number`; then the rows are narrowed once more to that
+permission's scope. Either way one audit entry records the export.
 """
 
 import logging
@@ -27,10 +28,12 @@ from django.utils.translation import gettext_lazy as _
 
 from union_office import crypto, queue
 from union_office.audit import audit_record
+from union_office.integers import parse_int
 from union_office.xlsx import Column, write_report_into
 
 from . import access, selectors
 from .filters import MemberFilter
+from .idcard import birth_shown_with_masked_id
 from .models import Department, EmploymentType, Gender, JobStatus, Member, MemberStatus, OrgUnit, RosterExport
 
 logger = logging.getLogger(__name__)
@@ -90,6 +93,7 @@ _ROW_FIELDS = [
     "employment_type",
     "frontline",
     "wage_base",
+    "org_unit__path",  # not a column: whether the phone is shown in full (members.view_phone)
 ]
 
 
@@ -108,7 +112,7 @@ def filter_summaries(export_list: list[RosterExport]) -> dict[int, str]:
     models = {"unit": OrgUnit, "department": Department}
     names: dict[str, dict[str, str]] = {}
     for key, model in models.items():
-        pks = {value for params in parsed.values() for value in params.getlist(key) if value.isdigit()}
+        pks = {value for params in parsed.values() for value in params.getlist(key) if parse_int(value) is not None}
         names[key] = {str(pk): name for pk, name in model.objects.filter(pk__in=pks).values_list("pk", "name")}
     summaries = {}
     for pk, params in parsed.items():
@@ -172,7 +176,11 @@ def roster_scope_label(*, user: Any, member_filter: MemberFilter | None = None) 
 
 
 def _roster_rows(
-    queryset: QuerySet[Member], *, full_id_numbers: bool, on_progress: Callable[[int], None] | None
+    queryset: QuerySet[Member],
+    *,
+    full_id_numbers: bool,
+    on_progress: Callable[[int], None] | None,
+    phone: Callable[[str, str], str] = lambda phone, path: phone,
 ) -> Iterator[tuple[Any, ...]]:
     # values_list + iterator: one query (a server-side cursor on PostgreSQL), no model instances,
     # so 100,000 rows cost the same memory as 2,000.
@@ -185,9 +193,13 @@ def _roster_rows(
     yes, no = gettext("是"), gettext("否")
     rows = queryset.order_by(*EXPORT_ORDERING).values_list(*fields).iterator(chunk_size=CHUNK_SIZE)
     for number, row in enumerate(rows, start=1):
-        name, member_no, gender, id_number, birth, phone, unit, department, joined, status, kind, front, wage = row
+        name, member_no, gender, id_number, birth, mobile, unit, department, joined, status, kind, front, wage, path = (
+            row
+        )
         if full_id_numbers:
             id_number = crypto.decrypt(id_number) if id_number else ""
+        else:
+            birth = birth_shown_with_masked_id(birth)
         yield (
             number,
             name,
@@ -195,7 +207,7 @@ def _roster_rows(
             genders.get(gender, gender),
             id_number,
             birth,
-            phone,
+            phone(mobile or "", path),
             unit,
             department or "",
             joined,
@@ -231,7 +243,10 @@ def write_roster_xlsx(
 
     def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal written
-        for row in _roster_rows(queryset, full_id_numbers=full_id_numbers, on_progress=on_progress):
+        rows = _roster_rows(
+            queryset, full_id_numbers=full_id_numbers, on_progress=on_progress, phone=access.phone_masker(user)
+        )
+        for row in rows:
             written = row[0]
             yield row
 
@@ -245,14 +260,13 @@ def write_roster_xlsx(
             rows=rows(),
             sheet_title=gettext("会员花名册"),
         )
-    if full_id_numbers:
-        with transaction.atomic():
-            audit_record(
-                actor=user,
-                action="member.export_full_id_numbers",
-                obj=audit_obj,
-                changes={"rows": written, "filter": query},
-            )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="member.export_full_id_numbers" if full_id_numbers else "member.export_roster",
+            obj=audit_obj,
+            changes={"rows": written, "filter": query},
+        )
     return written
 
 
@@ -402,6 +416,9 @@ def unit_roster_pdf_context(*, user: Any, unit: OrgUnit, status: str = MemberSta
         .order_by(*EXPORT_ORDERING)
     )
     rows = list(members[: PDF_ROW_LIMIT + 1])
+    shown = access.phone_masker(user)
+    for member in rows:  # shown, never saved
+        member.phone = shown(member.phone, member.org_unit.path)
     if len(rows) > PDF_ROW_LIMIT:
         raise ValidationError(
             _("“%(unit)s”的会员超过 %(limit)s 人，打印版请按分工会分别生成，或导出 Excel 花名册。"),

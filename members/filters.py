@@ -21,6 +21,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from union_office.integers import parse_int
+
 from . import access, selectors
 from .models import Department, Gender, Member, MemberStatus, OrgUnit
 from .stats import AGE_BAND_BY_KEY, AGE_BANDS
@@ -54,7 +56,7 @@ def _name_contains(value: str) -> Q:
     return Q(name_grams__contains=name_grams(value), name__contains=value)
 
 
-def member_search(queryset: QuerySet[Member], value: str) -> QuerySet[Member]:
+def member_search(queryset: QuerySet[Member], value: str, *, user) -> QuerySet[Member]:
     """Name, member number, the tail of a phone number or of the 身份证号: what clerks type at the
     counter (the roster's 搜索 box and the navbar's search). Full-width digits from a Chinese input
     method count as digits. "Ends with" is asked as "the reversed column starts with the reversed
@@ -62,7 +64,8 @@ def member_search(queryset: QuerySet[Member], value: str) -> QuerySet[Member]:
     reads them all."""
     tail = unicodedata.normalize("NFKC", value).upper()
     q = _name_contains(value) | Q(member_no__iexact=value)
-    if tail.isdigit():
+    # A phone's tail only for those who read phones in full: else ten searches spell a number out.
+    if tail.isdigit() and user is not None and access.has_anywhere(user, "members.view_phone"):
         q |= Q(phone_reversed__startswith=tail[::-1])
     if ID_NUMBER_TAIL.fullmatch(tail):
         q |= Q(id_number_masked_reversed__startswith=tail[::-1])
@@ -98,8 +101,7 @@ class RosterPickers:
     def select(options_html: str, value: str) -> str:
         """The options with `value` marked selected. Every value is a primary key: anything but
         digits matches none, and the markup never echoes what the user sent."""
-        if value.isdigit():
-            pk = int(value)
+        if (pk := parse_int(value)) is not None:
             options_html = options_html.replace(f'<option value="{pk}">', f'<option value="{pk}" selected>', 1)
         # Escaped when built (format_html_join in _build_pickers).
         return mark_safe(options_html)
@@ -159,8 +161,8 @@ class YearRangeField(forms.CharField):
         if not text:
             return None
         text = unicodedata.normalize("NFKC", text).replace("年", "").replace(" ", "")
-        if text.isdigit() and len(text) == 4:
-            start = end = int(text)
+        if len(text) == 4 and (year := parse_int(text)) is not None:
+            start = end = year
         elif (match := YEAR_RANGE.fullmatch(text)) and (match["start"] or match["end"]):
             start = int(match["start"]) if match["start"] else None
             end = int(match["end"]) if match["end"] else None
@@ -250,7 +252,7 @@ class MemberFilter(django_filters.FilterSet):
                 self.filters[name].queryset = model.objects.none()
 
     def search(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
-        return member_search(queryset, value)
+        return member_search(queryset, value, user=self.request.user if self.request is not None else None)
 
     def in_subtree(self, queryset: QuerySet[Member], name: str, value: OrgUnit) -> QuerySet[Member]:
         return queryset.filter(org_unit__path__startswith=value.path)

@@ -27,6 +27,7 @@ class MemberForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         # Only units where this user may keep the roster, and the departments of those units.
         units = access.units(user, "members.change_member")
         self.fields["org_unit"].queryset = units

@@ -42,7 +42,7 @@ class MemberCreateForm(MemberForm):
         # Ahead of Member.clean(), whose duplicate message does not say what to do instead.
         existing = Member.objects.with_id_number(number).select_related("org_unit").first()
         if existing is not None:
-            raise ValidationError(membership.duplicate_message(existing))
+            raise ValidationError(membership.duplicate_message(existing, actor=self.user))
         return number
 
     def _get_validation_exclusions(self) -> set[str]:

@@ -116,6 +116,15 @@ def mask_id_number(value: str) -> str:
     return number[:6] + "*" * 8 + number[-4:]
 
 
+def birth_shown_with_masked_id(birth_date: datetime.date | None) -> str:
+    """The birth date as shown beside a masked number: its year only.
+
+    The masked number hides exactly the eight birth-date digits; a full date beside it gives the
+    whole number back. The year leaves about 365 dates, of which the check digit keeps ~33.
+    """
+    return str(birth_date.year) if birth_date else ""
+
+
 def make_id_number(region: str, birth_date: datetime.date, sequence: int, gender: str) -> str:
     """Build a valid number (demo data and tests): sequence 0-99 plus the gender digit."""
     gender_digit = sequence % 5 * 2 + (1 if gender == "M" else 0)

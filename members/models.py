@@ -271,10 +271,9 @@ class Member(TimeStampedModel):
                 self.id_number = info.number
                 duplicate = Member.objects.with_id_number(info.number).exclude(pk=self.pk).first()
                 if duplicate is not None:
-                    errors["id_number"] = _("该身份证号已在花名册中：%(name)s（%(unit)s）。") % {
-                        "name": duplicate.name,
-                        "unit": duplicate.org_unit,
-                    }
+                    # Names nobody: the model does not know who asks (services say more to those
+                    # who may read the entry, membership.duplicate_message).
+                    errors["id_number"] = _("该身份证号已在花名册中登记，不能重复录入。")
                 if self.gender and self.gender != info.gender:
                     errors["gender"] = _("性别与身份证号不符：身份证号第17位表示%(gender)s。") % {
                         "gender": self.Gender(info.gender).label

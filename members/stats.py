@@ -188,6 +188,9 @@ def stats_cache_key(user: Any, query: str, *, today: datetime.date | None = None
     (a new unit or member is counted at once). Users with the same scope share it: the counts hold
     no one's own data."""
     scope = access.scope_key(user, "members.view_member")
+    # A search by a phone's tail matches only for those who read phones (members.filters.search).
+    if access.has_anywhere(user, "members.view_phone"):
+        scope += "\nphones"
     # The language too: the statistics are kept with their labels (本级 rows are formatted text).
     key = f"{scope}\n{query}\n{today or timezone.localdate()}\n{translation.get_language()}\n{version}"
     return "members:roster-stats:" + hashlib.sha256(key.encode()).hexdigest()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", roster.member_detail, name="member_detail"),
     path("<int:pk>/edit/", roster.member_edit, name="member_edit"),
     path("<int:pk>/id-number/", roster.member_reveal_id_number, name="member_reveal_id_number"),
+    path("<int:pk>/two-factor-code/", roster.member_two_factor_code, name="member_two_factor_code"),
     path("units/", roster.unit_list, name="unit_list"),
     path("units/<int:pk>/", roster.unit_detail, name="unit_detail"),
     # Organisation pages (members/views/organisation.py)

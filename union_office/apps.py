@@ -11,7 +11,7 @@ class UnionOfficeConfig(AppConfig):
     verbose_name = _("系统内核")
 
     def ready(self):
-        from .accounts import signals  # noqa: F401  (connects the login receiver)
+        from .accounts import signals, throttles  # noqa: F401  (connect the login receivers)
         from .registry import DashboardCard, register_card
         from .views import todo_card
 

@@ -1,11 +1,39 @@
 """The audit log API used by every service: `audit_record(...)` inside the change's transaction."""
 
+import ipaddress
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .models import AuditEntry
+
+# The address and user agent of the request being served (AuditContextMiddleware): services record
+# them without each view passing the request down.
+_REQUEST_ORIGIN: ContextVar[tuple[str | None, str]] = ContextVar("audit_request_origin", default=(None, ""))
+
+
+class AuditContextMiddleware:
+    """Make the request's client address and user agent available to audit_record()."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .accounts.backends import client_ip
+
+        address = client_ip(request)
+        try:
+            address = str(ipaddress.ip_address(address)) if address else None
+        except ValueError:  # a forged X-Forwarded-For: not an address, not stored
+            address = None
+        token = _REQUEST_ORIGIN.set((address, request.headers.get("User-Agent", "")[:300]))
+        try:
+            return self.get_response(request)
+        finally:
+            _REQUEST_ORIGIN.reset(token)
+
 
 # Field names whose values never reach the audit log in clear. Apps extend this set when they add
 # a sensitive field (ID numbers, bank accounts, household income).
@@ -58,7 +86,10 @@ def audit_record(
             value = [mask_value(v) for v in value] if isinstance(value, list) else mask_value(value)
         masked[name] = value
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    address, user_agent = _REQUEST_ORIGIN.get()
     return AuditEntry.objects.create(
+        ip_address=address or None,
+        user_agent=user_agent,
         actor=actor if is_user else None,
         actor_repr=(actor.get_full_name() or actor.get_username()) if is_user else "系统",
         action=action,

@@ -39,6 +39,10 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    # Where from (issue 17, finding 6): the client address (as the lockout counts it, behind our
+    # proxies) and the browser, of the request that made the entry; empty for Celery and commands.
+    ip_address = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("审计日志")
@@ -92,3 +96,29 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.last_run_at:%Y-%m-%d %H:%M}"
+
+
+class TwoFactorEnrolmentCode(models.Model):
+    """A one-time code an administrator or the unit's chair hands to a user, needed to bind an authenticator.
+
+    Without it, whoever first signed in with the password (a leaked one included) bound their own
+    phone (issue 17, finding 4). One live code per user; only its keyed hash is stored.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor_enrolment_code"
+    )
+    code_hash = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("发放时间"), db_default=Now())
+    expires_at = models.DateTimeField(_("有效期至"))
+    failures = models.PositiveSmallIntegerField(_("输错次数"), default=0)
+
+    class Meta:
+        verbose_name = _("两步验证启用码")
+        verbose_name_plural = _("两步验证启用码")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -125,12 +125,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every response: no camera, microphone, location, payment... (PERMISSIONS_POLICY).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "union_office.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The client address and user agent of every audit entry written while serving the request.
+    "union_office.audit.AuditContextMiddleware",
     # request.user.is_verified(): has this session passed the second factor?
     "django_otp.middleware.OTPMiddleware",
     # Every page needs a login unless its view says @login_not_required (login, language switch).
@@ -147,6 +151,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the 429 page.
     "axes.middleware.AxesMiddleware",
+    # A throttled view (django-ratelimit) answers with the 429 page, not a 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "union_office.urls"
@@ -277,10 +283,14 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn (offline: its dictionaries of common passwords, names, words and keyboard patterns ship
+    # with the package): a password must score at least this (0-4; 3 = "safely unguessable").
+    {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
+PASSWORD_MINIMAL_STRENGTH = env_int("PASSWORD_MINIMAL_STRENGTH", 3)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # union_office.accounts.middleware.SessionTimeoutMiddleware: logged out after this many seconds
@@ -308,19 +318,39 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# A success does not wipe the failures: one address could otherwise try four passwords on every
+# account, log into its own, and start again (issue 17, finding 5).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "union_office.accounts.views.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 # Behind nginx every request comes from the proxy: the client is the address the proxies appended to
 # X-Forwarded-For, counted from the right (DJANGO_TRUSTED_PROXY_COUNT proxies of our own).
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "union_office.accounts.backends.client_ip"
+# django-ratelimit on top (union_office/accounts/throttles.py): failed logins per address across
+# usernames (spraying) and per username across addresses; reset emails; ID reveals and exports per
+# user. "count/period", period s, m, h or d with a multiplier ("30/15m"). Its own cache alias, so
+# the counters live in Redis in production and are cleared between tests.
+THROTTLE_LOGIN_FAILURES_PER_ADDRESS = env_str("THROTTLE_LOGIN_FAILURES_PER_ADDRESS", "30/15m")
+THROTTLE_LOGIN_FAILURES_PER_USERNAME = env_str("THROTTLE_LOGIN_FAILURES_PER_USERNAME", "10/15m")
+THROTTLE_PASSWORD_RESET = env_str("THROTTLE_PASSWORD_RESET", "5/h")
+THROTTLE_ID_REVEALS = env_str("THROTTLE_ID_REVEALS", "60/h")
+THROTTLE_EXPORTS = env_str("THROTTLE_EXPORTS", "60/h")
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_VIEW = "union_office.accounts.views.rate_limited"
+CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "rl", "LOCATION": CACHES["default"].get("LOCATION", "rl")}
+# Redis down: the throttles let requests through (axes' database lockout still holds) rather than
+# refuse every login.
+RATELIMIT_FAIL_OPEN = True
 
-# TOTP two-factor authentication (django-otp). Anyone may enrol; with TWO_FACTOR_REQUIRED the
-# users that TWO_FACTOR_POLICY names (default: a 工会主席 or 财务 grant anywhere) must, before any
+# TOTP two-factor authentication (django-otp). Anyone may enrol with a one-time enrolment code; with
+# TWO_FACTOR_REQUIRED the users that TWO_FACTOR_POLICY names (default: a grant of a role that reads
+# full ID numbers, hardship files, aid applications or the ledger, anywhere) must, before any
 # other page. On by default in production only, so `make run`'s demo logins work without a phone.
+# Who reads members' phone numbers in full (members.view_phone); the rest see 138****5678.
+PHONE_VISIBLE_ROLES = env_list("PHONE_VISIBLE_ROLES", ["chair", "committee"])
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", PRODUCTION)
-TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["chair", "treasurer"])
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["chair", "committee", "treasurer", "auditor"])
 # Dotted path to f(user) -> bool; the kernel cannot import members, so the roles are asked by name.
 TWO_FACTOR_POLICY = "members.twofactor.requires_two_factor"
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "工会办公管理系统")
@@ -400,6 +430,22 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 X_FRAME_OPTIONS = "DENY"
+# The browser features no page of ours uses are switched off for every page and frame.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

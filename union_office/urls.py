@@ -5,16 +5,17 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from . import views
+from .accounts.throttles import throttle_login, throttle_password_reset
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("todo/badge/", views.todo_badge, name="todo_badge"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", throttle_login(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Forgotten password: a one-time link by email (console backend until EMAIL_HOST is set).
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", throttle_password_reset(auth_views.PasswordResetView.as_view()), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",

@@ -45,7 +45,8 @@ class WorkflowError(ValidationError):
 
 @dataclass(frozen=True)
 class Guard:
-    """A named rule a move must pass: `check(obj, fields)` returns the refusal, or None."""
+    """A named rule a move must pass: `check(obj, fields)` returns the refusal, or None. `fields`
+    holds the move's form fields and "actor", the user asking."""
 
     name: str
     label: Text  # what it checks, for the docs' tables
@@ -194,7 +195,8 @@ def refusal(
             }
     if guards:
         for guard in t.guards:
-            message = guard.check(obj, fields or {})
+            # The acting user is passed along: a guard's answer may depend on what they may read.
+            message = guard.check(obj, {"actor": user, **(fields or {})})
             if message:
                 return str(message)
     return None

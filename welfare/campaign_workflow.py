@@ -15,6 +15,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members import access
 from union_office.workflow import SUBJECT, Guard, Notice, Transition
 
 from . import uploads
@@ -66,19 +67,7 @@ def _documents_complete(application: StudentApplication, fields) -> str | None:
     return None
 
 
-def _not_aided_twice(application: StudentApplication, fields) -> str | None:
-    """The partial unique index on the student's ID hash is the last word under a race."""
-    earlier = (
-        StudentApplication.objects.filter(student_id_hash=application.student_id_hash, state__in=GRANTED_STATES)
-        .exclude(pk=application.pk)
-        .select_related("campaign")
-        .first()
-    )
-    if earlier is not None:
-        return _("学生%(name)s已在“%(campaign)s”中获得资助，同一学生不能重复资助。") % {
-            "name": application.student_name,
-            "campaign": earlier.campaign.title,
-        }
+def _not_applied_twice(application: StudentApplication, fields) -> str | None:
     if application.state == S.DRAFT and (
         StudentApplication.objects.filter(
             campaign_id=application.campaign_id, student_id_hash=application.student_id_hash, state__in=IN_PROGRESS
@@ -88,6 +77,30 @@ def _not_aided_twice(application: StudentApplication, fields) -> str | None:
     ):
         return _("本次活动已有这名学生的申请，不能重复申请。")
     return None
+
+
+def _not_aided_twice(application: StudentApplication, fields) -> str | None:
+    """Checked last, so whether a student was aided anywhere is answered only to a complete
+    application; the earlier campaign is named only to its parent or to someone who may read it
+    (another union's aid is not disclosed). The partial unique index on the student's ID hash is
+    the last word under a race."""
+    earlier = (
+        StudentApplication.objects.filter(student_id_hash=application.student_id_hash, state__in=GRANTED_STATES)
+        .exclude(pk=application.pk)
+        .select_related("campaign", "member")
+        .first()
+    )
+    if earlier is None:
+        return None
+    actor = fields.get("actor")
+    if actor is not None and (
+        earlier.member.user_id == actor.pk or access.can(actor, "welfare.view_aid", earlier.org_unit)
+    ):
+        return _("学生%(name)s已在“%(campaign)s”中获得资助，同一学生不能重复资助。") % {
+            "name": application.student_name,
+            "campaign": earlier.campaign.title,
+        }
+    return _("学生%(name)s已获得过金秋助学资助，同一学生不能重复资助。") % {"name": application.student_name}
 
 
 def _quota_left(application: StudentApplication, fields) -> str | None:
@@ -108,6 +121,7 @@ def _quota_left(application: StudentApplication, fields) -> str | None:
 WINDOW_OPEN = Guard("application_window_open", _("在申请期内"), _window_open)
 NOTICE_OVER = Guard("notice_over", _("公示期已满"), _notice_over)
 DOCUMENTS_COMPLETE = Guard("documents_complete", _("所需材料齐全"), _documents_complete)
+NOT_APPLIED_TWICE = Guard("not_applied_twice", _("本次活动没有这名学生的其他申请"), _not_applied_twice)
 NOT_AIDED_TWICE = Guard("not_aided_twice", _("同一学生没有获得过资助"), _not_aided_twice)
 QUOTA_LEFT = Guard("tier_quota_left", _("所选档次尚有名额"), _quota_left)
 
@@ -122,7 +136,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         SUBJECT,
         _("提交申请"),
         also=REVIEW,
-        guards=(WINDOW_OPEN, NOT_AIDED_TWICE, DOCUMENTS_COMPLETE),
+        guards=(WINDOW_OPEN, DOCUMENTS_COMPLETE, NOT_APPLIED_TWICE, NOT_AIDED_TWICE),
         notify=(Notice(TO_UNIT_REVIEWERS, _("待基层工会审核：%(obj)s"), YOUR_TURN),),
         done=_("申请已提交"),
     ),

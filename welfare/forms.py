@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from union_office.integers import parse_int
+from union_office.limits import LONG_TEXT, limit_text
 
 from . import uploads
 from .models import AidKind, AidState, FamilyMember, HardshipCause, HardshipLevel, VisitKind
@@ -144,7 +146,7 @@ class FileForm(MemberByIdForm):
             name, relation, year, occupation, income, health = parts[:6]
             if not name or not relation:
                 raise ValidationError(_("第 %(n)d 行：请至少写姓名和关系。") % {"n": number})
-            if year and not (year.isdigit() and 1900 <= int(year) <= timezone.localdate().year):
+            if year and parse_int(year, minimum=1900, maximum=timezone.localdate().year) is None:
                 raise ValidationError(_("第 %(n)d 行：出生年份“%(y)s”不对。") % {"n": number, "y": year})
             # Longer than its column, a part would be a DataError on PostgreSQL instead of a message.
             columns = {"name": name, "relation": relation, "occupation": occupation, "health": health}
@@ -200,3 +202,9 @@ class VisitForm(MemberByIdForm):
         super().__init__(*args, **kwargs)
         self.fields["id_number"].required = True
         self.fields["id_number"].label = _("慰问对象身份证号")
+
+
+# Free text has a limit (issue 17).
+limit_text(ActForm, findings=LONG_TEXT)
+limit_text(FileForm, family=LONG_TEXT, situation=LONG_TEXT)
+limit_text(VisitForm, note=LONG_TEXT)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from members import access
 from members.models import Member
+from union_office.integers import parse_int
 from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import xlsx_response
@@ -537,8 +538,5 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _year(request: HttpRequest) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
+    year = parse_int(request.GET.get("year"), minimum=2000, maximum=2100)
+    return year if year is not None else timezone.localdate().year

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from finance.services import bookkeeping_unit
 from members import access
 from members.models import Member, OrgUnit
+from union_office.integers import parse_int
+from union_office.limits import LONG_TEXT, limit_text
 from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import Column, write_report, xlsx_response
 
@@ -377,7 +379,7 @@ def student_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             application_id=application.pk,
             action=action,
             comment=request.POST.get("comment", ""),
-            tier_id=int(tier) if tier and tier.isdigit() else None,
+            tier_id=parse_int(tier),
             **fields,
         )
     except ValidationError as exc:
@@ -469,3 +471,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("异议已处理。"))
     return redirect("welfare:student_detail", application.pk)
+
+
+# Free text has a limit (issue 17).
+limit_text(StudentForm, reason=LONG_TEXT)

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from union_office.integers import parse_int
+
 from .. import ics
 from ..calendar import items_for, month_grid, month_range, schedule_series
 from ..models import CalendarFeed, new_feed_token
@@ -26,12 +28,12 @@ FEED_AHEAD = dt.timedelta(days=400)
 def month(request: HttpRequest) -> HttpResponse:
     require_reader(request.user)
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month_no = int(request.GET.get("month", today.month))
-        first = dt.date(year, month_no, 1)
-    except ValueError:
-        year, month_no, first = today.year, today.month, today.replace(day=1)
+    # A month outside the calendar shows this month, as a malformed one always did.
+    year = parse_int(request.GET.get("year", today.year), minimum=1900, maximum=2200)
+    month_no = parse_int(request.GET.get("month", today.month), minimum=1, maximum=12)
+    if year is None or month_no is None:
+        year, month_no = today.year, today.month
+    first = dt.date(year, month_no, 1)
     start, end = month_range(first.year, first.month)
     items = items_for(request.user, start, end)
     previous = (first - dt.timedelta(days=1)).replace(day=1)

@@ -144,3 +144,22 @@ def test_ballot_pages(login, world):
     assert login(world.outsider).get(url).status_code == 404
     assert login(world.member).post(url, {f"item_{item.pk}": "for"}).status_code == 403
     assert Ballot.objects.get().status == "closed"
+
+
+def test_the_raw_order_of_secret_choices_does_not_follow_the_voters_while_open(world, org):
+    """Issue 17, finding 8: on SQLite the choice rows lay in the order of voting (rowid), the
+    voter records too, so a copy of the database file linked each delegate to their choice while a
+    ballot was open. Sixteen delegates vote, the first eight "for", the last eight "against"; the
+    table read without ORDER BY (its physical order) must not show that pattern. A random order
+    shows it once in 12,870."""
+    ballot = _ballot(world)
+    delegates = [make_delegate(world.session, org.school, f"voter{n}") for n in range(16)]
+    for n, delegate in enumerate(delegates):
+        choice = "for" if n < 8 else "against"
+        services.ballot_cast(actor=user_of(delegate), ballot_id=ballot.pk, choices=_choices(ballot, choice))
+    item_ids = [item.pk for item in ballot.items.all()]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT item_id, choice FROM {SecretChoice._meta.db_table}")  # no ORDER BY on purpose
+        raw = [choice for item_id, choice in cursor.fetchall() if item_id in item_ids]
+    assert sorted(raw) == sorted(["for"] * 8 + ["against"] * 8)
+    assert raw != ["for"] * 8 + ["against"] * 8

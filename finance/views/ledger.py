@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from members import access
 from members.models import OrgUnit
+from union_office.integers import parse_int
 
 from .. import selectors, services
 from ..forms import EntryFilter, EntryForm, MonthForm, ReverseForm, UnitYearForm
@@ -136,8 +137,8 @@ def entry_create(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("finance:entry_create") + query)
     else:
         initial: dict[str, Any] = {}
-        if request.GET.get("unit", "").isdigit():
-            initial["org_unit"] = int(request.GET["unit"])
+        if (unit := parse_int(request.GET.get("unit"))) is not None:
+            initial["org_unit"] = unit
         with contextlib.suppress(ValueError):
             initial["date"] = dt.date.fromisoformat(request.GET.get("date", ""))
         form = EntryForm(units=units, initial=initial)

@@ -15,10 +15,20 @@ from members.services import EDITABLE_FIELDS
 from union_office.audit import audit_record, changed_fields, snapshot
 
 from .services import _check_date, _file_request, _lock_member, _today
-from .workflow import JOINABLE_UNIT_KINDS, PERM, TRANSITIONS, Kind, MembershipError, State, Status, duplicate_message
+from .workflow import (
+    JOINABLE_UNIT_KINDS,
+    NEUTRAL_DUPLICATE,
+    PERM,
+    TRANSITIONS,
+    Kind,
+    MembershipError,
+    State,
+    Status,
+    duplicate_message,
+)
 
 
-def _new_member(*, data: dict[str, Any], status: str, user: Any = None) -> Member:
+def _new_member(*, actor: Any, data: dict[str, Any], status: str, user: Any = None) -> Member:
     """Build, validate and insert a member record; an ID number already on the roster is refused."""
     try:
         number = parse_id_number(data.get("id_number", "")).number
@@ -26,7 +36,7 @@ def _new_member(*, data: dict[str, Any], status: str, user: Any = None) -> Membe
         raise MembershipError({"id_number": exc.messages}) from None
     existing = Member.objects.with_id_number(number).select_related("org_unit").first()
     if existing is not None:
-        raise MembershipError({"id_number": duplicate_message(existing)})
+        raise MembershipError({"id_number": duplicate_message(existing, actor=actor)})
     member = Member(status=status, user=user)
     for name, value in data.items():
         if name not in EDITABLE_FIELDS:
@@ -44,7 +54,7 @@ def _new_member(*, data: dict[str, Any], status: str, user: Any = None) -> Membe
         # Someone entered the same number a moment ago (the unique index on its hash).
         existing = Member.objects.with_id_number(number).select_related("org_unit").first()
         raise MembershipError(
-            {"id_number": duplicate_message(existing) if existing else _("该身份证号已在花名册中。")}
+            {"id_number": duplicate_message(existing, actor=actor) if existing else NEUTRAL_DUPLICATE}
         ) from None
     return member
 
@@ -63,7 +73,7 @@ def member_create(*, actor: Any, data: dict[str, Any]) -> Member:
         birth_date = None  # _new_member reports the number itself
     _check_date(data["joined_on"], birth_date=birth_date, field="joined_on")
     with transaction.atomic():
-        member = _new_member(data=data, status=Status.ACTIVE)
+        member = _new_member(actor=actor, data=data, status=Status.ACTIVE)
         now = timezone.now()
         MembershipChange.objects.create(
             member=member,
@@ -101,7 +111,7 @@ def membership_apply_to_join(*, actor: Any, data: dict[str, Any], reason: str = 
                 _("您的账号已关联会员档案（%(unit)s，%(status)s），无需再申请入会。")
                 % {"unit": own.org_unit, "status": own.get_status_display()}
             )
-        member = _new_member(data=data, status=Status.APPLYING, user=actor)
+        member = _new_member(actor=actor, data=data, status=Status.APPLYING, user=actor)
         audit_record(
             actor=actor,
             action="membership.apply_to_join",
@@ -145,9 +155,11 @@ def membership_transfer_in(
         if existing_id is not None:
             member = _lock_member(existing_id)
             if member.status not in transition.from_statuses:
-                raise MembershipError({"id_number": duplicate_message(member)})
+                raise MembershipError({"id_number": duplicate_message(member, actor=actor)})
         else:
-            member = _new_member(data={**data, "org_unit": to_unit, "id_number": number}, status=Status.APPLYING)
+            member = _new_member(
+                actor=actor, data={**data, "org_unit": to_unit, "id_number": number}, status=Status.APPLYING
+            )
             audit_record(
                 actor=actor,
                 action="member.create",

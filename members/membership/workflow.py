@@ -150,8 +150,17 @@ def requestable(user: Any, member: Member, *, has_pending: bool) -> list[Transit
     return [t for t in TRANSITIONS.values() if member.status in t.from_statuses and may_request(user, member, t.kind)]
 
 
-def duplicate_message(existing: Member) -> str:
-    """The message for an ID number already in the roster, naming where, with what to do instead."""
+NEUTRAL_DUPLICATE = _("该身份证号已在花名册中登记，不能重复录入。如是转会，请与会员原所在的工会联系。")
+
+
+def duplicate_message(existing: Member, *, actor: Any) -> str:
+    """The message for an ID number already in the roster, naming where, with what to do instead.
+
+    Only to someone who may read that roster entry: anyone else gets a message that names no
+    person, unit or status (issue 17, finding 2).
+    """
+    if not access.can(actor, "members.view_member", existing.org_unit):
+        return str(NEUTRAL_DUPLICATE)
     if existing.status == Status.ACTIVE:
         hint = _("如是转会请办理转会。")
     elif existing.status in TRANSITIONS[Kind.TRANSFER_IN].from_statuses:

@@ -153,13 +153,26 @@ def test_query_count_does_not_grow_with_rows(login, chair, org, django_assert_ma
     client = login(chair)
     MemberFactory.create_batch(5, org_unit=org.branch_a)
     client.get(export_url())  # warm the session and content-type caches
-    # Session, user, grants (2), COUNT, the 单位 line's unit names, the rows: 7 however many rows.
-    with django_assert_max_num_queries(7):
+    # Session, user, grants (2), COUNT, the 单位 line's unit names, the rows, the audit entry: 8 however many rows.
+    with django_assert_max_num_queries(8):
         assert client.get(export_url()).status_code == 200
     MemberFactory.create_batch(45, org_unit=org.branch_b)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(export_url())
     assert len(data_rows(response.content)) == 50 + 1  # and the chair's own member record
+
+
+def test_masked_export_shows_the_birth_year_only_and_is_audited(login, treasurer, member_in_b):
+    """Issue 17, finding 1: the masked digits are the birth date, so the masked file shows the year."""
+    response = login(treasurer).get(export_url(status="active"))
+
+    assert response.status_code == 200
+    row = next(r for r in data_rows(response.content) if r[1] == member_in_b.name)
+    assert row[4] == member_in_b.id_number_masked
+    assert row[5] == str(member_in_b.birth_date.year)
+    entry = AuditEntry.objects.get(action="member.export_roster")
+    assert entry.actor == treasurer
+    assert entry.changes["filter"] == "status=active"
 
 
 # --- Full numbers ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from members import access, exports, selectors
 from members.models import JobStatus, MemberStatus, RosterExport
 from members.retention import EXPORT_RETENTION
+from union_office.accounts.throttles import throttle_per_user
 from union_office.pdf import render_pdf
 from union_office.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 
@@ -27,6 +28,7 @@ def _own_export(request: HttpRequest, pk: int) -> RosterExport:
 
 @require_GET
 @never_cache
+@throttle_per_user("THROTTLE_EXPORTS", group="export")
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     """The roster list's rows (same query string) as .xlsx; `full=1` asks for full 身份证号."""
     if not access.has_anywhere(request.user, "members.view_member"):
@@ -110,6 +112,7 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_GET
 @never_cache
+@throttle_per_user("THROTTLE_EXPORTS", group="export")
 def unit_roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable 会员花名册 of one unit and the units below it (在册 members unless ?status=)."""
     unit = selectors.unit_get(request.user, pk)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +24,8 @@ from members.filters import MemberFilter
 from members.forms import MemberForm
 from members.models import Member, RoleGrant
 from members.stats import STATS_CACHE_SECONDS, roster_stats, stats_cache_key
+from union_office.accounts.enrolment import CODE_LIFETIME, enrolment_code_issue
+from union_office.accounts.throttles import throttle_per_user
 from union_office.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -256,10 +258,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
+    member.phone = access.phone_shown(request.user, member)  # shown, never saved
     context = {
         "member": member,
         "can_edit": access.can(request.user, "members.change_member", member.org_unit),
         "can_reveal": access.can(request.user, "members.view_full_id_number", member.org_unit),
+        "can_issue_code": member.user_id is not None
+        and access.can(request.user, "members.manage_roles", member.org_unit),
         "history": [
             (entry, entry.changed_field_labels(Member))
             for entry in AuditEntry.objects.filter(content_type__model="member", object_id=str(member.pk))[:20]
@@ -270,10 +275,24 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @never_cache
+@throttle_per_user("THROTTLE_ID_REVEALS", group="id-reveal")
 def member_reveal_id_number(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
     number = services.member_reveal_id_number(actor=request.user, member=member)
     return render(request, "members/member_detail.html#id_number", {"member": member, "full_id_number": number})
+
+
+@require_POST
+@never_cache
+def member_two_factor_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit's chair issues the member's login a one-time code for binding an authenticator."""
+    member = selectors.member_get(request.user, pk)
+    access.require(request.user, "members.manage_roles", member.org_unit)
+    if member.user_id is None:
+        raise Http404
+    code = enrolment_code_issue(actor=request.user, user=member.user)
+    context = {"member": member, "code": code, "days": CODE_LIFETIME.days}
+    return render(request, "members/two_factor_code.html", context)
 
 
 @require_http_methods(["GET", "POST"])

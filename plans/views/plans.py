@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from members import access
 from members.models import OrgUnit
+from union_office.integers import parse_int
 from union_office.workflow import buttons as workflow_buttons
 
 from .. import events, exports, queries, services, workflow
@@ -243,10 +244,9 @@ def plan_new_version(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plan_param(request: HttpRequest, name: str) -> Plan:
-    try:
-        pk = int(request.GET.get(name, ""))
-    except ValueError:
-        raise Http404 from None
+    pk = parse_int(request.GET.get(name))
+    if pk is None:
+        raise Http404
     return queries.plan_get(request.user, pk)
 
 

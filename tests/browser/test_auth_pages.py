@@ -47,8 +47,11 @@ def test_five_wrong_passwords_show_the_lockout_page(page, live_server, person):
 
 
 def test_enrolment_with_the_qr_code_and_backup_codes(page, live_server, person):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from base64 import b32decode
 
+    from union_office.accounts.enrolment import enrolment_code_issue
+
+    code = enrolment_code_issue(actor=None, user=person)
     log_in(page, live_server, "wang")
     page.click("[data-testid=user-menu]")
     page.click("text=两步验证")
@@ -56,8 +59,9 @@ def test_enrolment_with_the_qr_code_and_backup_codes(page, live_server, person):
     page.wait_for_selector("[data-testid=totp-qr] svg")
     page.screenshot(path=str(ARTIFACTS / "auth-2fa-enrol.png"), full_page=True)
 
-    device = TOTPDevice.objects.get(user=person)
-    page.fill("#id_token", f"{totp(device.bin_key):06d}")
+    secret = b32decode(page.inner_text("[data-testid=totp-secret]").replace(" ", ""))
+    page.fill("#id_enrolment_code", code)
+    page.fill("#id_token", f"{totp(secret):06d}")
     page.click("button:has-text('完成绑定')")
     page.wait_for_selector("[data-testid=backup-codes]")
     assert len(page.locator("[data-testid=backup-codes] li").all()) == 10

@@ -107,6 +107,7 @@ def _base(reason: str) -> Case:
 CASES: dict[str, Case] = {
     # union_office
     "union_office.accounts.forms.TokenForm": Case(lambda c, d, f: _import("union_office.accounts.forms").TokenForm(d)),
+    "union_office.accounts.forms.EnrolForm": Case(lambda c, d, f: _import("union_office.accounts.forms").EnrolForm(d)),
     "union_office.accounts.forms.DisableForm": Case(
         lambda c, d, f: _import("union_office.accounts.forms").DisableForm(c.chair, d)
     ),

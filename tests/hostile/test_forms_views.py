@@ -35,6 +35,7 @@ from congress.tests.builders import MOTION_TEXT, world  # noqa: F401  (world: th
 from finance.models import Account
 from members.idcard import make_id_number
 from members.tests.factories import MemberFactory
+from union_office.limits import LONG_TEXT
 from union_office.models import AuditEntry
 
 from . import strategies as hostile
@@ -49,7 +50,7 @@ class View:
     user: str  # attribute of the context: who submits
     data: Callable[[SimpleNamespace], dict[str, Any]]  # a valid submission
     models: tuple[str, ...]  # whose rows an invalid submission must leave alone
-    # Free-text fields and their max_length (None: a TextField) ...
+    # Free-text fields and their max_length (issue 17: every one has a limit, union_office.limits) ...
     text: dict[str, int | None] = field(default_factory=dict)
     # ... where a valid submission is saved: model label and form field -> attribute.
     saved: tuple[str, dict[str, str]] | None = None
@@ -142,7 +143,7 @@ VIEWS: dict[str, View] = {
             "family": "王芳，妻子，1982，无业，0，慢性病",
         },
         models=("welfare.HardshipFile", "welfare.FamilyMember"),
-        text={"situation": None},
+        text={"situation": LONG_TEXT},
         saved=("welfare.HardshipFile", {"situation": "situation"}),
         invalid={
             "monthly_income": _amount(12, 2, 0),
@@ -165,7 +166,7 @@ VIEWS: dict[str, View] = {
         user="chair",
         data=_event_data,
         models=("activities.Event",),
-        text={"title": 200, "place": 200, "description": None},
+        text={"title": 200, "place": 200, "description": LONG_TEXT},
         saved=("activities.Event", {"title": "title", "place": "place", "description": "description"}),
         invalid={
             "budget": _amount(min_value=0),
@@ -242,7 +243,7 @@ VIEWS: dict[str, View] = {
         user="member",
         data=lambda c: {"title": "增加午休室", "content": "教师午休无处可去。"},
         models=("congress.Suggestion",),
-        text={"title": 120, "content": None},
+        text={"title": 120, "content": LONG_TEXT},
         saved=("congress.Suggestion", {"title": "title", "content": "content"}),
     ),
     "congress:motion_create": View(
@@ -250,7 +251,7 @@ VIEWS: dict[str, View] = {
         user="delegate",
         data=lambda c: dict(MOTION_TEXT),
         models=("congress.Motion",),
-        text={"title": 120, "reason": None, "proposal": None},
+        text={"title": 120, "reason": LONG_TEXT, "proposal": LONG_TEXT},
         saved=("congress.Motion", {"title": "title", "reason": "reason", "proposal": "proposal"}),
         invalid={"category": NOT_A_KEY},
     ),
@@ -264,7 +265,7 @@ VIEWS: dict[str, View] = {
             "description": "每月外拍一次",
         },
         models=("activities.InterestGroup",),
-        text={"name": 100, "description": None},
+        text={"name": 100, "description": LONG_TEXT},
         saved=("activities.InterestGroup", {"name": "name", "description": "description"}),
         invalid={"leader": NOT_A_KEY, "org_unit": NOT_A_KEY},
     ),

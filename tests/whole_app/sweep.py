@@ -101,6 +101,7 @@ KWARGS: dict[str, KwargsFn] = {
     "members:member_detail": _pk("person"),
     "members:member_edit": _pk("person"),
     "members:member_reveal_id_number": _pk("person"),
+    "members:member_two_factor_code": _pk("applicant"),
     "members:unit_detail": _pk("unit"),
     "members:unit_roster_pdf": _pk("unit"),
     "members:organisation_unit": _pk("unit"),

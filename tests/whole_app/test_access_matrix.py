@@ -67,6 +67,8 @@ ROSTER_READ = allow("chair", "committee", "treasurer", "auditor", "women")  # me
 # members.change_member on a record: read-only roster roles 403, the rest do not see it (404).
 ROSTER_WRITE = allow("chair", "committee", treasurer="403", auditor="403", women="403")
 ROSTER_WRITE_NEW = allow("chair", "committee", denied="403")  # no object yet: decided by role
+# members.manage_roles on a record (issuing a two-step enrolment code): the chair; roster readers 403.
+ROSTER_MANAGE_ROLES = allow("chair", committee="403", treasurer="403", auditor="403", women="403")
 ROSTER_EXPORT = allow("chair", "committee", "treasurer", "auditor", "women", denied="403")
 # members.manage_roles: the organisation pages. The roster's read-only roles see the unit (403).
 ORG_KEEP_ALL = allow("chair")  # the tree and the role overview: no object, hidden from the rest
@@ -137,6 +139,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "members:member_detail": (ROSTER_READ, G),
     "members:member_edit": (ROSTER_WRITE, GP),
     "members:member_reveal_id_number": (ROSTER_WRITE, P),  # members.view_full_id_number
+    "members:member_two_factor_code": (ROSTER_MANAGE_ROLES, P),  # members.manage_roles
     "members:unit_list": (EVERYONE, G),
     "members:unit_detail": (ROSTER_READ, G),
     "members:login_create": (ROSTER_WRITE_NEW, GP),

@@ -1063,6 +1063,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     # members
     "members:member_edit": FORM,
     "members:member_reveal_id_number": POST_ONLY,
+    "members:member_two_factor_code": POST_ONLY,
     "members:export_detail": "status page of one export job: one row, no list",
     "members:export_progress": f"{FRAGMENT}: the status part of export_detail, polled",
     "members:export_download": DOWNLOAD,

@@ -15,9 +15,20 @@ class TokenForm(forms.Form):
         return "".join(self.cleaned_data["token"].split())
 
 
+class EnrolForm(TokenForm):
+    enrolment_code = forms.CharField(
+        label=_("启用码"),
+        max_length=20,
+        help_text=_("由系统管理员或本单位工会主席发给您的一次性启用码（如 ABCD-EFGH），三天内有效。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    field_order = ["enrolment_code", "token"]
+
+
 class DisableForm(forms.Form):
     password = forms.CharField(
-        label=_("当前密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("当前密码"), max_length=4096, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
     def __init__(self, user, *args, **kwargs):

@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from .policy import LAST_ACTIVITY, LOGIN_AT, NO_SECOND_FACTOR, two_factor_required
+from .policy import LAST_ACTIVITY, LOGIN_AT, NO_DEVICE, two_factor_required
 
 # The last-activity stamp is rewritten at most this often, so browsing does not write the session
 # row on every request; the idle timeout is exact to within this many seconds.
@@ -82,8 +82,10 @@ def _hours(seconds: int) -> str:
 class TwoFactorMiddleware:
     """Send a logged-in user who owes a second factor to verify (has a device) or enrol (required).
 
-    The answer "this session needs none" is kept in the session (set at login, see signals.py), so
-    the ordinary user pays no query for it on each request. Role changes take effect at next login.
+    "This user has no device" is kept in the session (set at login, see signals.py). Whether a
+    second factor is required is decided on every request from the user's current grants (the
+    policy reads access.grants_for, the query the page's own access checks share), so a role
+    granted during a session is enforced at the next request, not the next login.
     """
 
     def __init__(self, get_response):
@@ -93,7 +95,7 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.session.get(NO_SECOND_FACTOR) or not getattr(view_func, "login_required", True):
+        if not getattr(view_func, "login_required", True):
             return None
         user = request.user
         if not user.is_authenticated or user.is_verified():
@@ -101,10 +103,11 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in SECOND_FACTOR_VIEWS:
             return None
-        if user_has_device(user):
-            return redirect_to_login(request.get_full_path(), "accounts:two_factor_verify")
+        if not request.session.get(NO_DEVICE):
+            if user_has_device(user):
+                return redirect_to_login(request.get_full_path(), "accounts:two_factor_verify")
+            request.session[NO_DEVICE] = True
         if two_factor_required(user):
             messages.info(request, _("您的角色要求启用两步验证：请先用手机验证器绑定账号。"))
             return redirect_to_login(request.get_full_path(), "accounts:two_factor_enrol")
-        request.session[NO_SECOND_FACTOR] = True
         return None

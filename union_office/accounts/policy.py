@@ -8,8 +8,9 @@ from django.utils.module_loading import import_string
 # Session keys (timestamps as seconds since the epoch).
 LOGIN_AT = "uo_login_at"
 LAST_ACTIVITY = "uo_last_activity"
-# Set once a request found that this session needs no second factor (no device, not required).
-NO_SECOND_FACTOR = "uo_no_2fa"
+# Set once a request found that this user has no authenticator. Whether one is *required* is asked
+# on every request, from the user's grants of that moment (a role granted mid-session counts at once).
+NO_DEVICE = "uo_no_device"
 
 
 @cache

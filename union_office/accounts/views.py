@@ -17,17 +17,22 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
+from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from union_office.audit import audit_record
 
-from .forms import DisableForm, TokenForm
-from .policy import NO_SECOND_FACTOR, two_factor_required
+from .enrolment import enrolment_code_redeem
+from .forms import DisableForm, EnrolForm, TokenForm
+from .policy import NO_DEVICE, two_factor_required
 
 BACKUP_CODE_COUNT = 10
 # The freshly made backup codes, shown once on the next page and then forgotten.
 NEW_BACKUP_CODES = "uo_new_backup_codes"
+# The secret of the authenticator being bound, until its first code confirms it.
+PENDING_KEY = "uo_pending_totp_key"
 
 
 @login_not_required
@@ -36,6 +41,12 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {"cooloff_minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}
     return render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+@login_not_required
+def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
+    """RATELIMIT_VIEW and the login throttle: too many attempts from here, or at this account."""
+    return render(request, "registration/rate_limited.html", status=429)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -67,22 +78,31 @@ def enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user_has_device(user):
         return redirect("accounts:two_factor")
-    # One pending device per user, kept across reloads so the QR code the phone scanned stays valid.
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("手机验证器"), confirmed=False)
-    form = TokenForm(request.POST or None)
+    # The secret waits in the session, not in the database: showing the page writes nothing, and
+    # reloading it keeps the QR code the phone may have scanned already.
+    key = request.session.get(PENDING_KEY) or random_hex(20)
+    request.session[PENDING_KEY] = key
+    device = TOTPDevice(user=user, key=key, name=_("手机验证器"), confirmed=True)
+    form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            if device.verify_token(form.cleaned_data["token"]):
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
+        token = form.cleaned_data["token"]
+        expected = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        if not (token.isascii() and token.isdigit() and int(token) == expected):
+            form.add_error("token", _("验证码不正确：请核对手机时间是否准确，并输入当前显示的 6 位数字。"))
+        elif not enrolment_code_redeem(user=user, code=form.cleaned_data["enrolment_code"]):
+            form.add_error(
+                "enrolment_code",
+                _("启用码不正确或已失效（三天有效，输错五次作废）：请向系统管理员或本单位工会主席索取新的启用码。"),
+            )
+        else:
+            with transaction.atomic():
+                device.save()
+                request.session.pop(PENDING_KEY, None)
                 request.session[NEW_BACKUP_CODES] = _make_backup_codes(user)
                 audit_record(actor=user, action="two_factor.enabled", obj=user)
                 otp_login(request, device)
-                messages.success(request, _("两步验证已启用。以后登录时需输入手机验证器上的验证码。"))
-                return redirect(f"{reverse('accounts:two_factor_backup_codes')}?next={_next_url(request)}")
-        form.add_error("token", _("验证码不正确：请核对手机时间是否准确，并输入当前显示的 6 位数字。"))
+            messages.success(request, _("两步验证已启用。以后登录时需输入手机验证器上的验证码。"))
+            return redirect(f"{reverse('accounts:two_factor_backup_codes')}?next={_next_url(request)}")
     secret = b32encode(device.bin_key).decode()
     context = {
         "form": form,
@@ -152,7 +172,7 @@ def disable(request: HttpRequest) -> HttpResponse:
             device.delete()
         audit_record(actor=user, action="two_factor.disabled", obj=user)
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
-    request.session.pop(NO_SECOND_FACTOR, None)
+    request.session.pop(NO_DEVICE, None)
     if two_factor_required(user):
         messages.warning(request, _("两步验证已停用。您的角色要求使用两步验证，请重新绑定手机验证器。"))
         return redirect("accounts:two_factor_enrol")

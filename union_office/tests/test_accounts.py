@@ -17,7 +17,9 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from union_office.accounts.backends import client_ip
+from union_office.accounts.enrolment import enrolment_code_issue
 from union_office.accounts.policy import LAST_ACTIVITY, LOGIN_AT
+from union_office.models import AuditEntry, TwoFactorEnrolmentCode
 
 PASSWORD = "correct-horse-42"
 OFFICE_NAT = "10.0.0.1"
@@ -226,27 +228,32 @@ def test_verify_refuses_a_next_url_on_another_site(client, enrolled):
     assert response.url == "/"
 
 
+def pending_device(client, user) -> TOTPDevice:
+    """The authenticator the enrolment page offers (its secret waits in the session, unsaved)."""
+    return TOTPDevice(user=user, key=client.session["uo_pending_totp_key"])
+
+
 def test_enrolment_shows_a_server_side_svg_qr_code_and_confirms_with_a_token(client, member):
     client.force_login(member)
     page = client.get("/account/two-factor/enrol/")
     assert page.status_code == 200
     assert "<svg" in page.text and "otpauth" not in page.text.split("<svg")[0][-200:]
     assert "启用两步验证" in page.text
-    device = TOTPDevice.objects.get(user=member, confirmed=False)
-    # Reloading keeps the same secret (the phone may have scanned it already).
+    # Showing the page writes nothing (issue 17, finding 4); reloading keeps the same secret.
+    assert not TOTPDevice.objects.exists()
+    device = pending_device(client, member)
     client.get("/account/two-factor/enrol/")
-    assert TOTPDevice.objects.filter(user=member).count() == 1
+    assert pending_device(client, member).key == device.key
+    code = enrolment_code_issue(actor=None, user=member)
 
-    refused = client.post("/account/two-factor/enrol/", {"token": "000000"})
+    refused = client.post("/account/two-factor/enrol/", {"token": "000000", "enrolment_code": code})
     assert refused.status_code == 200 and "验证码不正确" in refused.text
-    device.refresh_from_db()
-    assert not device.confirmed
+    assert not TOTPDevice.objects.exists()
 
-    device.throttling_failure_count = 0
-    device.throttling_failure_timestamp = None
-    device.save()
-    response = client.post("/account/two-factor/enrol/", {"token": current_token(device)}, follow=True)
-    device.refresh_from_db()
+    response = client.post(
+        "/account/two-factor/enrol/", {"token": current_token(device), "enrolment_code": code}, follow=True
+    )
+    device = TOTPDevice.objects.get(user=member)
     assert device.confirmed
     codes = re.findall(r"<li class=\"col\">(\w+)</li>", response.text)
     assert len(codes) == 10
@@ -264,6 +271,30 @@ def test_enrolment_shows_a_server_side_svg_qr_code_and_confirms_with_a_token(cli
     assert client.post("/account/two-factor/verify/", {"token": codes[0]}).status_code == 302
     assert client.get("/").status_code == 200
     assert not StaticToken.objects.filter(token=codes[0]).exists()
+
+
+def test_enrolment_needs_the_code_an_administrator_issued(client, member):
+    """Issue 17, finding 4: the password alone no longer binds a phone (first come, first bound)."""
+    client.force_login(member)
+    client.get("/account/two-factor/enrol/")
+    device = pending_device(client, member)
+    without = client.post("/account/two-factor/enrol/", {"token": current_token(device), "enrolment_code": "ABCD-EFGH"})
+    assert without.status_code == 200 and "启用码不正确或已失效" in without.text
+    assert not TOTPDevice.objects.exists()
+
+    code = enrolment_code_issue(actor=None, user=member)
+    for _attempt in range(5):  # five wrong guesses void the code
+        client.post("/account/two-factor/enrol/", {"token": current_token(device), "enrolment_code": "WRONG-CODE"})
+    refused = client.post("/account/two-factor/enrol/", {"token": current_token(device), "enrolment_code": code})
+    assert "启用码不正确或已失效" in refused.text and not TOTPDevice.objects.exists()
+
+    code = enrolment_code_issue(actor=None, user=member)
+    response = client.post("/account/two-factor/enrol/", {"token": current_token(device), "enrolment_code": code})
+    assert response.status_code == 302 and TOTPDevice.objects.filter(user=member, confirmed=True).exists()
+    assert AuditEntry.objects.filter(action="two_factor.enrolment_code_issued").count() == 2
+    assert AuditEntry.objects.filter(action="two_factor.enabled", actor=member).exists()
+    # Used once: the code is gone.
+    assert not TwoFactorEnrolmentCode.objects.exists()
 
 
 def test_disabling_needs_the_password(client, enrolled):

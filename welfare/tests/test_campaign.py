@@ -268,3 +268,35 @@ def test_payments_are_created_per_year(jinqiu, boss, member):
     a = ready_for_approval(jinqiu, member.member, boss, 1)
     move(boss, a, "approve", tier_id=jinqiu.tiers.get(name="二档").pk)
     assert StudentPayment.objects.filter(application=a).count() == 1
+
+
+def test_another_unions_aid_is_answered_last_and_unnamed(org, boss, member):
+    """Issue 17, finding 2: whether a student was aided by another union's campaign was the first
+    answer to any student ID, with that campaign's name. Now the application must be complete
+    first, and the answer names no campaign the applicant may not read."""
+    from members.models import Role
+    from members.tests.factories import MemberFactory, RoleGrantFactory, UserFactory
+
+    hospital_chair = UserFactory(username="hospital_chair")
+    MemberFactory(org_unit=org.hospital, user=hospital_chair)
+    RoleGrantFactory(user=hospital_chair, org_unit=org.hospital, role=Role.CHAIR)
+    theirs = Campaign.objects.create(
+        org_unit=org.hospital,
+        title="医院金秋助学",
+        year=timezone.localdate().year,
+        opens_on=timezone.localdate() - dt.timedelta(days=10),
+        deadline=timezone.localdate() + dt.timedelta(days=20),
+        closes_on=timezone.localdate() + dt.timedelta(days=40),
+        created_by=hospital_chair,
+    )
+    tier = theirs.tiers.create(name="一档", quota=5, amount=2000, years=1)
+    aided = ready_for_approval(theirs, MemberFactory(org_unit=org.ward), hospital_chair, 7)
+    move(hospital_chair, aided, "approve", tier_id=tier.pk)
+
+    ours = campaign(org, boss, required=["书面申请"])
+    with pytest.raises(CampaignError, match="还缺少以下材料：书面申请"):
+        apply(member, ours, n=7)
+    with pytest.raises(CampaignError) as refused:
+        apply(member, ours, n=7, documents=[("书面申请", SimpleUploadedFile("a.pdf", PDF))])
+    assert "不能重复资助" in str(refused.value)
+    assert "医院" not in str(refused.value)

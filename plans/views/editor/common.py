@@ -12,6 +12,7 @@ from plans import selectors
 from plans.editing import PlanConflict, PlanEditError, PlanNotDraft
 from plans.models import Item, Plan, Section
 from plans.workflow import EDITABLE_STATUSES
+from union_office.integers import parse_int
 
 TEMPLATE = "plans/editor/editor.html"
 LABELS = {
@@ -44,11 +45,7 @@ def _revision(request: HttpRequest) -> int | None:
     the one number that says "this page has seen everything up to here". A form's own
     `form_revision` is the fallback of a browser without JavaScript (no #plan-revision to include).
     """
-    value = request.POST.get("revision") or request.POST.get("form_revision", "")
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    return parse_int(request.POST.get("revision") or request.POST.get("form_revision", ""))
 
 
 def _values(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
@@ -56,10 +53,7 @@ def _values(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    return parse_int(value)
 
 
 def _errors(exc: PlanEditError) -> tuple[dict[str, list[str]], list[str]]:
