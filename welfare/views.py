@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members import access
-from members.models import Member
+from members.models import Member, OrgUnit, OrgUnitKind
 from union_office.pdf import render_pdf
 from union_office.xlsx import xlsx_response
 
@@ -247,6 +247,15 @@ def aid_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("welfare:aid_detail", pk)
 
 
+def _screen_level(unit: OrgUnit) -> str:
+    """Who gave the 初审 opinion (the form's "分工会初审意见"): the applicant's 分工会 when there is
+    one, else the 基层工会 itself."""
+    in_branch = unit.kind == OrgUnitKind.BRANCH or (
+        unit.kind == OrgUnitKind.GROUP and unit.parent is not None and unit.parent.kind == OrgUnitKind.BRANCH
+    )
+    return _("分工会") if in_branch else _("基层工会")
+
+
 @require_GET
 def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = privacy.application_get(request.user, pk)
@@ -260,6 +269,7 @@ def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": uploads.attachments_of(application),
             "family": application.hardship_file.family.all() if application.hardship_file else [],
             "printed_at": timezone.localtime(),
+            "screen_level": _screen_level(application.org_unit),
         },
         request=request,
     )
