@@ -26,6 +26,7 @@ urlpatterns = [
     path("jinqiu/<int:pk>/apply/", views_campaign.student_apply, name="student_apply"),
     path("jinqiu/<int:pk>/notice/", views_campaign.campaign_notice, name="campaign_notice"),
     path("jinqiu/students/<int:pk>/", views_campaign.student_detail, name="student_detail"),
+    path("jinqiu/students/<int:pk>/form.pdf", views_campaign.student_pdf, name="student_pdf"),
     path("jinqiu/students/<int:pk>/act/<slug:action>/", views_campaign.student_act, name="student_act"),
     path("jinqiu/students/<int:pk>/objection/", views_campaign.objection_raise, name="student_objection_raise"),
     path("jinqiu/objections/<int:pk>/resolve/", views_campaign.objection_resolve, name="student_objection_resolve"),

@@ -273,10 +273,13 @@ def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         },
         request=request,
     )
+    return form_pdf_response(pdf, f"帮扶申请表-{application.member.name}-{application.pk}.pdf")
+
+
+def form_pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    """A printed application form: shown inline, never cached (it carries personal data)."""
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=f"帮扶申请表-{application.member.name}-{application.pk}.pdf"
-    )
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -138,6 +138,7 @@ KWARGS: dict[str, KwargsFn] = {
     "welfare:student_apply": _pk("campaign"),
     "welfare:campaign_notice": _pk("campaign"),
     "welfare:student_detail": _pk("student"),
+    "welfare:student_pdf": _pk("student"),
     "welfare:student_act": _pk_action("student", "pay"),
     "welfare:student_objection_raise": _pk("student"),
     "welfare:student_objection_resolve": _pk("student_objection"),

@@ -197,6 +197,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:campaign_list": (EVERYONE, G),
     "welfare:campaign_detail": (EVERYONE, G),
     "welfare:student_apply": (EVERYONE, GP),
+    "welfare:student_pdf": (PRIVATE_WELFARE, G),
     "welfare:campaign_notice": (EVERYONE, G),
     "welfare:student_detail": (PRIVATE_WELFARE, G),
     "welfare:student_act": (PRIVATE_WELFARE, P),
@@ -319,6 +320,7 @@ NO_STORE = {
     "welfare:file_detail",
     "welfare:attachment",
     "welfare:student_detail",
+    "welfare:student_pdf",
     "activities:check_in_page",  # participants' names and phone numbers
     "activities:roster_print",
     "activities:roster_export",

@@ -986,6 +986,7 @@ PAGES: dict[str, Page] = {
     "welfare:campaign_detail[payments]": Page("county_chair", _students, _campaign_world, query="format=payments"),
     "welfare:campaign_notice": Page("county_chair", _students, _campaign_world),
     "welfare:student_detail": Page("county_chair", _student_contents, _student_target),
+    "welfare:student_pdf": Page("county_chair", _student_contents, _student_target),
     "finance:ledger_export": Page("treasurer", _entries, query=lambda w: f"unit={w.org.school.pk}&year={TODAY.year}"),
 }
 
