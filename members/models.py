@@ -43,6 +43,8 @@ class OrgUnit(TimeStampedModel):
     path = models.CharField(_("路径"), max_length=255, unique=True, editable=False, null=True)
     depth = models.PositiveSmallIntegerField(_("层深"), default=0, editable=False)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    # Printed on the papers the unit puts up (公示: where to object), not a person's number.
+    contact_phone = models.CharField(_("工会联系电话"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("组织单位")

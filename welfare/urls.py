@@ -17,6 +17,7 @@ urlpatterns = [
     path("files/<int:pk>/act/<slug:action>/", views.file_act, name="file_act"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("notice/", views.notice_board, name="notice"),
+    path("notice/<int:unit_pk>/notice.pdf", views.notice_pdf, name="notice_pdf"),
     path("notice/<int:pk>/objection/", views.objection_raise, name="objection_raise"),
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("visits/", views.visit_list, name="visits"),

@@ -129,6 +129,9 @@ KWARGS: dict[str, KwargsFn] = {
     "welfare:aid_act": _pk_action("aid", "screen"),
     "welfare:aid_upload": _pk("aid"),
     "welfare:aid_pdf": _pk("aid"),
+    "welfare:notice_pdf": lambda world, side, persona: {  # the unit whose board shows it (set on publish)
+        "unit_pk": type(side.aid_notice).objects.values_list("notice_unit", flat=True).get(pk=side.aid_notice.pk)
+    },
     "welfare:file_detail": _pk("hardship"),
     "welfare:file_act": _pk_action("hardship", "review"),
     "welfare:attachment": _pk("attachment"),

@@ -190,6 +190,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:file_act": (PRIVATE_WELFARE, P),
     "welfare:attachment": (PRIVATE_WELFARE, G),
     "welfare:notice": (EVERYONE, G),
+    "welfare:notice_pdf": (EVERYONE, G),
     "welfare:objection_raise": (EVERYONE, P),  # anyone who sees the 公示 may object
     "welfare:objection_resolve": (PRIVATE_WELFARE, P),
     "welfare:visits": (PRIVATE_WELFARE, GP),
