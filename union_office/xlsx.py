@@ -498,6 +498,8 @@ def write_report(
     sheet_title: str = "报表",
     signatures: Sequence[str] = (),
     orientation: Literal["portrait", "landscape"] = "landscape",
+    period_label: str | None = None,
+    empty_text: str | None = None,
 ) -> bytes:
     """Write a one-sheet report and return the .xlsx bytes (see `write_report_into` for the layout).
 
@@ -515,6 +517,8 @@ def write_report(
         sheet_title=sheet_title,
         signatures=signatures,
         orientation=orientation,
+        period_label=period_label,
+        empty_text=empty_text,
     )
     return buffer.getvalue()
 
@@ -531,6 +535,8 @@ def write_report_into(
     sheet_title: str = "报表",
     signatures: Sequence[str] = (),
     orientation: Literal["portrait", "landscape"] = "landscape",
+    period_label: str | None = None,
+    empty_text: str | None = None,
 ) -> None:
     """Write a one-sheet report as .xlsx into `target`, a binary file object opened for writing.
 
@@ -538,8 +544,10 @@ def write_report_into(
     column has a group), the data rows (a TotalRow among them is a bold subtotal), and an optional
     bold 合计 row. Every row, `totals` included, has one value per column. `totals` must hold the
     computed totals (None for blank cells); the 合计 label goes into the first text column when its
-    total is None. `signatures` ("单位负责人：", "会计：" ...) go on one row after a blank one,
-    spread over the width, as the foot of a paper report to sign. Print setup is A4 in
+    total is None. `period_label` names what row 2's right half says (期间 by default);
+    `empty_text` is written as one merged row when `rows` yields none ("无报名"). `signatures`
+    ("单位负责人：", "会计：" ...) go on one row after a blank one, across the table, as the foot
+    of a paper report to sign. Print setup is A4 in
     `orientation` (landscape unless the report fits a portrait page), fitted to one page wide,
     repeating the header on every page; panes are frozen below the header.
 
@@ -577,6 +585,8 @@ def write_report_into(
                 header_last=header_last,
                 signatures=signatures,
                 orientation=orientation,
+                period_label=period_label,
+                empty_text=empty_text,
             )
 
 
@@ -593,6 +603,8 @@ def _write_sheet(
     header_last: int,
     signatures: Sequence[str] = (),
     orientation: str = "landscape",
+    period_label: str | None = None,
+    empty_text: str | None = None,
 ) -> None:
     """Stream sheet1.xml: everything before <sheetData>, the rows in order, then what follows them."""
     width = len(columns)
@@ -632,7 +644,8 @@ def _write_sheet(
 
     # Row 2: unit on the left half, period on the right half.
     unit_text = gettext("单位：%(unit)s") % {"unit": unit}
-    period_text = gettext("期间：%(period)s") % {"period": period}
+    # 期间 only for a period; a report about something else names what its line says (时间地点, 导出日期).
+    period_text = gettext("%(label)s：%(period)s") % {"label": period_label or gettext("期间"), "period": period}
     if width == 1:
         sheet.append(cells([f"{unit_text}  {period_text}"], "meta_left"))
     else:
@@ -659,7 +672,12 @@ def _write_sheet(
     else:
         sheet.append(cells([column.title for column in columns], "header"))
 
+    before = sheet.row
     sheet.data_rows(columns, rows)
+    if empty_text and sheet.row == before:
+        # An empty list says so, rather than ending at a bare header row.
+        empty_row = sheet.append(cells([empty_text] + [None] * (width - 1), "data"))
+        merge(empty_row, 1, empty_row, width)
 
     if totals is not None:
         totals = list(totals)

@@ -425,3 +425,23 @@ def test_total_rows_among_the_data_are_bold_numbers():
     assert ws["B5"].value == 100.5 and ws["B5"].data_type == "n"
     assert ws["B5"].number_format == "#,##0.00;[Red]-#,##0.00" and ws["B5"].alignment.horizontal == "right"
     assert ws["A7"].value == "合计"
+
+
+def test_labels_say_what_the_meta_line_is_and_an_empty_list_says_so():
+    data = write_report(
+        title="运动会 报名名单",
+        unit="第一中学工会",
+        period="2026-05-01 09:00 操场",
+        period_label="时间地点",
+        columns=[Column("姓名"), Column("报名时间")],
+        rows=[],
+        empty_text="无报名",
+    )
+    ws = load_workbook(BytesIO(data)).active
+    assert ws["B2"].value == "时间地点：2026-05-01 09:00 操场" and "期间" not in ws["B2"].value
+    assert ws["A4"].value == "无报名" and "A4:B4" in {str(r) for r in ws.merged_cells.ranges}
+    dated = write_report(
+        title="t", unit="u", period="p", columns=[Column("报名时间")], rows=[[dt.datetime(2026, 4, 1, 8, 30)]]
+    )
+    cell = load_workbook(BytesIO(dated)).active["A4"]
+    assert cell.is_date and cell.value == dt.datetime(2026, 4, 1, 8, 30)
