@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 JAN, FEB, MAR = dt.date(2026, 1, 15), dt.date(2026, 2, 10), dt.date(2026, 3, 5)
+MAR_END = dt.date(2026, 3, 31)
 REPORT_KEYS = ["income-expense", "budget-execution", "account-ledger", "aid-usage"]
 
 
@@ -425,3 +426,49 @@ def test_income_expense_workbook_in_an_office_suite_is_one_page_with_its_signatu
     text = pages[0].text
     assert "经费收支表" in text and "单位负责人：" in text and "制表：" in text
     assert "2026年1月至3月" in text  # the period line is not clipped
+
+
+def test_opening_balance_once_and_the_closing_balance_in_the_workbook(login, org, books, treasurer, member):
+    from django.core.exceptions import PermissionDenied
+
+    from finance.models import OpeningBalance
+    from finance.services import FinanceError
+    from union_office.models import AuditEntry
+
+    client = login(treasurer)
+    params = {"unit": org.school.pk, "date_from": "2026-01-01", "date_to": "2026-03-31"}
+    rows = workbook_rows(xlsx(client, "income-expense", **params))
+    assert row_named(rows, "上年结余")[3] is None and row_named(rows, "本年结余（上年结余＋收支结余）")[3] is None
+
+    services.opening_balance_record(actor=treasurer, org_unit=org.school, year=2026, amount="-1,234.50")
+    assert AuditEntry.objects.filter(action="finance.opening_balance.record").count() == 1
+    with pytest.raises(FinanceError, match="已录入"):
+        services.opening_balance_record(actor=treasurer, org_unit=org.school, year=2026, amount="1.00")
+    with pytest.raises(FinanceError, match="金额"):
+        services.opening_balance_record(actor=treasurer, org_unit=org.school, year=2027, amount="12.345")
+    with pytest.raises(PermissionDenied):
+        services.opening_balance_record(actor=member, org_unit=org.school, year=2028, amount="1.00")
+
+    sheet = load_workbook(BytesIO(xlsx(client, "income-expense", **params))).active
+    rows = workbook_rows(xlsx(client, "income-expense", **params))
+    opening = money(row_named(rows, "上年结余")[3])
+    income, expense = money(row_named(rows, "收入合计")[3]), money(row_named(rows, "支出合计")[3])
+    closing = money(row_named(rows, "本年结余（上年结余＋收支结余）")[3])
+    assert opening == OpeningBalance.objects.get(org_unit=org.school, year=2026).amount == D("-1234.50")
+    assert opening + income - expense == closing
+    assert income - expense == db_total(org.school, AccountKind.INCOME, date_to=MAR_END) - db_total(
+        org.school, AccountKind.EXPENSE, date_to=MAR_END
+    )
+    opening_cell = next(c for row in sheet.iter_rows() for c in row if c.value == float(opening) or c.value == opening)
+    assert "[Red]" in opening_cell.number_format
+
+
+def test_opening_balance_command_goes_through_the_service(org, treasurer):
+    from django.core.management import CommandError, call_command
+
+    from finance.models import OpeningBalance
+
+    call_command("record_opening_balance", unit=str(org.school.pk), year=2025, amount="800.00", user=treasurer.username)
+    assert OpeningBalance.objects.get(org_unit=org.school, year=2025).amount == D("800.00")
+    with pytest.raises(CommandError, match="已录入"):
+        call_command("record_opening_balance", unit=str(org.school.pk), year=2025, amount="1", user=treasurer.username)
