@@ -27,7 +27,7 @@ ENV DJANGO_MEDIA_ROOT=/data/media
 # postgres:15 server) gives pg_dump and pg_restore to `manage.py backup` and `restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-gkai00mp fontconfig gettext \
         postgresql-client \
     && fc-cache -f \
     && rm -rf /var/lib/apt/lists/*

@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from union_office.xlsx import Column, write_report
 
@@ -37,7 +38,8 @@ def signup_workbook(event: Event) -> bytes:
                 member.phone,
                 signup.get_status_display(),
                 "、".join(entry.sub_event.name for entry in signup.entries.all()),
-                f"{timezone.localtime(signup.queued_at):%Y-%m-%d %H:%M}",
+                # A date and time a spreadsheet can sort and filter, not text.
+                timezone.localtime(signup.queued_at).replace(second=0, microsecond=0),
                 f"{timezone.localtime(signup.checked_in_at):%H:%M}" if signup.checked_in_at else "",
             ]
         )
@@ -46,9 +48,11 @@ def signup_workbook(event: Event) -> bytes:
         title=f"{event.title} 报名名单",
         unit=event.org_unit.name,
         period=f"{starts:%Y-%m-%d %H:%M} {event.place}",
+        period_label=_("时间地点"),
         columns=COLUMNS,
         rows=rows,
         sheet_title="报名名单",
+        empty_text=_("无报名"),
     )
 
 

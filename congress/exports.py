@@ -25,7 +25,9 @@ def compilation_pdf(session: CongressSession) -> bytes:
     context = {
         "session": session,
         "motions": motions,
-        "printed_on": timezone.localdate(),
+        # The cover carries the session's date (the 大会日期), as a printed 汇编 does; the print date
+        # only for a session that has none yet.
+        "printed_on": session.meeting_date or timezone.localdate(),
         "key_count": sum(1 for m in motions if m.is_key),
     }
     return render_pdf("congress/pdf/compilation.html", context)

@@ -392,3 +392,34 @@ class DuesLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.amount}"
+
+
+class OpeningBalance(models.Model):
+    """上年结余: the fund balance a unit's books carry into a year, entered once, never changed.
+
+    The books start in this system with no history, so the 经费收支表's 本年结余 needs it:
+    上年结余 + 本年收入 − 本年支出. It may be negative (a deficit carried over).
+    """
+
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = models.DecimalField(_("上年结余"), **MONEY)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("上年结余")
+        verbose_name_plural = _("上年结余")
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "year"], name="openingbalance_unique_unit_year"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(year)s年上年结余") % {"year": self.year}
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise LedgerImmutableError("an opening balance is never changed")
+        super().save(*args, **kwargs)

@@ -17,7 +17,7 @@ FinanceError with a message the treasurer can read. docs/finance.md explains the
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +44,7 @@ from .models import (
     BudgetStatus,
     LedgerEntry,
     MonthClose,
+    OpeningBalance,
     VoucherCounter,
 )
 from .money import MAX_AMOUNT, ZERO, MoneySum, to_decimal, yuan
@@ -472,6 +473,31 @@ def close_month(*, actor: Any, org_unit: OrgUnit, year: int, month: int) -> Mont
             },
         )
     return closed
+
+
+def opening_balance_record(*, actor: Any, org_unit: OrgUnit, year: int, amount: Any) -> OpeningBalance:
+    """上年结余: entered once per unit and year by whoever keeps the books, audited, never changed
+    (a wrong figure is a matter for the 经审委员会, not an edit)."""
+    access.require(actor, CHANGE_LEDGER, org_unit)
+    require_bookkeeping_unit(org_unit)
+    try:
+        value = Decimal(str(amount).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise FinanceError(_("上年结余须为金额，例如 12345.67。")) from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) >= Decimal("1e12"):
+        raise FinanceError(_("上年结余须为金额，最多两位小数，例如 12345.67。"))
+    with transaction.atomic():
+        _lock_books(org_unit.pk, year)
+        if OpeningBalance.objects.filter(org_unit=org_unit, year=year).exists():
+            raise FinanceError(_("%(year)s年的上年结余已录入，不能重复录入。") % {"year": year})
+        balance = OpeningBalance.objects.create(org_unit=org_unit, year=year, amount=value, recorded_by=actor)
+        audit_record(
+            actor=actor,
+            action="finance.opening_balance.record",
+            obj=balance,
+            changes={"unit": str(org_unit), "year": year, "amount": str(value)},
+        )
+    return balance
 
 
 # --- Budget -------------------------------------------------------------------------------------

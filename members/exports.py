@@ -256,6 +256,7 @@ def write_roster_xlsx(
             title=gettext("会员花名册"),
             unit=unit_label or roster_scope_label(user=user),
             period=timezone.localdate().isoformat(),
+            period_label=gettext("导出日期"),
             columns=ROSTER_COLUMNS,
             rows=rows(),
             sheet_title=gettext("会员花名册"),

@@ -51,6 +51,8 @@ class OrgUnit(TimeStampedModel):
     # A union with one officer (a small 基层工会 whose chair also drafts): the submitter of a plan or
     # budget may approve it. Set only through members.services.unit_single_officer_set (audited).
     single_officer = models.BooleanField(_("仅一名工会干部"), default=False)
+    # Printed on the papers the unit puts up (公示: where to object), not a person's number.
+    contact_phone = models.CharField(_("工会联系电话"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("组织单位")

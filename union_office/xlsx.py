@@ -63,7 +63,8 @@ CellValue = str | int | float | Decimal | dt.date | dt.datetime | dt.time | None
 
 NUMBER_FORMATS: dict[ColumnKind, str] = {
     "text": "@",
-    "money": "#,##0.00",
+    # Negative amounts (reversals, 红字冲销, a deficit) in red with their minus sign.
+    "money": "#,##0.00;[Red]-#,##0.00",
     "int": "#,##0",
     "date": "yyyy-mm-dd",
     "percent": "0.00%",
@@ -143,13 +144,15 @@ def _excel_value(value: Any) -> CellValue:
 # times the date types a value may bring into a column that has no date format (a date in a text
 # column shows as a date, as openpyxl did). A cell refers to its xf by index (s="...").
 
-_ROLES = ("title", "meta_left", "meta_right", "header", "data", "total")
+# Room to sign between two labels of the signature row (six ideographic spaces).
+_SIGNATURE_GAP = "\u3000" * 6
+_ROLES = ("title", "meta_left", "meta_right", "header", "data", "total", "sign")
 _KINDS: tuple[ColumnKind, ...] = ("text", "money", "int", "date", "percent")
 # The format a date, datetime or time value gets in a column whose own format is not a date format.
 _VALUE_DATE_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd h:mm:ss", "time": "h:mm:ss"}
 # Excel's built-in number formats by code; the others are declared in <numFmts> from id 164.
 _BUILTIN_FORMAT_IDS = {"#,##0": 3, "#,##0.00": 4, "0.00%": 10, "h:mm:ss": 21, "@": 49}
-_CUSTOM_FORMATS = ("yyyy-mm-dd", "yyyy-mm-dd h:mm:ss")
+_CUSTOM_FORMATS = ("yyyy-mm-dd", "yyyy-mm-dd h:mm:ss", "#,##0.00;[Red]-#,##0.00")
 _FORMAT_IDS = _BUILTIN_FORMAT_IDS | {code: 164 + index for index, code in enumerate(_CUSTOM_FORMATS)}
 # (horizontal, vertical, wrap text)
 _KIND_ALIGNMENTS: dict[ColumnKind, tuple[str, str, bool]] = {
@@ -164,6 +167,7 @@ _ROLE_ALIGNMENTS = {
     "meta_left": ("left", "center", False),
     "meta_right": ("right", "center", False),
     "header": ("center", "center", True),
+    "sign": ("left", "center", False),
 }
 # Indexes into <fonts>, <fills> and <borders> below.
 _FONT_NORMAL, _FONT_TITLE, _FONT_BOLD = 0, 1, 2
@@ -206,10 +210,12 @@ _STYLES_XML = (
     f'<numFmts count="{len(_CUSTOM_FORMATS)}">'
     + "".join(f'<numFmt numFmtId="{_FORMAT_IDS[code]}" formatCode="{code}"/>' for code in _CUSTOM_FORMATS)
     + "</numFmts>"
+    # 宋体 with the GB2312 charset (134) and the roman family: Excel and WPS use it for Chinese and
+    # digits alike; an office suite without it substitutes its CJK serif (LibreOffice: Noto Serif CJK).
     '<fonts count="3">'
-    '<font><sz val="11"/><color rgb="FF000000"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="16"/><color rgb="FF000000"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><color rgb="FF000000"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><sz val="11"/><color rgb="FF000000"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    '<font><b/><sz val="16"/><color rgb="FF000000"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    '<font><b/><sz val="11"/><color rgb="FF000000"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
     "</fonts>"
     '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
     '<fill><patternFill patternType="solid"><fgColor rgb="FFD9D9D9"/><bgColor rgb="FFD9D9D9"/></patternFill></fill>'
@@ -490,6 +496,10 @@ def write_report(
     rows: Iterable[Sequence[Any]],
     totals: Sequence[Any] | None = None,
     sheet_title: str = "报表",
+    signatures: Sequence[str] = (),
+    orientation: Literal["portrait", "landscape"] = "landscape",
+    period_label: str | None = None,
+    empty_text: str | None = None,
 ) -> bytes:
     """Write a one-sheet report and return the .xlsx bytes (see `write_report_into` for the layout).
 
@@ -505,6 +515,10 @@ def write_report(
         rows=rows,
         totals=totals,
         sheet_title=sheet_title,
+        signatures=signatures,
+        orientation=orientation,
+        period_label=period_label,
+        empty_text=empty_text,
     )
     return buffer.getvalue()
 
@@ -519,6 +533,10 @@ def write_report_into(
     rows: Iterable[Sequence[Any]],
     totals: Sequence[Any] | None = None,
     sheet_title: str = "报表",
+    signatures: Sequence[str] = (),
+    orientation: Literal["portrait", "landscape"] = "landscape",
+    period_label: str | None = None,
+    empty_text: str | None = None,
 ) -> None:
     """Write a one-sheet report as .xlsx into `target`, a binary file object opened for writing.
 
@@ -526,8 +544,12 @@ def write_report_into(
     column has a group), the data rows (a TotalRow among them is a bold subtotal), and an optional
     bold 合计 row. Every row, `totals` included, has one value per column. `totals` must hold the
     computed totals (None for blank cells); the 合计 label goes into the first text column when its
-    total is None. Print setup is A4 landscape, fitted to one page wide, repeating the header on
-    every page; panes are frozen below the header.
+    total is None. `period_label` names what row 2's right half says (期间 by default);
+    `empty_text` is written as one merged row when `rows` yields none ("无报名"). `signatures`
+    ("单位负责人：", "会计：" ...) go on one row after a blank one, across the table, as the foot
+    of a paper report to sign. Print setup is A4 in
+    `orientation` (landscape unless the report fits a portrait page), fitted to one page wide,
+    repeating the header on every page; panes are frozen below the header.
 
     `rows` may be a generator: it is consumed once, row by row (see the module docstring for memory).
     The archive is deflated into `target` as it is written; `target` is left open, positioned at
@@ -561,6 +583,10 @@ def write_report_into(
                 totals=totals,
                 header_first=header_first,
                 header_last=header_last,
+                signatures=signatures,
+                orientation=orientation,
+                period_label=period_label,
+                empty_text=empty_text,
             )
 
 
@@ -575,6 +601,10 @@ def _write_sheet(
     totals: Sequence[Any] | None,
     header_first: int,
     header_last: int,
+    signatures: Sequence[str] = (),
+    orientation: str = "landscape",
+    period_label: str | None = None,
+    empty_text: str | None = None,
 ) -> None:
     """Stream sheet1.xml: everything before <sheetData>, the rows in order, then what follows them."""
     width = len(columns)
@@ -614,7 +644,8 @@ def _write_sheet(
 
     # Row 2: unit on the left half, period on the right half.
     unit_text = gettext("单位：%(unit)s") % {"unit": unit}
-    period_text = gettext("期间：%(period)s") % {"period": period}
+    # 期间 only for a period; a report about something else names what its line says (时间地点, 导出日期).
+    period_text = gettext("%(label)s：%(period)s") % {"label": period_label or gettext("期间"), "period": period}
     if width == 1:
         sheet.append(cells([f"{unit_text}  {period_text}"], "meta_left"))
     else:
@@ -641,7 +672,12 @@ def _write_sheet(
     else:
         sheet.append(cells([column.title for column in columns], "header"))
 
+    before = sheet.row
     sheet.data_rows(columns, rows)
+    if empty_text and sheet.row == before:
+        # An empty list says so, rather than ending at a bare header row.
+        empty_row = sheet.append(cells([empty_text] + [None] * (width - 1), "data"))
+        merge(empty_row, 1, empty_row, width)
 
     if totals is not None:
         totals = list(totals)
@@ -649,6 +685,13 @@ def _write_sheet(
         if label_index is not None and totals[label_index] is None:
             totals[label_index] = gettext("合计")
         sheet.append(cells(totals, "total", [column.kind for column in columns]))
+
+    if signatures:
+        sheet.append([])
+        # One cell across the table, the labels spaced for the hand: a first column as narrow as
+        # 科目编码 cannot hold "单位负责人：" on its own.
+        sign_row = sheet.append(cells([_SIGNATURE_GAP.join(signatures)] + [None] * (width - 1), "sign"), height=24)
+        merge(sign_row, 1, sign_row, width)
 
     merge_cells = "".join(
         f'<mergeCell ref="{letters[first_col - 1]}{first_row}:{letters[last_col - 1]}{last_row}"/>'
@@ -660,7 +703,7 @@ def _write_sheet(
         + (f'<mergeCells count="{len(merges)}">{merge_cells}</mergeCells>' if merges else "")
         + '<printOptions horizontalCentered="1"/>'
         '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
         f"<headerFooter><oddFooter>{_xml_attr(footer)}</oddFooter></headerFooter>"
         "</worksheet>"
     )

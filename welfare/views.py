@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members import access
-from members.models import Member
+from members.models import Member, OrgUnit, OrgUnitKind
 from union_office.integers import parse_int
 from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
@@ -249,6 +249,15 @@ def aid_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("welfare:aid_detail", pk)
 
 
+def _screen_level(unit: OrgUnit) -> str:
+    """Who gave the 初审 opinion (the form's "分工会初审意见"): the applicant's 分工会 when there is
+    one, else the 基层工会 itself."""
+    in_branch = unit.kind == OrgUnitKind.BRANCH or (
+        unit.kind == OrgUnitKind.GROUP and unit.parent is not None and unit.parent.kind == OrgUnitKind.BRANCH
+    )
+    return _("分工会") if in_branch else _("基层工会")
+
+
 @require_GET
 def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = privacy.application_get(request.user, pk)
@@ -262,13 +271,17 @@ def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": uploads.attachments_of(application),
             "family": application.hardship_file.family.all() if application.hardship_file else [],
             "printed_at": timezone.localtime(),
+            "screen_level": _screen_level(application.org_unit),
         },
         request=request,
     )
+    return form_pdf_response(pdf, f"帮扶申请表-{application.member.name}-{application.pk}.pdf")
+
+
+def form_pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    """A printed application form: shown inline, never cached (it carries personal data)."""
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=f"帮扶申请表-{application.member.name}-{application.pk}.pdf"
-    )
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -287,19 +300,56 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 def notice_board(request: HttpRequest) -> HttpResponse:
     if not access.grants_for(request.user) and not request.user.is_superuser:
         raise Http404
-    rows = [
-        {
-            "application": a,
-            "name": mask_name(a.member.name),
-            "id_masked": a.member.id_number_masked,
-        }
-        for a in aid_services.notice_board(request.user)
+    rows = _notice_rows(aid_services.notice_board(request.user))
+    context = {
+        "rows": rows,
+        "notices": _notices(rows),
+        "form": ObjectionForm(),
+        "today": timezone.localdate(),
+        "tab": "notice",
+    }
+    return _render(request, "welfare/notice.html", context)
+
+
+def _notice_rows(applications: Any) -> list[dict[str, Any]]:
+    """The 公示 lines as anyone may read them: masked name and 身份证号, unit, type, amount."""
+    return [
+        {"application": a, "name": mask_name(a.member.name), "id_masked": a.member.id_number_masked}
+        for a in applications
     ]
-    return _render(
-        request,
-        "welfare/notice.html",
-        {"rows": rows, "form": ObjectionForm(), "today": timezone.localdate(), "tab": "notice"},
-    )
+
+
+def _notices(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One notice per unit that puts it up: its period (first day to last), where to object."""
+    by_unit: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        a = row["application"]
+        notice = by_unit.setdefault(
+            a.notice_unit_id,
+            {"unit": a.notice_unit, "starts": a.notice_starts_on, "ends": a.notice_ends_on, "rows": []},
+        )
+        notice["starts"] = min(notice["starts"], a.notice_starts_on)
+        notice["ends"] = max(notice["ends"], a.notice_ends_on)
+        notice["rows"].append(row)
+    return list(by_unit.values())
+
+
+@require_GET
+@never_cache
+def notice_pdf(request: HttpRequest, unit_pk: int) -> HttpResponse:
+    """The printable 公示 of one unit: title, period, the masked list, where and by when to object,
+    the contact phone, 落款 and date. Whoever sees the board may print it; others get 404."""
+    if not access.grants_for(request.user) and not request.user.is_superuser:
+        raise Http404
+    rows = _notice_rows(aid_services.notice_board(request.user).filter(notice_unit_id=unit_pk))
+    if not rows:
+        raise Http404(_("该单位目前没有正在公示的帮扶。"))
+    (notice,) = _notices(rows)
+    pdf = render_pdf("welfare/pdf/notice.html", {"notice": notice}, request=request)
+    filename = _("%(unit)s困难职工帮扶公示.pdf") % {"unit": notice["unit"].name}
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    return response
 
 
 @require_POST

@@ -21,16 +21,17 @@ from members import access
 from members.models import Member, OrgUnit
 from union_office.integers import parse_int
 from union_office.limits import LONG_TEXT, limit_text
+from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import Column, write_report, xlsx_response
 
 from . import privacy, uploads
 from .forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
 from .masking import mask_name
-from .models import Campaign, StudentApplication, StudentObjection, StudentPayment
+from .models import Campaign, StudentApplication, StudentObjection, StudentPayment, StudentState
 from .models.campaign import GRANTED_STATES, ApplicantType
 from .services import campaign as services
-from .views import _render
+from .views import _render, form_pdf_response
 
 
 def campaigns_for(user: Any):
@@ -363,6 +364,33 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tab": "campaign",
     }
     return _render(request, "welfare/student_detail.html", context)
+
+
+# The states at or past which each review has been given, for the opinions the form fills in.
+_PAST_APPROVAL = {StudentState.APPROVED, StudentState.NOTICE, StudentState.PAID}
+_PAST_UPPER = {StudentState.UPPER_REVIEWED, *_PAST_APPROVAL}
+_PAST_BASE = {StudentState.BASE_REVIEWED, StudentState.VISITED, *_PAST_UPPER}
+
+
+@require_GET
+def student_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """金秋助学申请审批表, printed by the union and filed with the signatures."""
+    application = _student_get(request.user, pk)
+    if not access.can(request.user, privacy.VIEW, application.org_unit):
+        raise PermissionDenied(_("申请表由工会打印存档。"))
+    state = application.state
+    pdf = render_pdf(
+        "welfare/pdf/student_form.html",
+        {
+            "application": application,
+            "attachments": uploads.attachments_of(application),
+            "payments": application.payments.order_by("year_index"),
+            "passed": {"base": state in _PAST_BASE, "upper": state in _PAST_UPPER, "approved": state in _PAST_APPROVAL},
+            "printed_at": timezone.localtime(),
+        },
+        request=request,
+    )
+    return form_pdf_response(pdf, f"金秋助学申请表-{application.student_name}-{application.pk}.pdf")
 
 
 @require_POST

@@ -138,3 +138,15 @@ def test_a_job_left_queued_by_a_dead_worker_is_replaced(world, handled):
     fresh = services.compilation_request(actor=world.motions, session=world.session)
     assert fresh.pk != stale.pk
     assert services.compilation_request(actor=world.motions, session=world.session).pk == fresh.pk
+
+
+@needs_poppler
+def test_compilation_cover_carries_the_session_date_not_the_print_date(world, handled, tmp_path):
+    import datetime as dt
+
+    world.session.meeting_date = dt.date(2026, 3, 18)
+    world.session.save(update_fields=["meeting_date"])
+    cover = _pdf_text(exports.compilation_pdf(world.session), tmp_path).split("\f")[0]
+    assert "2026年3月18日" in cover
+    today = TODAY
+    assert today == dt.date(2026, 3, 18) or f"{today.year}年{today.month}月{today.day}日" not in cover

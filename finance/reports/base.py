@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import IO, Any, ClassVar
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import OrgUnit
 from union_office.xlsx import Column, TotalRow, write_report, write_report_into
@@ -82,6 +83,9 @@ class Report:
             "rows": self.xlsx_rows(),
             "totals": self.totals,
             "sheet_title": self.title[:31],
+            "signatures": [str(label) for label in SIGNATURES],
+            # A report of up to five columns (经费收支表, 预算执行情况表) fits a portrait page.
+            "orientation": "portrait" if len(self.columns) <= PORTRAIT_COLUMNS else "landscape",
         }
 
     def to_xlsx(self) -> bytes:
@@ -89,6 +93,16 @@ class Report:
 
     def write_xlsx_into(self, target: IO[bytes]) -> None:
         write_report_into(target, **self._xlsx_arguments())
+
+
+# The signature line at the foot of every fund report, as on the PDF (finance/reports/report_pdf.html).
+SIGNATURES = (
+    gettext_lazy("单位负责人："),
+    gettext_lazy("经审委员会："),
+    gettext_lazy("会计："),
+    gettext_lazy("制表："),
+)
+PORTRAIT_COLUMNS = 5
 
 
 class ReportSpec:

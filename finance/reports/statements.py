@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from union_office.xlsx import Column
 
 from .. import selectors
-from ..models import Account, AccountKind, Budget
+from ..models import Account, AccountKind, Budget, OpeningBalance
 from ..money import ZERO
 from .base import DATA, SECTION, SUBTOTAL, Params, Report, ReportRow, ReportSpec, chart, chinese_date, period_label
 from .base import rate as completion_rate
@@ -68,6 +68,19 @@ class IncomeExpense(ReportSpec):
             rows.append(ReportRow(("", str(total_label), total_period, total_year), SUBTOTAL))
             section_totals[kind] = (total_period, total_year)
         income, expense = section_totals[AccountKind.INCOME], section_totals[AccountKind.EXPENSE]
+        balance = (income[0] - expense[0], income[1] - expense[1])
+        # 上年结余 + 本年收支结余 = 本年结余, in the 本年累计数 column (the year's figures).
+        opening = (
+            OpeningBalance.objects.filter(org_unit=unit, year=date_to.year).values_list("amount", flat=True).first()
+        )
+        rows.append(ReportRow(("", _("收支结余（收入合计－支出合计）"), *balance), SUBTOTAL))
+        rows.append(ReportRow(("", _("上年结余"), None, opening), SUBTOTAL))
+        notes = [
+            _("本年累计数为%(start)s至%(end)s。红字冲销已从发生额中扣除。")
+            % {"start": chinese_date(dt.date(date_to.year, 1, 1)), "end": chinese_date(date_to)}
+        ]
+        if opening is None:
+            notes.append(_("%(year)s年的上年结余尚未录入，本年结余无法计算。") % {"year": date_to.year})
         return Report(
             title=str(self.title),
             unit=unit,
@@ -79,11 +92,8 @@ class IncomeExpense(ReportSpec):
                 Column(_("本年累计数"), width=18, kind="money", group=_("金额")),
             ],
             rows=rows,
-            totals=["", _("收支结余（收入合计－支出合计）"), income[0] - expense[0], income[1] - expense[1]],
-            notes=[
-                _("本年累计数为%(start)s至%(end)s。红字冲销已从发生额中扣除。")
-                % {"start": chinese_date(dt.date(date_to.year, 1, 1)), "end": chinese_date(date_to)}
-            ],
+            totals=["", _("本年结余（上年结余＋收支结余）"), None, None if opening is None else opening + balance[1]],
+            notes=notes,
             name_column=1,
         )
 

@@ -18,11 +18,13 @@ from finance import reports, services
 from finance.models import Account, AccountKind, LedgerEntry
 from finance.reports import Params
 from finance.tests.builders import approved_budget, book
+from union_office.paper_checks import office_to_pdf, read_pdf, soffice, write_artifact
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 JAN, FEB, MAR = dt.date(2026, 1, 15), dt.date(2026, 2, 10), dt.date(2026, 3, 5)
+MAR_END = dt.date(2026, 3, 31)
 REPORT_KEYS = ["income-expense", "budget-execution", "account-ledger", "aid-usage"]
 
 
@@ -62,7 +64,10 @@ def db_total(org_unit, kind=None, code="", date_from=dt.date(2026, 1, 1), date_t
 def workbook_rows(data: bytes) -> list[tuple]:
     sheet = load_workbook(BytesIO(data)).active
     assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"], "no live formulas"
-    return [tuple(c.value for c in row) for row in sheet.iter_rows()]
+    rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
+    # The table only: the signature row and the blank row above it close every fund workbook.
+    assert "单位负责人：" in (rows[-1][0] or "") and not any(rows[-2])
+    return rows[:-2]
 
 
 def row_named(rows: list[tuple], name: str, column: int = 1) -> tuple:
@@ -97,7 +102,7 @@ def test_income_expense_workbook_totals_equal_the_database(login, org, books, tr
     assert money(income[2]) == db_total(org.school, AccountKind.INCOME, date_to=feb_end) == D("17345.67")
     assert money(expense[2]) == db_total(org.school, AccountKind.EXPENSE, date_to=feb_end) == D("3500.50")
     assert money(income[3]) == db_total(org.school, AccountKind.INCOME, date_to=feb_end)  # 本年累计 to 28 Feb
-    balance = rows[-1]
+    balance = next(row for row in rows if isinstance(row[1], str) and row[1].startswith("收支结余"))
     assert balance[1].startswith("收支结余") and money(balance[2]) == D("17345.67") - D("3500.50")
     # A line with sub-items is the sum of its sub-item rows, and the sections add up their lines.
     by_code = {row[0]: row for row in rows if row[0]}
@@ -109,7 +114,11 @@ def test_income_expense_workbook_totals_equal_the_database(login, org, books, tr
     assert by_code["50201"][1].startswith("\u3000")  # sub-items indented
     sheet = load_workbook(BytesIO(data)).active
     total_row = list(sheet[rows.index(expense) + 1])
-    assert total_row[1].font.b and total_row[2].number_format == "#,##0.00" and total_row[2].data_type == "n"
+    assert (
+        total_row[1].font.b
+        and total_row[2].number_format == "#,##0.00;[Red]-#,##0.00"
+        and total_row[2].data_type == "n"
+    )
 
 
 def test_income_expense_nets_reversals_and_ignores_other_units(org, books, treasurer):
@@ -356,3 +365,110 @@ def test_a_long_ledger_page_is_cut_and_says_so(login, org, books, treasurer, mon
     )
     page = response.content.decode()
     assert "页面只显示前 3 行" in page and "帮扶张三" in page and "春节慰问" not in page
+
+
+# --- As paper: signature rows, red negatives, pages (openpyxl and LibreOffice) ---------------------
+
+
+@pytest.mark.parametrize("key", REPORT_KEYS)
+def test_every_fund_workbook_ends_with_the_signature_row(login, org, books, treasurer, key):
+    params = {"unit": org.school.pk, "date_from": "2026-01-01", "date_to": "2026-03-31", "year": 2026}
+    if key == "account-ledger":
+        params["account"] = "50202"
+    data = xlsx(login(treasurer), key, **params)
+    sheet = load_workbook(BytesIO(data)).active
+    (last,) = [c.value for c in sheet[sheet.max_row] if c.value]
+    assert last.split() == ["单位负责人：", "经审委员会：", "会计：", "制表："]
+    assert all(c.value is None for c in sheet[sheet.max_row - 1])  # a blank row above it
+    money_cells = [
+        c for row in sheet.iter_rows(min_row=4) for c in row if c.data_type == "n" and "#,##0.00" in c.number_format
+    ]
+    assert money_cells and all("[Red]" in c.number_format for c in money_cells)
+    fonts = {c.font.name for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert fonts == {"宋体"}
+
+
+def test_a_reversal_shows_red_in_the_ledger(login, org, books, treasurer):
+    data = xlsx(
+        login(treasurer),
+        "account-ledger",
+        unit=org.school.pk,
+        date_from="2026-03-01",
+        date_to="2026-03-31",
+        account="50202",
+    )
+    sheet = load_workbook(BytesIO(data)).active
+    negatives = [
+        c
+        for row in sheet.iter_rows(min_row=4)
+        for c in row
+        if c.data_type == "n" and c.value is not None and c.value < 0
+    ]
+    assert negatives, "the 红字冲销 line carries a negative amount"
+    assert all(c.number_format == "#,##0.00;[Red]-#,##0.00" for c in negatives)
+
+
+def test_income_expense_workbook_prints_portrait_and_the_budget_landscape(login, org, books, treasurer):
+    client = login(treasurer)
+    statement = load_workbook(
+        BytesIO(xlsx(client, "income-expense", unit=org.school.pk, date_from="2026-01-01", date_to="2026-03-31"))
+    ).active
+    assert statement.page_setup.orientation == "portrait"
+    execution = load_workbook(BytesIO(xlsx(client, "budget-execution", unit=org.school.pk, year=2026))).active
+    assert execution.page_setup.orientation == "landscape"
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed (install-system-packages --with-browser)")
+def test_income_expense_workbook_in_an_office_suite_is_one_page_with_its_signatures(login, org, books, treasurer):
+    data = xlsx(login(treasurer), "income-expense", unit=org.school.pk, date_from="2026-01-01", date_to="2026-03-31")
+    pages = read_pdf(write_artifact("income-expense-office.pdf", office_to_pdf(data, ".xlsx")))
+    assert len(pages) == 1
+    text = pages[0].text
+    assert "经费收支表" in text and "单位负责人：" in text and "制表：" in text
+    assert "2026年1月至3月" in text  # the period line is not clipped
+
+
+def test_opening_balance_once_and_the_closing_balance_in_the_workbook(login, org, books, treasurer, member):
+    from django.core.exceptions import PermissionDenied
+
+    from finance.models import OpeningBalance
+    from finance.services import FinanceError
+    from union_office.models import AuditEntry
+
+    client = login(treasurer)
+    params = {"unit": org.school.pk, "date_from": "2026-01-01", "date_to": "2026-03-31"}
+    rows = workbook_rows(xlsx(client, "income-expense", **params))
+    assert row_named(rows, "上年结余")[3] is None and row_named(rows, "本年结余（上年结余＋收支结余）")[3] is None
+
+    services.opening_balance_record(actor=treasurer, org_unit=org.school, year=2026, amount="-1,234.50")
+    assert AuditEntry.objects.filter(action="finance.opening_balance.record").count() == 1
+    with pytest.raises(FinanceError, match="已录入"):
+        services.opening_balance_record(actor=treasurer, org_unit=org.school, year=2026, amount="1.00")
+    with pytest.raises(FinanceError, match="金额"):
+        services.opening_balance_record(actor=treasurer, org_unit=org.school, year=2027, amount="12.345")
+    with pytest.raises(PermissionDenied):
+        services.opening_balance_record(actor=member, org_unit=org.school, year=2028, amount="1.00")
+
+    sheet = load_workbook(BytesIO(xlsx(client, "income-expense", **params))).active
+    rows = workbook_rows(xlsx(client, "income-expense", **params))
+    opening = money(row_named(rows, "上年结余")[3])
+    income, expense = money(row_named(rows, "收入合计")[3]), money(row_named(rows, "支出合计")[3])
+    closing = money(row_named(rows, "本年结余（上年结余＋收支结余）")[3])
+    assert opening == OpeningBalance.objects.get(org_unit=org.school, year=2026).amount == D("-1234.50")
+    assert opening + income - expense == closing
+    assert income - expense == db_total(org.school, AccountKind.INCOME, date_to=MAR_END) - db_total(
+        org.school, AccountKind.EXPENSE, date_to=MAR_END
+    )
+    opening_cell = next(c for row in sheet.iter_rows() for c in row if c.value == float(opening) or c.value == opening)
+    assert "[Red]" in opening_cell.number_format
+
+
+def test_opening_balance_command_goes_through_the_service(org, treasurer):
+    from django.core.management import CommandError, call_command
+
+    from finance.models import OpeningBalance
+
+    call_command("record_opening_balance", unit=str(org.school.pk), year=2025, amount="800.00", user=treasurer.username)
+    assert OpeningBalance.objects.get(org_unit=org.school, year=2025).amount == D("800.00")
+    with pytest.raises(CommandError, match="已录入"):
+        call_command("record_opening_balance", unit=str(org.school.pk), year=2025, amount="1", user=treasurer.username)

@@ -101,6 +101,15 @@ def test_member_applies_chair_reviews_notice_masks_treasurer_sees_payout(
     assert all("********" in i for i in ids)
     assert "5000.00" in member.locator("[data-testid=notice-table]").inner_text()
     shot(member, "4-notice-board")
+    # Printed, the page is the notice: no navigation or 提出异议, the title, where to object, 落款.
+    member.emulate_media(media="print")
+    assert not member.locator(".uo-navbar").is_visible()
+    assert not member.locator("[data-testid=objection-form]").first.is_visible()
+    assert not member.get_by_text("提出异议").first.is_visible()
+    assert member.locator(".uo-notice-title").is_visible()
+    assert member.locator(".uo-notice-sign").first.inner_text().split("\n")[0].endswith("第一中学工会")
+    shot(member, "4-notice-board-printed")
+    member.emulate_media(media="screen")
 
     # The treasurer of the paying unit pays, not the chair who decided: during 公示 her button is
     # greyed and says when payment opens.

@@ -141,6 +141,9 @@ KWARGS: dict[str, KwargsFn] = {
     "welfare:aid_act": _pk_action("aid", "screen"),
     "welfare:aid_upload": _pk("aid"),
     "welfare:aid_pdf": _pk("aid"),
+    "welfare:notice_pdf": lambda world, side, persona: {  # the unit whose board shows it (set on publish)
+        "unit_pk": type(side.aid_notice).objects.values_list("notice_unit", flat=True).get(pk=side.aid_notice.pk)
+    },
     "welfare:file_detail": _pk("hardship"),
     "welfare:file_act": _pk_action("hardship", "review"),
     "welfare:attachment": _pk("attachment"),
@@ -150,6 +153,7 @@ KWARGS: dict[str, KwargsFn] = {
     "welfare:student_apply": _pk("campaign"),
     "welfare:campaign_notice": _pk("campaign"),
     "welfare:student_detail": _pk("student"),
+    "welfare:student_pdf": _pk("student"),
     "welfare:student_act": _pk_action("student", "pay"),
     "welfare:student_objection_raise": _pk("student"),
     "welfare:student_objection_resolve": _pk("student_objection"),

@@ -209,6 +209,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:file_act": (PRIVATE_WELFARE, P),
     "welfare:attachment": (PRIVATE_WELFARE, G),
     "welfare:notice": (EVERYONE, G),
+    "welfare:notice_pdf": (EVERYONE, G),
     "welfare:objection_raise": (EVERYONE, P),  # anyone who sees the 公示 may object
     "welfare:objection_resolve": (PRIVATE_WELFARE, P),
     "welfare:visits": (PRIVATE_WELFARE, GP),
@@ -217,6 +218,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:campaign_create": (allow("chair", denied="403"), GP),  # welfare.decide_aid, by role
     "welfare:campaign_detail": (EVERYONE, G),
     "welfare:student_apply": (EVERYONE, GP),
+    "welfare:student_pdf": (PRIVATE_WELFARE, G),
     "welfare:campaign_notice": (EVERYONE, G),
     "welfare:student_detail": (WELFARE_PAYER, G),
     "welfare:student_act": (WELFARE_PAYER, P),
@@ -362,6 +364,7 @@ NO_STORE = {
     "welfare:file_detail",
     "welfare:attachment",
     "welfare:student_detail",
+    "welfare:student_pdf",
     "activities:check_in_page",  # participants' names and phone numbers
     "activities:roster_print",
     "activities:roster_export",

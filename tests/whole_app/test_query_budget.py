@@ -762,6 +762,19 @@ def _notice(w, count):
         )
 
 
+def _notice_of_school(w, count):
+    """One unit's 公示 (the PDF prints one unit's), at least one line so the page exists."""
+    for _ in range(count):
+        _aid(
+            w,
+            state=AidState.NOTICE,
+            amount_granted="3000.00",
+            notice_unit=w.org.school,
+            notice_starts_on=TODAY,
+            notice_ends_on=TODAY + dt.timedelta(days=5),
+        )
+
+
 def _visits(w, count, member=None):
     Visit.objects.bulk_create(
         Visit(
@@ -1014,6 +1027,7 @@ PAGES: dict[str, Page] = {
     "welfare:file_list": Page("chair", _aid_applications),
     "welfare:file_detail": Page("chair", _file_contents, _file_target),
     "welfare:notice": Page("chair", _notice),
+    "welfare:notice_pdf": Page("chair", _notice_of_school, lambda w: {"unit_pk": w.org.school.pk}),
     "welfare:visits": Page("chair", _visits),
     "welfare:report": Page("chair", _aid_given),
     "welfare:report[xlsx]": Page("chair", _aid_given, query="format=xlsx"),
@@ -1023,6 +1037,7 @@ PAGES: dict[str, Page] = {
     "welfare:campaign_detail[payments]": Page("county_chair", _students, _campaign_world, query="format=payments"),
     "welfare:campaign_notice": Page("county_chair", _students, _campaign_world),
     "welfare:student_detail": Page("county_chair", _student_contents, _student_target),
+    "welfare:student_pdf": Page("county_chair", _student_contents, _student_target),
     "finance:ledger_export": Page("treasurer", _entries, query=lambda w: f"unit={w.org.school.pk}&year={TODAY.year}"),
 }
 

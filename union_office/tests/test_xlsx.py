@@ -101,7 +101,7 @@ def test_number_formats_and_numeric_values():
     row = ws[6]  # 李四
 
     amount, refund, rate, paid_on = row[2], row[3], row[4], row[5]
-    assert amount.number_format == "#,##0.00" and amount.alignment.horizontal == "right"
+    assert amount.number_format == "#,##0.00;[Red]-#,##0.00" and amount.alignment.horizontal == "right"
     assert amount.data_type == "n" and amount.value == pytest.approx(98)
     assert refund.data_type == "n" and refund.value == pytest.approx(-20)  # negative Decimal stays a number
     assert row[0].number_format == "#,##0" and row[0].value == 2
@@ -125,7 +125,7 @@ def test_totals_row_holds_the_given_numbers_with_a_label():
     assert last[1].font.b
     assert last[2].value == pytest.approx(float(sum(r[2] for r in ROWS)))
     assert last[3].value == pytest.approx(float(Decimal("100.51")))
-    assert last[2].data_type == "n" and last[2].number_format == "#,##0.00"
+    assert last[2].data_type == "n" and last[2].number_format == "#,##0.00;[Red]-#,##0.00"
 
 
 def test_totals_must_match_the_columns():
@@ -238,7 +238,7 @@ def test_read_only_mode_reads_the_same_values():
     assert streamed[:2] + streamed[3:] == normal[:2] + normal[3:]
     assert streamed[2] == ("序号", "姓名", "会费", "会费", "缴费率", "缴费日期", "备注")
     assert streamed[4][:3] == (1, "张三", pytest.approx(120.5))
-    assert numbers == ["#,##0", "@", "#,##0.00", "#,##0.00", "0.00%", "yyyy-mm-dd", "@"]
+    assert numbers == ["#,##0", "@", "#,##0.00;[Red]-#,##0.00", "#,##0.00;[Red]-#,##0.00", "0.00%", "yyyy-mm-dd", "@"]
 
 
 def test_footer_centering_and_header_fill():
@@ -423,5 +423,25 @@ def test_total_rows_among_the_data_are_bold_numbers():
     ws = load(report(columns, rows, totals=[None, Decimal("102.50")]))
     assert [ws.cell(row, 1).font.b for row in (4, 5, 6, 7)] == [False, True, False, True]
     assert ws["B5"].value == 100.5 and ws["B5"].data_type == "n"
-    assert ws["B5"].number_format == "#,##0.00" and ws["B5"].alignment.horizontal == "right"
+    assert ws["B5"].number_format == "#,##0.00;[Red]-#,##0.00" and ws["B5"].alignment.horizontal == "right"
     assert ws["A7"].value == "合计"
+
+
+def test_labels_say_what_the_meta_line_is_and_an_empty_list_says_so():
+    data = write_report(
+        title="运动会 报名名单",
+        unit="第一中学工会",
+        period="2026-05-01 09:00 操场",
+        period_label="时间地点",
+        columns=[Column("姓名"), Column("报名时间")],
+        rows=[],
+        empty_text="无报名",
+    )
+    ws = load_workbook(BytesIO(data)).active
+    assert ws["B2"].value == "时间地点：2026-05-01 09:00 操场" and "期间" not in ws["B2"].value
+    assert ws["A4"].value == "无报名" and "A4:B4" in {str(r) for r in ws.merged_cells.ranges}
+    dated = write_report(
+        title="t", unit="u", period="p", columns=[Column("报名时间")], rows=[[dt.datetime(2026, 4, 1, 8, 30)]]
+    )
+    cell = load_workbook(BytesIO(dated)).active["A4"]
+    assert cell.is_date and cell.value == dt.datetime(2026, 4, 1, 8, 30)

@@ -276,7 +276,7 @@ def notice_q(user: Any) -> Q:
 def notice_board(user: Any):
     return (
         AidApplication.objects.filter(notice_q(user), state=AidState.NOTICE)
-        .select_related("member", "notice_unit")
+        .select_related("member", "notice_unit", "org_unit")
         .order_by("-notice_starts_on", "pk")
     )
 

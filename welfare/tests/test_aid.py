@@ -333,3 +333,27 @@ def test_one_application_under_review_at_a_time(application, applicant, member):
         move(member, second, "submit")
     move(member, application, "withdraw")
     assert move(member, second, "submit").state == AidState.SUBMITTED
+
+
+def test_notice_pdf_is_a_notice_a_union_can_put_up(login, application, member, chair, outsider, budget, org):
+    from union_office.paper_checks import broken_cells, read_pdf, write_artifact
+
+    org.school.contact_phone = "0311-8765 4321"
+    org.school.save(update_fields=["contact_phone"])
+    application = advance(move(member, application, "submit"), "notice", chair=chair)
+    url = reverse("welfare:notice_pdf", args=[org.school.pk])
+    response = login(member).get(url)  # whoever sees the board may print it
+    assert response["Content-Type"] == "application/pdf"
+    pages = read_pdf(write_artifact("notice.pdf", response.content))
+    assert len(pages) == 1 and broken_cells(pages) == []
+    text = pages[0].text
+    start, end = application.notice_starts_on, application.notice_ends_on
+    assert text.startswith("困难职工帮扶公示")
+    assert f"公示期：{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日" in text
+    assert f"请于{end.year}年{end.month}月{end.day}日前向第一中学工会实名反映" in text
+    assert "联系电话：0311-87654321" in text
+    assert pages[0].body_lines[-2:] == ["第一中学工会", f"{start.year}年{start.month}月{start.day}日"]
+    name = application.member.name
+    assert name not in text and name[0] + "*" in text and application.member.id_number_masked in text
+    assert login(outsider).get(url).status_code == 404
+    assert login(chair).get(reverse("welfare:notice_pdf", args=[org.hospital.pk])).status_code == 404

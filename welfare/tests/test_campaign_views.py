@@ -118,3 +118,29 @@ def test_the_base_union_records_the_home_visit_through_the_form(login, member, c
     a.refresh_from_db()
     assert a.state == StudentState.VISITED and a.visit_recorded_by == chair
     assert "住房简陋" in response.content.decode()
+
+
+def test_student_form_is_one_a4_page_with_the_files_and_signatures(login, member, chair, boss, jinqiu, outsider):
+    from union_office.paper_checks import broken_cells, read_pdf, write_artifact
+
+    application = ready_for_approval(jinqiu, member.member, boss, 7)
+    application.student_name = "欧阳晓明"
+    application.school = "河北师范大学汇华学院（本科一批）"
+    application.reason = "父亲长期患病不能工作，母亲为学校食堂临时工，家庭人均月收入低于当地最低生活保障标准。" * 2
+    application.save()
+    services.student_transition(
+        actor=boss, application_id=application.pk, action="approve", tier_id=jinqiu.tiers.first().pk
+    )
+    response = login(boss).get(reverse("welfare:student_pdf", args=[application.pk]))
+    assert response["Cache-Control"] == "private, no-store"
+    pages = read_pdf(write_artifact("student-form.pdf", response.content))
+    assert len(pages) == 1 and broken_cells(pages) == []
+    text = pages[0].text
+    assert "金秋助学申请审批表" in text and "欧阳晓明" in text and "河北师范大学汇华学院" in text
+    assert student_id(7) not in text and application.student_id_masked in text
+    assert "同意资助（一档），每年5000.00元，共4年。" in text
+    for line in ("申请人（签字）", "核实人（签字）", "基层工会主席（签字）", "上级工会（签字）", "领款人（签字）"):
+        assert line in text
+    # the parent reads their application on screen; the union prints the form
+    assert login(member).get(reverse("welfare:student_pdf", args=[application.pk])).status_code == 403
+    assert login(outsider).get(reverse("welfare:student_pdf", args=[application.pk])).status_code == 404
