@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # GET /health/ for load balancers and compose healthchecks (union_office/health.py).
+    "health_check",
 ]
 
 MIDDLEWARE = [
@@ -349,6 +351,8 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Welfare documents: their own alias (union_office/storage.py); object storage below.
+    "private": {"BACKEND": "union_office.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -368,6 +372,34 @@ PRIVATE_MEDIA_ROOT = Path(env_str("DJANGO_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "v
 WELFARE_NOTICE_DAYS = env_int("WELFARE_NOTICE_DAYS", 5)
 WELFARE_UPLOAD_MAX_BYTES = env_int("WELFARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Object storage (docs/scale.md) -------------------------------------------------------------
+# With S3_BUCKET set, uploads and generated files go to S3-compatible object storage (MinIO on an
+# intranet) instead of the two local folders, so that every web node and worker sees the same files.
+# Both aliases share the bucket under the prefixes media/ and private/ (or S3_PRIVATE_BUCKET). The
+# bucket must not be public: the app streams every file after its access check.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    _s3_options = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env_str("S3_ENDPOINT_URL"),
+        "access_key": env_str("S3_ACCESS_KEY_ID"),
+        "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+        "region_name": env_str("S3_REGION", "us-east-1"),
+        # MinIO and most intranet servers answer on one host name, not one per bucket.
+        "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
+        "signature_version": "s3v4",
+        "default_acl": None,
+        # Never overwrite: two nodes saving "花名册.xlsx" at once each get their own object.
+        "file_overwrite": False,
+    }
+    if env_str("S3_ENDPOINT_URL") is None and env_str("S3_REGION") is None:
+        raise ImproperlyConfigured("S3_BUCKET is set: set S3_ENDPOINT_URL (MinIO) or S3_REGION (AWS) too")
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3_options, "location": "media"}}
+    STORAGES["private"] = {
+        "BACKEND": "union_office.storage.PrivateS3Storage",
+        "OPTIONS": {**_s3_options, "bucket_name": env_str("S3_PRIVATE_BUCKET", S3_BUCKET), "location": "private"},
+    }
 
 # Outside production, serve straight from the finders (no collectstatic step for `make run`).
 WHITENOISE_USE_FINDERS = not PRODUCTION
@@ -405,6 +437,8 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     # Behind a TLS-terminating proxy (nginx in front of gunicorn) that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The healthchecks ask each node directly over plain HTTP, not through the TLS proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

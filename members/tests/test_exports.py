@@ -8,6 +8,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -426,3 +427,21 @@ def test_a_running_export_is_claimed_again_only_once_its_worker_is_surely_dead(c
     exports.roster_export_run(export_id=fresh.pk)
     fresh.refresh_from_db()
     assert fresh.status == JobStatus.DONE
+
+
+def test_a_background_export_on_either_storage_backend_reaches_only_its_creator(
+    storage_backend, login, chair, committee, org, small_sync_limit, django_capture_on_commit_callbacks
+):
+    """Issue 23: the worker writes the file through the "default" alias (a folder or a bucket) and
+    the web node streams it back after the same ownership check."""
+    MemberFactory.create_batch(3, org_unit=org.branch_a)
+    client = login(chair)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(export_url(full=1))
+    export = RosterExport.objects.get()
+    assert export.status == JobStatus.DONE
+    assert storages["default"].exists(export.file.name)
+    download = client.get(reverse("members:export_download", args=[export.pk]))
+    assert download.status_code == 200
+    assert len(data_rows(b"".join(download.streaming_content))) == 5
+    assert login(committee).get(reverse("members:export_download", args=[export.pk])).status_code == 404
