@@ -225,6 +225,24 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 
+# --- Celery queues (docs/scale.md) ---------------------------------------------------------------
+# Two queues, so that a 100,000-row import or a 提案汇编 PDF never delays a reminder: "bulk" for the
+# long jobs (imports, exports, PDFs, sweeps over every file), "default" for everything short
+# (reminders, notifications, the requeue sweeps, beat's other ticks). docker-compose runs one worker
+# per queue. A task not named here goes to "default"; union_office/tests/test_celery_queues.py fails
+# when a route names a task that does not exist.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "members.export_tasks.roster_export_task": {"queue": "bulk"},
+    "members.tasks.roster_import_validate_task": {"queue": "bulk"},
+    "members.tasks.roster_import_commit_task": {"queue": "bulk"},
+    "members.tasks.roster_retention_cleanup_task": {"queue": "bulk"},
+    "congress.tasks.compilation_task": {"queue": "bulk"},
+}
+# A worker process is replaced after this many tasks: WeasyPrint and openpyxl keep memory they
+# never give back, so a long-lived process only grows. The bulk worker sets a lower figure itself.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 200)
+
 # --- Notifications, reminders, email (docs/notifications.md) ---------------------------------
 # The address links in emails start with (the URL users open the system at).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
