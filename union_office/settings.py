@@ -423,6 +423,13 @@ if S3_BUCKET:
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
+# --- Exports (issue 23) ------------------------------------------------------------------------------
+# Rows one .xlsx sheet may hold (Excel's limit); a longer report goes on over further sheets. Tests
+# set a small figure to exercise that without writing a million rows.
+XLSX_MAX_ROWS_PER_SHEET = env_int("XLSX_MAX_ROWS_PER_SHEET", 1_048_576)
+if not 10 <= XLSX_MAX_ROWS_PER_SHEET <= 1_048_576:
+    raise ImproperlyConfigured("XLSX_MAX_ROWS_PER_SHEET must be between 10 and 1048576")
+
 # --- Finance --------------------------------------------------------------------------------
 # A payout with no budget line or over its remainder: "block" refuses it, "warn" books it and warns.
 FINANCE_BUDGET_CHECK = env_str("FINANCE_BUDGET_CHECK", "block")
