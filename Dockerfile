@@ -34,8 +34,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+# The lock (make lock) pins every package, direct or not, with its hashes: the image installs exactly
+# what was tested, and a tampered download fails the build.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 COPY . .
 COPY --from=assets /assets/node_modules /app/node_modules

@@ -11,7 +11,7 @@ PORT ?= 8000
 # The benchmark's own database (created on the first `make bench`, filled with 100,000 synthetic members).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
 
-.PHONY: run test setup lint format check-deploy messages bench load faults clean
+.PHONY: run test setup lock lint format check-deploy messages bench load faults scale clean
 
 run: setup  ## the app with demo data on SQLite at http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
@@ -30,12 +30,22 @@ test: setup  ## the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is
 setup: $(VENV)/.installed node_modules/.installed
 	./scripts/install-system-packages
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Installed from the lock files: every package, direct or not, at one version and checked by hash.
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (pyenv install 3.12)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
+
+# After adding or changing a pin in requirements.txt or requirements-dev.txt: regenerate both lock
+# files (uv keeps every other package at its locked version). The dev lock is constrained by the
+# runtime one, so the image and the developers run the same versions.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.12
+lock:  ## regenerate requirements.lock and requirements-dev.lock from requirements*.txt
+	test -x $(VENV)/bin/uv || $(PY) -m pip install -q uv==0.13.8
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -57,3 +57,32 @@ def test_web_and_workers_have_healthchecks_on_the_health_endpoint():
     for name in ("worker", "worker-bulk"):
         test = " ".join(services[name]["healthcheck"]["test"])
         assert "health_check health --no-http" in test and "inspect ping" in test, name
+
+
+def pins(path: Path) -> dict[str, str]:
+    """name -> version of every `name==version` line (extras dropped, names normalised as pip does)."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?==([^\s;\\]+)", line)
+        if match:
+            found[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(3)
+    return found
+
+
+def test_the_lock_files_hold_every_pin_of_the_requirements():
+    """After adding a package to requirements*.txt, run `make lock` (and commit the two .lock files)."""
+    runtime, dev = pins(ROOT / "requirements.lock"), pins(ROOT / "requirements-dev.lock")
+    for name, version in pins(ROOT / "requirements.txt").items():
+        assert runtime.get(name) == version, f"{name}=={version}: run make lock"
+        assert dev.get(name) == version, f"{name}=={version}: run make lock"
+    for name, version in pins(ROOT / "requirements-dev.txt").items():
+        assert dev.get(name) == version, f"{name}=={version}: run make lock"
+    assert {name: dev[name] for name in runtime} == runtime, "the dev lock runs the image's versions"
+
+
+def test_every_locked_package_is_checked_by_hash():
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        text = (ROOT / lock).read_text(encoding="utf-8")
+        entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
+        assert len(entries) > 50
+        assert all("--hash=sha256:" in entry for entry in entries), lock
