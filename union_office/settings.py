@@ -184,6 +184,11 @@ if DATABASE_URL:
         }
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    # Behind PgBouncer in transaction pooling (several nodes, docs/scale.md) a server-side cursor
+    # (.iterator()) may be fetched from on another server connection than the one that declared it:
+    # turn them off there. Client-side cursors then hold a whole result in memory, so the workers
+    # that export large rosters should connect to PostgreSQL directly, with this left off.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {
