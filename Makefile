@@ -10,6 +10,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The benchmark's own database (created on the first `make bench`, filled with 100,000 synthetic members).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
+# The two-node rehearsal's database (created on the first `make scale`, with the demo data).
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_scale
 
 .PHONY: run test setup lock lint format check-deploy messages bench load faults scale clean
 
@@ -77,6 +79,9 @@ bench: setup  ## issue 3 benchmark (load, import, export) on PostgreSQL; needs w
 load: setup  ## mixed load test (issue 9): the user stories at 5 req/s, a stress ladder, each page alone; ~20 min
 	mkdir -p var/load
 	set -o pipefail; BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_mixed.py | tee var/load/report.md
+
+scale: setup  ## two-node rehearsal (issue 23): two gunicorn nodes, two workers, an S3 server; see bench/scale.py
+	SCALE_DATABASE_URL=$(SCALE_DATABASE_URL) $(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts
