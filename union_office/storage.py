@@ -9,6 +9,8 @@ web node and the workers read the files the first one wrote. Neither has a publi
 download goes through a view that checks access first and streams the file.
 """
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.signals import setting_changed
@@ -30,7 +32,7 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     @property
     def location(self) -> str:
-        return str(settings.PRIVATE_MEDIA_ROOT.resolve())
+        return str(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
 
     def url(self, name: str | None) -> str:
         raise ValueError("private files have no address: they are served by a view that checks access")
