@@ -1,4 +1,5 @@
-"""Issue 23: DATABASE_DISABLE_SERVER_SIDE_CURSORS, for PgBouncer in transaction pooling."""
+"""Issue 23: DATABASE_DISABLE_SERVER_SIDE_CURSORS, for PgBouncer in transaction pooling (here beside
+the members it iterates: the kernel's tests may not import an app)."""
 
 import os
 import subprocess
