@@ -56,34 +56,32 @@ BEGIN
 END $$;
 """
 )
+
+
 # A trigger with transition tables handles one event; the function reads the tables its event has.
 # An INSERT trigger has no OLD TABLE: the function's UNION still names it, so INSERT and DELETE get
 # functions of their own below.
-POSTGRESQL_TRIGGERS = f"""
-CREATE OR REPLACE FUNCTION members_roster_units_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+def _one_table_function(name: str, table: str) -> str:
+    """The function of a trigger whose event has one transition table (INSERT: new, DELETE: old)."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     bucket integer;
 BEGIN
     FOR bucket IN
-        SELECT DISTINCT {BUCKET} FROM members_orgunit u
-        WHERE u.id IN (SELECT org_unit_id FROM members_roster_new)
+        SELECT DISTINCT {BUCKET} FROM members_orgunit u WHERE u.id IN (SELECT org_unit_id FROM {table})
     LOOP
         PERFORM nextval('members_roster_version_' || bucket);
     END LOOP;
     RETURN NULL;
 END $$;
-CREATE OR REPLACE FUNCTION members_roster_units_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    bucket integer;
-BEGIN
-    FOR bucket IN
-        SELECT DISTINCT {BUCKET} FROM members_orgunit u
-        WHERE u.id IN (SELECT org_unit_id FROM members_roster_old)
-    LOOP
-        PERFORM nextval('members_roster_version_' || bucket);
-    END LOOP;
-    RETURN NULL;
-END $$;
+"""
+
+
+POSTGRESQL_TRIGGERS = (
+    _one_table_function("members_roster_units_inserted", "members_roster_new")
+    + _one_table_function("members_roster_units_deleted", "members_roster_old")
+    + """
 CREATE TRIGGER members_roster_units_inserted AFTER INSERT ON members_member
     REFERENCING NEW TABLE AS members_roster_new
     FOR EACH STATEMENT EXECUTE FUNCTION members_roster_units_inserted();
@@ -96,6 +94,7 @@ CREATE TRIGGER members_roster_units_deleted AFTER DELETE ON members_member
 CREATE TRIGGER members_roster_units_truncated AFTER TRUNCATE ON members_member
     FOR EACH STATEMENT EXECUTE FUNCTION members_roster_units_changed();
 """
+)
 POSTGRESQL_REVERSE = """
 DROP TRIGGER IF EXISTS members_roster_units_inserted ON members_member;
 DROP TRIGGER IF EXISTS members_roster_units_updated ON members_member;
