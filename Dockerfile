@@ -3,14 +3,15 @@
 
 # --- Stage 1: front-end packages from npm (Bootstrap, Bootstrap Icons, htmx, SortableJS) -------
 # The app serves them itself through whitenoise; intranet installations have no CDN.
-FROM node:20-bookworm-slim AS assets
+# Node 24: an LTS line supported until 2028 (Node 20 reached its end of life in April 2026).
+FROM node:24.11.1-bookworm-slim AS assets
 WORKDIR /assets
 COPY package.json package-lock.json* ./
 RUN if [ -f package-lock.json ]; then npm ci --omit=dev; else npm install --omit=dev; fi \
     && npm cache clean --force
 
 # --- Stage 2: the Django application ----------------------------------------------------------
-FROM python:3.12-slim-bookworm
+FROM python:3.12.12-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -33,8 +34,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+# The lock (make lock) pins every package, direct or not, with its hashes: the image installs exactly
+# what was tested, and a tampered download fails the build.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 COPY . .
 COPY --from=assets /assets/node_modules /app/node_modules

@@ -12,8 +12,10 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 # The benchmark's own database (created on the first `make bench`, filled with 100,000 synthetic members).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
+# The two-node rehearsal's database (created on the first `make scale`, with the demo data).
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_scale
 
-.PHONY: run port-free test setup lint format check-deploy messages bench load faults clean hooks
+.PHONY: run port-free test setup lock lint format check-deploy messages bench load faults scale clean hooks
 
 # HOST and PORT say where `make run` serves (make run PORT=8001; HOST=0.0.0.0 for the whole network).
 # The port is checked first, before the migrations and the demo loaders.
@@ -37,12 +39,22 @@ test: setup  ## the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is
 setup: $(VENV)/.installed node_modules/.installed
 	./scripts/install-system-packages
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Installed from the lock files: every package, direct or not, at one version and checked by hash.
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (pyenv install 3.12)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
+
+# After adding or changing a pin in requirements.txt or requirements-dev.txt: regenerate both lock
+# files (uv keeps every other package at its locked version). The dev lock is constrained by the
+# runtime one, so the image and the developers run the same versions.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.12
+lock:  ## regenerate requirements.lock and requirements-dev.lock from requirements*.txt
+	test -x $(VENV)/bin/uv || $(PY) -m pip install -q uv==0.13.8
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -77,6 +89,9 @@ bench: setup  ## issue 3 benchmark (load, import, export) on PostgreSQL; needs w
 load: setup  ## mixed load test (issue 9): the user stories at 5 req/s, a stress ladder, each page alone; ~20 min
 	mkdir -p var/load
 	set -o pipefail; BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_mixed.py | tee var/load/report.md
+
+scale: setup  ## two-node rehearsal (issue 23): two gunicorn nodes, two workers, an S3 server; see bench/scale.py
+	SCALE_DATABASE_URL=$(SCALE_DATABASE_URL) $(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts

@@ -142,3 +142,64 @@ def _fresh_throttles():
     from django.core.cache import caches
 
     caches["ratelimit"].clear()
+
+
+# --- Storage backends (issue 23): the same test on local folders and on an S3 server over HTTP ---
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """An S3-compatible server: CI's (CI_S3_ENDPOINT_URL, moto started by .ci/run), else a moto
+    server started here on a free port. Either way boto3 talks to it over real HTTP."""
+    import os
+
+    url = os.environ.get("CI_S3_ENDPOINT_URL")
+    if url:
+        yield url
+        return
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def storage_backend(request, settings, tmp_path):
+    """Points both STORAGES aliases at empty local folders or at a new bucket; returns the name."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    if request.param == "s3":
+        import uuid
+
+        import boto3
+
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = f"union-test-{uuid.uuid4().hex[:12]}"
+        options = {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint,
+            "access_key": "testing",
+            "secret_key": "testing",
+            "region_name": "us-east-1",
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": False,
+        }
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        ).create_bucket(Bucket=bucket)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**options, "location": "media"}},
+            "private": {
+                "BACKEND": "union_office.storage.PrivateS3Storage",
+                "OPTIONS": {**options, "location": "private"},
+            },
+        }
+    return request.param

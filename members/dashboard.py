@@ -30,7 +30,7 @@ def roster_overview_card(request: HttpRequest) -> dict[str, Any] | None:
     if not access.has_anywhere(user, "members.view_member"):
         return None
     scope = access.scope_key(user, "members.view_member")
-    versions = "|".join(selectors.roster_versions())
+    versions = "|".join(selectors.roster_versions(user))
     key = "members:dashboard-roster:" + hashlib.sha256(f"{scope}\n{versions}".encode()).hexdigest()
     counted = cache.get(key)
     if counted is None:

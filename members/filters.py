@@ -268,7 +268,7 @@ class MemberFilter(django_filters.FilterSet):
 
     @cached_property
     def versions(self) -> tuple[str, str]:
-        return selectors.roster_versions()
+        return selectors.roster_versions(self.request.user if self.request else None)
 
     @property
     def tree_version(self) -> str:

@@ -64,27 +64,62 @@ def roster_count(queryset: QuerySet[Member], *, cap: int) -> int:
     return queryset.order_by()[: cap + 1].count()
 
 
-def roster_versions() -> tuple[str, str]:
+# Top-level units share this many roster versions, by id (migration 0009).
+ROSTER_VERSION_BUCKETS = 64
+
+
+def _roster_version_buckets(user: Any) -> list[int] | None:
+    """The version buckets of the top-level units the user's roster scope lies in, or None when the
+    scope holds the root (or everything): then only the global version is right."""
+    if user is None or (getattr(user, "is_superuser", False) and user.is_active):
+        return None
+    paths = access.scope_paths(user, "members.view_member")
+    if not paths or any(path.count("/") < 2 for path in paths):  # "0000001/" is the root itself
+        return None
+    return sorted({int(path.split("/")[1]) % ROSTER_VERSION_BUCKETS for path in paths})
+
+
+def roster_versions(user: Any = None) -> tuple[str, str]:
     """Two fingerprints in one query: the unit tree's and the roster's.
 
     The tree's changes whenever a unit or a department is added, removed, renamed or moved (every
     such change goes through save(), which sets updated_at; a deletion changes the count): the
     roster caches its filter pickers under it, so a stale picker is never served, whichever process
-    made the change. The roster's is the number the database moves on every write to the members
+    made the change. The roster's is a number the database moves on every write to the members
     (migration 0007: the importer's COPY included): counts and statistics are cached under both.
+    Given the user, it is the version of the top-level units their scope lies in (migration 0009),
+    so that a write in one county leaves another county's cached figures alone.
     """
     units, departments = OrgUnit._meta.db_table, Department._meta.db_table
-    if connection.vendor == "postgresql":
+    buckets = _roster_version_buckets(user)
+    if buckets is None and connection.vendor == "postgresql":
         roster = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM members_roster_version"
-    else:
+    elif buckets is None:
         roster = "SELECT value FROM members_roster_version WHERE id = 1"
+    elif connection.vendor == "postgresql":
+        # The bucket numbers are ints computed above, never user input.
+        roster = (
+            "SELECT concat_ws(',', "
+            + ", ".join(
+                f"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM members_roster_version_{bucket})"
+                for bucket in buckets
+            )
+            + ")"
+        )
+    else:
+        listed = ", ".join(str(bucket) for bucket in buckets)
+        roster = (
+            "SELECT group_concat(value, ',') FROM (SELECT value FROM members_roster_bucket"
+            f" WHERE bucket IN ({listed}) ORDER BY bucket)"
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM {units}), (SELECT MAX(updated_at) FROM {units}), "
             f"(SELECT COUNT(*) FROM {departments}), (SELECT MAX(updated_at) FROM {departments}), ({roster})"
         )
         *tree, roster_version = cursor.fetchone()
-    return "|".join(str(value) for value in tree), str(roster_version)
+    prefix = "" if buckets is None else "units:" + ",".join(str(bucket) for bucket in buckets) + ":"
+    return "|".join(str(value) for value in tree), prefix + str(roster_version)
 
 
 def roster_filter_units(user: Any) -> QuerySet[OrgUnit]:

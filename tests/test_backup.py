@@ -19,6 +19,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -99,6 +100,22 @@ def rows_by_table(database: Database) -> dict[str, tuple[int, str]]:
     return result
 
 
+def stored_files(alias: str, folder: str = "") -> dict[str, bytes]:
+    """Every file of a storage alias (a local folder or a bucket) by name, read through its API."""
+    storage, found = storages[alias], {}
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:  # a local root nothing was saved in yet
+        return found
+    prefix = f"{folder}/" if folder else ""
+    for name in files:
+        with storage.open(prefix + name, "rb") as handle:
+            found[prefix + name] = handle.read()
+    for directory in directories:
+        found |= stored_files(alias, prefix + directory)
+    return found
+
+
 def files_of(media: Path, private: Path) -> dict[str, str]:
     """sha256 of every file under the two roots, named as in the archive."""
     return {
@@ -111,9 +128,10 @@ def files_of(media: Path, private: Path) -> dict[str, str]:
 
 @pytest.mark.django_db(transaction=True)
 @postgres_only
-def test_a_backup_of_every_app_restores_into_a_fresh_database_and_folders(settings, tmp_path, fresh_database):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+def test_a_backup_of_every_app_restores_into_a_fresh_database_and_folders(
+    settings, tmp_path, fresh_database, storage_backend
+):
+    """Backed up from local folders or from a bucket (storage_backend), restored into new folders."""
     load_chart(Account)  # a transactional test starts from emptied tables
     for seed in SEEDS:
         call_command(seed, stdout=StringIO())
@@ -142,7 +160,11 @@ def test_a_backup_of_every_app_restores_into_a_fresh_database_and_folders(settin
         rows = sum(t["rows"] for name, t in manifest["tables"].items() if name.startswith(f"public.{app}_"))
         assert rows > 0, f"the seeds left {app} empty: the test would prove nothing for it"
     assert set(manifest["files"]) | {"database.dump", "manifest.json"} == names
-    source_files = files_of(settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT)
+    source_files = {
+        f"{folder}/{name}": hashlib.sha256(data).hexdigest()
+        for folder, alias in (("media", "default"), ("private", "private"))
+        for name, data in stored_files(alias).items()
+    }
     assert len(source_files) == 2 and {n: f["sha256"] for n, f in manifest["files"].items()} == source_files
 
     out = StringIO()

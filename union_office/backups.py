@@ -2,8 +2,9 @@
 
 One backup is one tar file, `union-office-<YYYYmmdd-HHMMSS>.tar`, holding
 - `database.dump`: pg_dump's custom format (compressed; pg_restore can also pick single tables);
-- `media/…` and `private/…`: MEDIA_ROOT (roster imports and exports, motion attachments) and
-  PRIVATE_MEDIA_ROOT (welfare documents: 身份证 copies, 低保证, 病历);
+- `media/…` and `private/…`: the files of the "default" storage (roster imports and exports, motion
+  attachments) and of the "private" one (welfare documents: 身份证 copies, 低保证, 病历), read and
+  written through Django's storage API, so the same command backs up local folders and a bucket;
 - `manifest.json`: every table's row count and row checksum, every file's size and sha256, and a
   fingerprint of FIELD_ENCRYPTION_KEY — never the key itself.
 
@@ -31,6 +32,8 @@ from typing import Any, Self
 
 import dj_database_url
 import psycopg
+from django.core.files import File
+from django.core.files.storage import Storage
 from django.utils import timezone
 from psycopg import sql
 
@@ -40,8 +43,8 @@ FORMAT = 1
 PREFIX = "union-office-"
 DUMP = "database.dump"
 MANIFEST = "manifest.json"
-# Archive folder -> the setting naming where its files live.
-FILE_ROOTS = {"media": "MEDIA_ROOT", "private": "PRIVATE_MEDIA_ROOT"}
+# Archive folder -> the STORAGES alias its files live in.
+FILE_ROOTS = {"media": "default", "private": "private"}
 
 
 class BackupError(Exception):
@@ -177,6 +180,28 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _stored_files(storage: Storage, folder: str = "") -> Iterator[str]:
+    """The name of every file in a storage, in a stable order (listdir works on folders and buckets)."""
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:  # a local root not created yet
+        return
+    prefix = f"{folder}/" if folder else ""
+    for name in sorted(files):
+        yield prefix + name
+    for directory in sorted(directories):
+        yield from _stored_files(storage, prefix + directory)
+
+
+def _stored_sha256(storage: Storage, name: str) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with storage.open(name, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
 def _files_under(root: Path) -> Iterator[tuple[str, Path]]:
     """(relative posix path, path) of every regular file under root, in a stable order."""
     if not root.is_dir():
@@ -190,7 +215,7 @@ def _files_under(root: Path) -> Iterator[tuple[str, Path]]:
 
 
 def backup_create(
-    *, output_dir: Path, database: Database, file_roots: dict[str, Path], keep: int | None = None
+    *, output_dir: Path, database: Database, file_roots: dict[str, Storage], keep: int | None = None
 ) -> BackupResult:
     """Write one backup archive into output_dir; with `keep`, then delete all but the newest `keep`."""
     started = time.monotonic()
@@ -229,11 +254,15 @@ def backup_create(
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal data: owner only
             with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w") as tar:
                 tar.add(dump, arcname=DUMP)
-                for folder, root in file_roots.items():
-                    for relative, path in _files_under(root):
+                for folder, storage in file_roots.items():
+                    for relative in _stored_files(storage):
                         name = f"{folder}/{relative}"
-                        files[name] = {"size": path.stat().st_size, "sha256": _sha256(path)}
-                        tar.add(path, arcname=name)
+                        size, sha256 = _stored_sha256(storage, relative)
+                        files[name] = {"size": size, "sha256": sha256}
+                        info = tarfile.TarInfo(name)
+                        info.size, info.mtime, info.mode = size, int(time.time()), 0o600
+                        with storage.open(relative, "rb") as stream:
+                            tar.addfile(info, stream)
                 manifest["files"] = files
                 data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
                 info = tarfile.TarInfo(MANIFEST)
@@ -299,7 +328,7 @@ def backup_restore(
     *,
     archive: Path,
     database: Database,
-    file_roots: dict[str, Path],
+    file_roots: dict[str, Storage],
     replace: bool = False,
     check_key: bool = True,
 ) -> RestoreResult:
@@ -335,9 +364,9 @@ def backup_restore(
             raise BackupError(
                 f"数据库 {database.name} 不是空的（{tables} 张表）：恢复到新建的空库，或加 --replace 覆盖。"
             )
-        for root in file_roots.values():
-            if root.is_dir() and any(root.iterdir()) and not replace:
-                raise BackupError(f"目录 {root} 不是空的：恢复到空目录，或加 --replace 覆盖。")
+        for folder, storage in file_roots.items():
+            if next(_stored_files(storage), None) is not None and not replace:
+                raise BackupError(f"文件存储 {folder} 不是空的：恢复到空目录（或空的存储桶），或加 --replace 覆盖。")
         pg_restore = pg_tool("pg_restore", server_version)
 
         if replace:
@@ -351,22 +380,24 @@ def backup_restore(
              f"--dbname={database.name}", str(work / DUMP)],
             database,
         )  # fmt: skip
-        for folder, root in file_roots.items():
-            root.mkdir(parents=True, exist_ok=True)
+        for folder, storage in file_roots.items():
             if replace:
-                for child in root.iterdir():
-                    if child.is_dir() and not child.is_symlink():
-                        shutil.rmtree(child)
-                    else:
-                        child.unlink()
-            source = work / folder
-            if source.is_dir():
-                shutil.copytree(source, root, dirs_exist_ok=True)
+                for name in list(_stored_files(storage)):
+                    storage.delete(name)
+            for relative, path in _files_under(work / folder):
+                with path.open("rb") as stream:
+                    saved = storage.save(relative, File(stream, name=relative))
+                if saved != relative:  # the storage renamed it: the database would not find it
+                    raise BackupError(f"文件 {folder}/{relative} 已经存在，未能按原名恢复。")
 
     problems = []
-    restored_files = {name: path for folder, root in file_roots.items() for name, path in _prefixed(root, folder)}
+    restored_files = {
+        f"{folder}/{name}": _stored_sha256(storage, name)[1]
+        for folder, storage in file_roots.items()
+        for name in _stored_files(storage)
+    }
     for name, entry in manifest["files"].items():
-        if name not in restored_files or _sha256(restored_files[name]) != entry["sha256"]:
+        if restored_files.get(name) != entry["sha256"]:
             problems.append(f"文件 {name}")
     with database.connect() as conn:
         restored = table_figures(conn)

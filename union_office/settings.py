@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # GET /health/ for load balancers and compose healthchecks (union_office/health.py).
+    "health_check",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +193,11 @@ if DATABASE_URL:
         }
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    # Behind PgBouncer in transaction pooling (several nodes, docs/scale.md) a server-side cursor
+    # (.iterator()) may be fetched from on another server connection than the one that declared it:
+    # turn them off there. Client-side cursors then hold a whole result in memory, so the workers
+    # that export large rosters should connect to PostgreSQL directly, with this left off.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {
@@ -231,6 +238,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+
+# --- Celery queues (docs/scale.md) ---------------------------------------------------------------
+# Two queues, so that a 100,000-row import or a 提案汇编 PDF never delays a reminder: "bulk" for the
+# long jobs (imports, exports, PDFs, sweeps over every file), "default" for everything short
+# (reminders, notifications, the requeue sweeps, beat's other ticks). docker-compose runs one worker
+# per queue. A task not named here goes to "default"; union_office/tests/test_celery_queues.py fails
+# when a route names a task that does not exist.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "members.export_tasks.roster_export_task": {"queue": "bulk"},
+    "members.tasks.roster_import_validate_task": {"queue": "bulk"},
+    "members.tasks.roster_import_commit_task": {"queue": "bulk"},
+    "members.tasks.roster_retention_cleanup_task": {"queue": "bulk"},
+    "congress.tasks.compilation_task": {"queue": "bulk"},
+}
+# A worker process is replaced after this many tasks: WeasyPrint and openpyxl keep memory they
+# never give back, so a long-lived process only grows. The bulk worker sets a lower figure itself.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 200)
 
 # --- Notifications, reminders, email (docs/notifications.md) ---------------------------------
 # The address links in emails start with (the URL users open the system at).
@@ -382,6 +407,8 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Welfare documents: their own alias (union_office/storage.py); object storage below.
+    "private": {"BACKEND": "union_office.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -402,9 +429,44 @@ WELFARE_NOTICE_DAYS = env_int("WELFARE_NOTICE_DAYS", 5)
 WELFARE_UPLOAD_MAX_BYTES = env_int("WELFARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- Object storage (docs/scale.md) -------------------------------------------------------------
+# With S3_BUCKET set, uploads and generated files go to S3-compatible object storage (MinIO on an
+# intranet) instead of the two local folders, so that every web node and worker sees the same files.
+# Both aliases share the bucket under the prefixes media/ and private/ (or S3_PRIVATE_BUCKET). The
+# bucket must not be public: the app streams every file after its access check.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    _s3_options = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env_str("S3_ENDPOINT_URL"),
+        "access_key": env_str("S3_ACCESS_KEY_ID"),
+        "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+        "region_name": env_str("S3_REGION", "us-east-1"),
+        # MinIO and most intranet servers answer on one host name, not one per bucket.
+        "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
+        "signature_version": "s3v4",
+        "default_acl": None,
+        # Never overwrite: two nodes saving "花名册.xlsx" at once each get their own object.
+        "file_overwrite": False,
+    }
+    if env_str("S3_ENDPOINT_URL") is None and env_str("S3_REGION") is None:
+        raise ImproperlyConfigured("S3_BUCKET is set: set S3_ENDPOINT_URL (MinIO) or S3_REGION (AWS) too")
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3_options, "location": "media"}}
+    STORAGES["private"] = {
+        "BACKEND": "union_office.storage.PrivateS3Storage",
+        "OPTIONS": {**_s3_options, "bucket_name": env_str("S3_PRIVATE_BUCKET", S3_BUCKET), "location": "private"},
+    }
+
 # Outside production, serve straight from the finders (no collectstatic step for `make run`).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# --- Exports (issue 23) ------------------------------------------------------------------------------
+# Rows one .xlsx sheet may hold (Excel's limit); a longer report goes on over further sheets. Tests
+# set a small figure to exercise that without writing a million rows.
+XLSX_MAX_ROWS_PER_SHEET = env_int("XLSX_MAX_ROWS_PER_SHEET", 1_048_576)
+if not 10 <= XLSX_MAX_ROWS_PER_SHEET <= 1_048_576:
+    raise ImproperlyConfigured("XLSX_MAX_ROWS_PER_SHEET must be between 10 and 1048576")
 
 # --- Finance --------------------------------------------------------------------------------
 # A payout with no budget line or over its remainder: "block" refuses it, "warn" books it and warns.
@@ -454,6 +516,8 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     # Behind a TLS-terminating proxy (nginx in front of gunicorn) that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The healthchecks ask each node directly over plain HTTP, not through the TLS proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

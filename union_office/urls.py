@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import health, views
 from .accounts.throttles import throttle_login, throttle_password_reset
 
 urlpatterns = [
@@ -27,6 +27,8 @@ urlpatterns = [
     path("account/two-factor/", include("union_office.accounts.urls")),
     # The language switch must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Load balancer and compose healthchecks: database, cache, broker, storage (union_office/health.py).
+    path("health/", health.health, name="health"),
     path("notifications/", include("union_office.notifications.urls")),
     path("members/", include("members.urls")),
     path("finance/", include("finance.urls")),

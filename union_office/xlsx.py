@@ -29,13 +29,14 @@ import math
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
-from itertools import groupby
+from itertools import chain, groupby, islice
 from typing import IO, Any, Literal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -322,14 +323,28 @@ _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CONTENT_TYPES_XML = (
+
+
+def _content_types_xml(sheets: int) -> str:
+    return (
+        _CONTENT_TYPES_HEAD
+        + "".join(
+            f'<Override PartName="/xl/worksheets/sheet{number}.xml"'
+            ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            for number in range(1, sheets + 1)
+        )
+        + _CONTENT_TYPES_TAIL
+    )
+
+
+_CONTENT_TYPES_HEAD = (
     _XML_DECLARATION + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml"'
     ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml"'
-    ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+)
+_CONTENT_TYPES_TAIL = (
     '<Override PartName="/xl/styles.xml"'
     ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
@@ -345,12 +360,22 @@ _ROOT_RELS_XML = (
     f'<Relationship Id="rId3" Type="{_REL_NS}/extended-properties" Target="docProps/app.xml"/>'
     "</Relationships>"
 )
-_WORKBOOK_RELS_XML = (
-    _XML_DECLARATION + f'<Relationships xmlns="{_PACKAGE_REL_NS}">'
-    f'<Relationship Id="rId1" Type="{_REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
-    f'<Relationship Id="rId2" Type="{_REL_NS}/styles" Target="styles.xml"/>'
-    "</Relationships>"
-)
+
+
+def _workbook_rels_xml(sheets: int) -> str:
+    """Sheet n is rId<n>; the stylesheet comes after them."""
+    return (
+        _XML_DECLARATION
+        + f'<Relationships xmlns="{_PACKAGE_REL_NS}">'
+        + "".join(
+            f'<Relationship Id="rId{number}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{number}.xml"/>'
+            for number in range(1, sheets + 1)
+        )
+        + f'<Relationship Id="rId{sheets + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    )
+
+
 _APP_XML = (
     _XML_DECLARATION + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
     "<Application>Microsoft Excel Compatible / union_office</Application></Properties>"
@@ -385,14 +410,30 @@ def _sheet_name(sheet_title: str) -> str:
     return name
 
 
-def _workbook_xml(sheet_name: str, header_first: int, header_last: int) -> str:
-    quoted = "'" + sheet_name.replace("'", "''") + "'"
+def _continued_sheet_name(sheet_name: str, number: int) -> str:
+    """报表, 报表 (2), 报表 (3)…: within Excel's 31 characters."""
+    if number == 1:
+        return sheet_name
+    suffix = f" ({number})"
+    return sheet_name[: 31 - len(suffix)] + suffix
+
+
+def _workbook_xml(sheet_names: list[str], header_first: int, header_last: int) -> str:
+    sheets = "".join(
+        f'<sheet name="{_xml_attr(name)}" sheetId="{number}" r:id="rId{number}"/>'
+        for number, name in enumerate(sheet_names, start=1)
+    )
+    # Every sheet repeats the header when printed.
+    titles = "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+        + _xml_attr("'" + name.replace("'", "''") + "'")
+        + f"!${header_first}:${header_last}</definedName>"
+        for index, name in enumerate(sheet_names)
+    )
     return (
         _XML_DECLARATION + f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
         '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>'
-        f'<sheets><sheet name="{_xml_attr(sheet_name)}" sheetId="1" r:id="rId1"/></sheets>'
-        '<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">'
-        f"{_xml_attr(quoted)}!${header_first}:${header_last}</definedName></definedNames>"
+        f"<sheets>{sheets}</sheets><definedNames>{titles}</definedNames>"
         "</workbook>"
     )
 
@@ -538,7 +579,7 @@ def write_report_into(
     period_label: str | None = None,
     empty_text: str | None = None,
 ) -> None:
-    """Write a one-sheet report as .xlsx into `target`, a binary file object opened for writing.
+    """Write a report as .xlsx into `target`, a binary file object opened for writing.
 
     Layout: row 1 the title, row 2 单位 (left) and 期间 (right), then the header (two rows when any
     column has a group), the data rows (a TotalRow among them is a bold subtotal), and an optional
@@ -550,6 +591,10 @@ def write_report_into(
     of a paper report to sign. Print setup is A4 in
     `orientation` (landscape unless the report fits a portrait page), fitted to one page wide,
     repeating the header on every page; panes are frozen below the header.
+
+    A report longer than a sheet may be (Excel's 1,048,576 rows; settings.XLSX_MAX_ROWS_PER_SHEET)
+    goes on over further sheets named "<sheet_title> (2)", "(3)"…, each with the title and header
+    again; the 合计 row ends the last one.
 
     `rows` may be a generator: it is consumed once, row by row (see the module docstring for memory).
     The archive is deflated into `target` as it is written; `target` is left open, positioned at
@@ -564,30 +609,42 @@ def write_report_into(
     header_first = 3
     header_last = header_first + (1 if two_level else 0)
 
+    # Data rows a sheet holds: what the title, header and a 合计 row leave of the limit.
+    per_sheet = settings.XLSX_MAX_ROWS_PER_SHEET - header_last - 1
+    if per_sheet < 1:
+        raise ValueError("XLSX_MAX_ROWS_PER_SHEET leaves no room for data rows")
+
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSLEVEL) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES_XML)
+        # The sheets first: how many there are is known only once the rows run out.
+        remaining: Iterator[Sequence[Any]] | None = iter(rows)
+        sheet_names: list[str] = []
+        while remaining is not None:
+            sheet_names.append(_continued_sheet_name(sheet_name, len(sheet_names) + 1))
+            with archive.open(f"xl/worksheets/sheet{len(sheet_names)}.xml", "w") as member:
+                remaining = _write_sheet(
+                    _Sheet(member),
+                    title=title,
+                    unit=unit,
+                    period=period,
+                    columns=columns,
+                    rows=remaining,
+                    capacity=per_sheet,
+                    totals=totals,
+                    header_first=header_first,
+                    header_last=header_last,
+                    selected=len(sheet_names) == 1,
+                    signatures=signatures,
+                    orientation=orientation,
+                    period_label=period_label,
+                    empty_text=empty_text,
+                )
+        archive.writestr("[Content_Types].xml", _content_types_xml(len(sheet_names)))
         archive.writestr("_rels/.rels", _ROOT_RELS_XML)
         archive.writestr("docProps/app.xml", _APP_XML)
         archive.writestr("docProps/core.xml", _core_xml())
-        archive.writestr("xl/workbook.xml", _workbook_xml(sheet_name, header_first, header_last))
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS_XML)
+        archive.writestr("xl/workbook.xml", _workbook_xml(sheet_names, header_first, header_last))
+        archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels_xml(len(sheet_names)))
         archive.writestr("xl/styles.xml", _STYLES_XML)
-        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
-            _write_sheet(
-                _Sheet(member),
-                title=title,
-                unit=unit,
-                period=period,
-                columns=columns,
-                rows=rows,
-                totals=totals,
-                header_first=header_first,
-                header_last=header_last,
-                signatures=signatures,
-                orientation=orientation,
-                period_label=period_label,
-                empty_text=empty_text,
-            )
 
 
 def _write_sheet(
@@ -597,16 +654,21 @@ def _write_sheet(
     unit: str,
     period: str,
     columns: list[Column],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterator[Sequence[Any]],
+    capacity: int,
     totals: Sequence[Any] | None,
     header_first: int,
     header_last: int,
+    selected: bool,
     signatures: Sequence[str] = (),
     orientation: str = "landscape",
     period_label: str | None = None,
     empty_text: str | None = None,
-) -> None:
-    """Stream sheet1.xml: everything before <sheetData>, the rows in order, then what follows them."""
+) -> Iterator[Sequence[Any]] | None:
+    """Stream one sheet: everything before <sheetData>, up to `capacity` rows, then what follows them.
+
+    Returns the rows left for the next sheet, or None when this sheet took the last one (and the
+    合计 row)."""
     width = len(columns)
     letters = [_column_letter(index) for index in range(1, width + 1)]
     merges: list[tuple[int, int, int, int]] = []
@@ -631,7 +693,7 @@ def _write_sheet(
     sheet.write(
         _XML_DECLARATION + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'  # without fitToPage Excel ignores fitToWidth
-        '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
+        f'<sheetViews><sheetView{' tabSelected="1"' if selected else ""} workbookViewId="0">'
         f'<pane ySplit="{header_last}" topLeftCell="A{header_last + 1}" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
         '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
@@ -673,20 +735,22 @@ def _write_sheet(
         sheet.append(cells([column.title for column in columns], "header"))
 
     before = sheet.row
-    sheet.data_rows(columns, rows)
-    if empty_text and sheet.row == before:
+    sheet.data_rows(columns, islice(rows, capacity))
+    following = next(rows, None)
+    remaining = None if following is None else chain([following], rows)
+    if empty_text and sheet.row == before and remaining is None:
         # An empty list says so, rather than ending at a bare header row.
         empty_row = sheet.append(cells([empty_text] + [None] * (width - 1), "data"))
         merge(empty_row, 1, empty_row, width)
 
-    if totals is not None:
+    if totals is not None and remaining is None:
         totals = list(totals)
         label_index = next((i for i, column in enumerate(columns) if column.kind == "text"), None)
         if label_index is not None and totals[label_index] is None:
             totals[label_index] = gettext("合计")
         sheet.append(cells(totals, "total", [column.kind for column in columns]))
 
-    if signatures:
+    if signatures and remaining is None:
         sheet.append([])
         # One cell across the table, the labels spaced for the hand: a first column as narrow as
         # 科目编码 cannot hold "单位负责人：" on its own.
@@ -707,6 +771,7 @@ def _write_sheet(
         f"<headerFooter><oddFooter>{_xml_attr(footer)}</oddFooter></headerFooter>"
         "</worksheet>"
     )
+    return remaining
 
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:

@@ -8,6 +8,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -439,3 +440,44 @@ def test_a_running_export_is_claimed_again_only_once_its_worker_is_surely_dead(c
     exports.roster_export_run(export_id=fresh.pk)
     fresh.refresh_from_db()
     assert fresh.status == JobStatus.DONE
+
+
+def test_a_background_export_on_either_storage_backend_reaches_only_its_creator(
+    storage_backend, login, chair, committee, org, small_sync_limit, django_capture_on_commit_callbacks
+):
+    """Issue 23: the worker writes the file through the "default" alias (a folder or a bucket) and
+    the web node streams it back after the same ownership check."""
+    MemberFactory.create_batch(3, org_unit=org.branch_a)
+    client = login(chair)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(export_url(full=1))
+    export = RosterExport.objects.get()
+    assert export.status == JobStatus.DONE
+    assert storages["default"].exists(export.file.name)
+    download = client.get(reverse("members:export_download", args=[export.pk]))
+    assert download.status_code == 200
+    assert len(data_rows(b"".join(download.streaming_content))) == 5
+    assert login(committee).get(reverse("members:export_download", args=[export.pk])).status_code == 404
+
+
+def test_a_roster_longer_than_a_sheet_goes_on_over_further_sheets(settings, login, chair, org):
+    """Issue 23: past Excel's row limit (here a small XLSX_MAX_ROWS_PER_SHEET) the export is not a
+    broken file but further sheets, each with its header; no member lost or doubled."""
+    settings.XLSX_MAX_ROWS_PER_SHEET = 10  # title, unit line, header, (合计) leave 6 members a sheet
+    MemberFactory.create_batch(9, org_unit=org.branch_a)
+    expected = Member.objects.filter(org_unit__path__startswith=org.school.path).count()
+
+    workbook = load_workbook(BytesIO(login(chair).get(export_url()).content))
+
+    assert len(workbook.sheetnames) == -(-expected // 6) >= 2
+    members = []
+    for sheet in workbook.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        assert len(rows) <= 10
+        assert rows[2] == workbook_rows_header(workbook)
+        members += rows[3:]
+    assert len(members) == len(set(members)) == expected
+
+
+def workbook_rows_header(workbook) -> tuple:
+    return next(workbook.worksheets[0].iter_rows(min_row=3, max_row=3, values_only=True))

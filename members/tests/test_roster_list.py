@@ -13,9 +13,9 @@ from django.utils import timezone
 from members import selectors
 from members.filters import MemberFilter, YearRangeField
 from members.idcard import make_id_number
-from members.models import Member
+from members.models import Member, Role
 from members.stats import AGE_BAND_BY_KEY, roster_stats, stats_cache_key, years_before
-from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory
+from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
 from members.views import roster as roster_views
 
 URL = reverse("members:member_list")
@@ -742,3 +742,35 @@ def test_dashboard_head_counts_are_kept_until_the_roster_changes(chair, org, emp
     changed = card()
     assert changed["overview"]["active"] == 1 and changed["overview"]["retired"] == 3
     assert ("高一年级分工会", 0) in [(unit.name, n) for unit, n in changed["breakdown"]]
+
+
+def test_a_write_in_one_top_level_unit_leaves_the_other_units_version_alone(chair, other_committee, org):
+    """Issue 23 (migration 0009): the school's cached figures survive a write at the hospital; the
+    county's, which cover both, do not."""
+    from members.selectors import ROSTER_VERSION_BUCKETS, roster_versions
+
+    county = UserFactory(username="county")
+    RoleGrantFactory(user=county, org_unit=org.county, role=Role.CHAIR)
+    assert org.school.pk % ROSTER_VERSION_BUCKETS != org.hospital.pk % ROSTER_VERSION_BUCKETS
+
+    def versions() -> tuple[str, str, str]:
+        return tuple(roster_versions(user)[1] for user in (chair, other_committee, county))
+
+    before = versions()
+    patient = MemberFactory(org_unit=org.ward)  # at the hospital
+    school, hospital, whole = versions()
+    assert school == before[0] and hospital != before[1] and whole != before[2]
+
+    before = versions()
+    Member.objects.filter(pk=patient.pk).update(org_unit=org.branch_a)  # moved: both sides move
+    assert all(now != then for now, then in zip(versions(), before, strict=True))
+
+    before = versions()
+    Member.objects.bulk_create([MemberFactory.build(org_unit=org.group_a) for _ in range(2)])  # the school
+    school, hospital, whole = versions()
+    assert school != before[0] and hospital == before[1] and whole != before[2]
+
+    before = versions()
+    Member.objects.filter(org_unit=org.group_a).delete()
+    school, hospital, whole = versions()
+    assert school != before[0] and hospital == before[1] and whole != before[2]

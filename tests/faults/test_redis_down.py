@@ -79,7 +79,9 @@ def test_every_page_answers_with_redis_down(dead_broker, dead_cache, media_root,
         for name, args in details.items():
             answers[name] = client.get(reverse(name, args=args)).status_code
     assert len(answers) > 60
-    assert {name: code for name, code in answers.items() if code >= 500} == {}
+    # /health/ is the one page that must say so (union_office/health.py, docs/scale.md): its cache
+    # check fails; every page a user opens still answers.
+    assert {name: code for name, code in answers.items() if code >= 500} == {"health": 500}
     core = [
         "dashboard",
         "notifications:inbox",

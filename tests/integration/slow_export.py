@@ -2,7 +2,7 @@
 (IT_EXPORT_ROW_DELAY seconds) and the progress saved every 10 rows, so that a small export is
 still running when the test kills its worker.
 
-    celery -A tests.integration.slow_export worker --pool=solo
+    celery -A tests.integration.slow_export worker --pool=solo -Q default,bulk
 """
 
 import os

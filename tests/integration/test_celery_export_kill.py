@@ -38,7 +38,16 @@ def _worker(env, *, row_delay: float):
     env = {**env, "IT_EXPORT_ROW_DELAY": str(row_delay)}
     log = open(Path(env["IT_FOLDER"]) / "export-worker.log", "ab")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
-        [CELERY, "-A", "tests.integration.slow_export", "worker", "--pool=solo", "--loglevel=INFO"]
+        [
+            CELERY,
+            "-A",
+            "tests.integration.slow_export",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            "default,bulk",
+            "--loglevel=INFO",
+        ]
         + ["-n", f"itx-{time.time_ns()}@%h"],
         cwd=ROOT,
         env=env,

@@ -138,7 +138,17 @@ def _start(env, *args, name):
 
 def _worker(env):
     # solo pool: the task runs in this very process, so SIGKILL kills it mid-batch.
-    return _start(env, "worker", "--pool=solo", "--loglevel=INFO", "-n", f"it-{time.time_ns()}@%h", name="worker")
+    return _start(
+        env,
+        "worker",
+        "--pool=solo",
+        "-Q",
+        "default,bulk",
+        "--loglevel=INFO",
+        "-n",
+        f"it-{time.time_ns()}@%h",
+        name="worker",
+    )
 
 
 def _stop(process, sig=signal.SIGTERM) -> None:

@@ -105,6 +105,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "activities:ics_feed",
+    "health",
 }
 
 # URL name → (access class, methods the view accepts). Every routed name must be here.
@@ -119,6 +120,8 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "password_reset_done": (PUBLIC_PAGE, G),
     "password_reset_confirm": (PUBLIC_PAGE, GP),
     "password_reset_complete": (PUBLIC_PAGE, G),
+    # The load balancer's and compose's healthcheck (union_office/health.py): no login, no data.
+    "health": (PUBLIC_PAGE, G),
     "accounts:two_factor": (EVERYONE, GP),
     "accounts:two_factor_enrol": (EVERYONE, GP),
     "accounts:two_factor_verify": (EVERYONE, GP),

@@ -1065,6 +1065,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     "password_reset_confirm": AUTH,
     "password_reset_complete": AUTH,
     "set_language": "POST to switch the language, redirects",
+    "health": "the health checks: a fixed set of round trips, no rows",
     "accounts:two_factor": "the user's own two-factor status: one device, no rows",
     "accounts:two_factor_enrol": FORM,
     "accounts:two_factor_verify": FORM,

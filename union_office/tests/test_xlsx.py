@@ -445,3 +445,49 @@ def test_labels_say_what_the_meta_line_is_and_an_empty_list_says_so():
     )
     cell = load_workbook(BytesIO(dated)).active["A4"]
     assert cell.is_date and cell.value == dt.datetime(2026, 4, 1, 8, 30)
+
+
+# --- Past the sheet limit (issue 23) -------------------------------------------------------------
+
+
+def numbered_rows(count: int) -> list[list]:
+    return [[n, f"会员{n}", Decimal("1.00"), Decimal("1.00"), 1, dt.date(2026, 1, 1), ""] for n in range(1, count + 1)]
+
+
+def test_a_report_longer_than_a_sheet_goes_on_over_further_sheets(settings):
+    settings.XLSX_MAX_ROWS_PER_SHEET = 12  # title, meta, two header rows and a 合计 row leave 7
+    rows = numbered_rows(17)
+    workbook = load_workbook(BytesIO(report(rows=rows, totals=totals_for(rows), sheet_title="会费")))
+
+    assert workbook.sheetnames == ["会费", "会费 (2)", "会费 (3)"]
+    numbers, totals = [], []
+    for ws in workbook.worksheets:
+        assert ws.max_row <= 12
+        assert ws["A1"].value == "2026年会费收缴情况表"  # each sheet has its title and header again
+        assert ws["C3"].value == "会费" and ws["C4"].value == "应缴"
+        assert ws.freeze_panes == "A5"
+        assert ws.print_title_rows == "$3:$4"
+        body = list(ws.iter_rows(min_row=5, values_only=True))
+        numbers += [row[0] for row in body if isinstance(row[0], int)]
+        totals += [row for row in body if row[1] == "合计"]
+    assert numbers == list(range(1, 18)), "every row once, in order"
+    assert [len(list(ws.iter_rows(min_row=5))) for ws in workbook.worksheets] == [7, 7, 4]  # 3 rows + 合计
+    assert totals == [(None, "合计", 17, 17, None, None, None)]  # on the last sheet only
+    assert workbook.worksheets[0].sheet_view.tabSelected and not workbook.worksheets[1].sheet_view.tabSelected
+
+
+def test_a_report_that_just_fits_stays_on_one_sheet(settings):
+    settings.XLSX_MAX_ROWS_PER_SHEET = 12
+    rows = numbered_rows(7)
+    workbook = load_workbook(BytesIO(report(rows=rows, totals=totals_for(rows))))
+    assert workbook.sheetnames == ["报表"]
+    assert workbook.active.max_row == 12
+
+
+def test_long_sheet_titles_stay_within_excel_s_31_characters(settings):
+    settings.XLSX_MAX_ROWS_PER_SHEET = 10
+    title = "二〇二六年度全县会员会费收缴情况明细表（按基层工会分列）"[:31]
+    workbook = load_workbook(BytesIO(report(rows=numbered_rows(20), sheet_title=title)))
+    assert len(workbook.sheetnames) == 4
+    assert all(len(name) <= 31 for name in workbook.sheetnames)
+    assert workbook.sheetnames[3].endswith(" (4)")

@@ -6,39 +6,23 @@ whoever may read the owner (welfare.privacy.owner_visible). The stored name is r
 original filename is only a label: it never becomes part of a path.
 """
 
-import os
 import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from union_office import storage
 from union_office.models import TimeStampedModel
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files under PRIVATE_MEDIA_ROOT with no URL (`url()` raises): they are reachable only through
-    the permission-checked download view. The root is read on each use so tests can move it."""
-
-    @property
-    def base_location(self) -> str:
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self) -> None:
-        return None
-
-
-def private_storage() -> FileSystemStorage:
-    return PrivateStorage()
+def private_storage() -> Storage:
+    """The "private" storage alias (union_office/storage.py): local folder or object storage."""
+    return storage.private_storage
 
 
 def stored_name(instance: "Attachment", filename: str) -> str:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from union_office.storage import private_storage
 from welfare import uploads
 from welfare.models import AidApplication, Attachment
 from welfare.services import aid as aid_services
@@ -138,3 +139,23 @@ def test_download_needs_login(client, attached):
 
 def test_download_of_a_missing_attachment_is_404(login, chair):
     assert login(chair).get(reverse("welfare:attachment", args=[999999])).status_code == 404
+
+
+def test_documents_on_either_storage_backend_reach_only_those_allowed(storage_backend, login, member, outsider):
+    """Issue 23: local folders or an S3 bucket, the document is stored privately and streamed after
+    the same access check."""
+    application = aid_services.aid_create(
+        actor=member,
+        member=member.member,
+        kind="illness",
+        amount_requested="5000",
+        reason="住院",
+        documents=[("诊断证明", upload("诊断证明.pdf", PDF))],
+    )
+    attachment = Attachment.objects.get(owner_id=application.pk)
+    assert private_storage.exists(attachment.file.name)
+    url = reverse("welfare:attachment", args=[attachment.pk])
+    assert login(outsider).get(url).status_code == 404
+    response = login(member).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF

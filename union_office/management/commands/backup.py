@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                 output_dir=output or Path(settings.BASE_DIR) / "var" / "backups",
                 # The connection's own settings: under the tests that is the test database.
                 database=Database.from_settings(connections["default"].settings_dict),
-                file_roots={folder: Path(getattr(settings, name)) for folder, name in FILE_ROOTS.items()},
+                file_roots={folder: storages[alias] for folder, alias in FILE_ROOTS.items()},
                 keep=keep,
             )
         except BackupError as exc:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
@@ -23,9 +23,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--database-url", default=None, help="恢复到这个数据库（默认：DATABASE_URL）；演练时用新建的空库"
         )
-        parser.add_argument("--media-root", type=Path, default=None, help="上传文件恢复到此（默认：MEDIA_ROOT）")
+        parser.add_argument("--media-root", type=Path, default=None, help="上传文件恢复到此目录（默认：default 存储）")
         parser.add_argument(
-            "--private-media-root", type=Path, default=None, help="福利材料恢复到此（默认：PRIVATE_MEDIA_ROOT）"
+            "--private-media-root", type=Path, default=None, help="福利材料恢复到此目录（默认：private 存储）"
         )
         parser.add_argument("--replace", action="store_true", help="先清空目标数据库和目录（灾难恢复）")
         parser.add_argument(
@@ -44,10 +44,15 @@ class Command(BaseCommand):
                 else Database.from_settings(connections["default"].settings_dict)
             )
             overrides = {"media": options["media_root"], "private": options["private_media_root"]}
-            roots = {folder: overrides[folder] or Path(getattr(settings, name)) for folder, name in FILE_ROOTS.items()}
+            # A folder given on the command line (the restore drill), else the configured storage
+            # (local folders or the bucket).
+            roots = {
+                folder: FileSystemStorage(location=overrides[folder]) if overrides[folder] else storages[alias]
+                for folder, alias in FILE_ROOTS.items()
+            }
             if options["replace"] and options["interactive"]:
                 answer = input(
-                    f"将删除数据库 {database.name} 的全部数据和 {roots['media']}、{roots['private']} 中的全部文件，"
+                    f"将删除数据库 {database.name} 的全部数据和 media、private 两个文件存储中的全部文件，"
                     "再从备份恢复。输入 yes 继续："
                 )
                 if answer.strip() != "yes":
