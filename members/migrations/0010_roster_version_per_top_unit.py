@@ -13,7 +13,10 @@ trigger ever runs DDL. Two units in one bucket only invalidate each other's cach
   transition tables (the importer's 100,000-row COPY pays one join, not 100,000 calls); a sequence
   takes no row lock, so writers never wait on each other, as in migration 0007. An UPDATE that moves
   members between units moves both sides.
-- SQLite: one row per bucket, moved by row triggers.
+- SQLite: one row per bucket, moved by row triggers. They name members_orgunit, so a later
+  migration that makes SQLite rebuild that table (adding or altering one of its fields) fails with
+  "error in trigger members_roster_units_insert": such a migration drops these three triggers
+  first and creates them again after (SQLITE_REVERSE[:3] and SQLITE[2:] below).
 """
 
 from django.db import migrations
@@ -145,7 +148,9 @@ def drop_versions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0008_roster_name_grams_index"),
+        ("members", "0009_orgunit_contact_phone"),
+        ("members", "0009_orgunit_merged_into_rolegrant_ends_on"),
+        ("members", "0009_orgunit_single_officer"),
     ]
 
     operations = [
