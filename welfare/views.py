@@ -272,6 +272,7 @@ def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "family": application.hardship_file.family.all() if application.hardship_file else [],
             "printed_at": timezone.localtime(),
             "screen_level": _screen_level(application.org_unit),
+            "phone": access.phone_shown(request.user, application.member),
         },
         request=request,
     )

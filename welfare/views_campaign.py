@@ -385,6 +385,7 @@ def student_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "attachments": uploads.attachments_of(application),
             "payments": application.payments.order_by("year_index"),
+            "phone": access.phone_shown(request.user, application.member),
             "passed": {"base": state in _PAST_BASE, "upper": state in _PAST_UPPER, "approved": state in _PAST_APPROVAL},
             "printed_at": timezone.localtime(),
         },
