@@ -201,6 +201,7 @@ class ScheduleForm(forms.ModelForm):
         self.fields["responsible"].queryset = people_with_login(units)
         self.fields["responsible"].empty_label = _("（未指定）")
         at_most(self.fields["day"], 31)
+        at_most(self.fields["capacity"], MAX_CAPACITY)
         self.fields["audience_unit"].queryset = units
         self.fields["audience_group"].queryset = InterestGroup.objects.filter(org_unit__in=units).order_by("name")
         # Named members: the short list of people with a login (a whole unit is "一个分工会/小组").

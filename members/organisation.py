@@ -35,7 +35,9 @@ def managed_units(user: Any) -> QuerySet[OrgUnit]:
 def _lock(*units: OrgUnit) -> list[OrgUnit]:
     # In id order, whoever calls: two merges of the same pair in opposite directions cannot deadlock.
     ids = sorted({u.pk for u in units})
-    locked = {u.pk: u for u in OrgUnit.objects.select_for_update().filter(pk__in=ids).select_related("parent")}
+    locked = {
+        u.pk: u for u in OrgUnit.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("parent")
+    }
     return [locked[u.pk] for u in units]
 
 

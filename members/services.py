@@ -67,7 +67,7 @@ def unit_single_officer_set(*, actor: Any, unit_id: int, single_officer: bool, r
     if not reason:
         raise PermissionDenied(_("请说明设置的理由。"))
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().select_related("parent").get(pk=unit_id)
+        unit = OrgUnit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit_id)
         decider = unit.parent or unit
         if not access.can(actor, "members.manage_roles", decider):
             raise PermissionDenied(_("只有上级工会可以设置“仅一名工会干部”。"))

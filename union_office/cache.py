@@ -108,6 +108,12 @@ class ResilientRedisCache(RedisCache):
     def add(self, *args: Any, **kwargs: Any) -> Any:
         return super().add(*args, **kwargs)
 
+    # None, like a Redis that lost the key: the throttles' counters (django-ratelimit) then let the
+    # request through (RATELIMIT_FAIL_OPEN) rather than answer 500 while Redis is down.
+    @_or_miss(lambda *args, **kwargs: None)
+    def incr(self, *args: Any, **kwargs: Any) -> Any:
+        return super().incr(*args, **kwargs)
+
     @_or_miss(lambda *args, **kwargs: None)
     def set(self, *args: Any, **kwargs: Any) -> Any:
         return super().set(*args, **kwargs)

@@ -8,13 +8,14 @@ restyle.
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from plans import exports as plan_exports
 from plans.numbering import heading_number
 
 from .fields import fill
-from .models import Summary, SummarySection
+from .models import Summary, SummarySection, SummaryStatus
 
 DOCX_CONTENT_TYPE = plan_exports.DOCX_CONTENT_TYPE
 
@@ -26,7 +27,7 @@ def _figure_blocks(section: SummarySection) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
 
     def item(content: str, lines: list[tuple[str, str]], number: str = "") -> None:
-        blocks.append({"kind": "item", "level": 2, "number": number, "content": content, "lines": lines})
+        blocks.append({"kind": "item", "level": 2, "number": number, "lead": False, "content": content, "lines": lines})
 
     if kind == "plan":
         for row in f.get("items", []):
@@ -77,6 +78,7 @@ def summary_document(summary: Summary, sections: list[SummarySection] | None = N
                 "number": heading_number(1, index),
                 "title": section.title,
                 "text": fill(section.text, section.key, section.figures or {}).strip(),
+                "lines": [],
             }
         )
         blocks.extend(_figure_blocks(section))
@@ -87,6 +89,15 @@ def summary_document(summary: Summary, sections: list[SummarySection] | None = N
         "version": 1,
         "status": summary.get_status_display(),
         "approved_at": summary.finalized_at,
+        # The plan's official layout (docs/documents.md): a 草稿/审议稿 watermark until 定稿, then
+        # the 落款 with the day it was finalised.
+        "watermark": "" if summary.status == SummaryStatus.FINAL else str(plan_exports.WATERMARKS[summary.status]),
+        "signature_unit": summary.org_unit.name,
+        "signature_date": plan_exports.chinese_date(
+            timezone.localdate(summary.finalized_at)
+            if summary.status == SummaryStatus.FINAL and summary.finalized_at
+            else None
+        ),
         "meta": _("%(unit)s　%(year)s年度") % {"unit": summary.org_unit.name, "year": summary.year},
         "guiding_ideas": "",
         "blocks": blocks,

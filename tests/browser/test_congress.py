@@ -99,7 +99,13 @@ def test_a_motion_from_suggestion_to_the_compilation(browser, live_server, demo)
     assert page.locator("[data-testid=similar]").get_by_text("关于改善教职工食堂就餐条件的提案").count() == 1
     _shot(page, "5-review-similar")
     page.click("[data-action=register] button")
+    modal = page.locator("[data-testid=confirm-modal]")  # 立案 cannot be undone: it asks first
+    modal.wait_for(state="visible")
+    assert "将通知提案人" in modal.inner_text()
+    _shot(page, "5b-register-confirm", full_page=False)
+    modal.locator("[data-confirm-ok]").click()
     page.wait_for_load_state()
+    page.locator("[data-testid=motion-number]").wait_for()
     number = page.locator("[data-testid=motion-number]").inner_text()
     assert number.endswith("-003")  # the demo registered 001 and 002
     page.select_option("#id_lead_department", label="总务处")

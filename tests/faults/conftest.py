@@ -55,13 +55,13 @@ def dead_broker():
 @pytest.fixture
 def dead_cache(settings):
     """The production cache backend (REDIS_URL set) pointed at a Redis that is down."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "union_office.cache.ResilientRedisCache",
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+    cache = {
+        "BACKEND": "union_office.cache.ResilientRedisCache",
+        "LOCATION": DEAD_REDIS,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+    # The throttles' counters live in the same Redis (settings: CACHES["ratelimit"]).
+    settings.CACHES = {"default": cache, "ratelimit": {**cache, "KEY_PREFIX": "rl"}}
 
 
 class Injected(Exception):

@@ -110,11 +110,12 @@ def _driver(env, *args) -> str:
         [sys.executable, "-m", "tests.integration.celery_driver", *args],
         cwd=ROOT,
         env=env,
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,
     )
+    assert done.returncode == 0, f"celery_driver {' '.join(args)} failed:\n{done.stderr[-3000:]}"
     return done.stdout
 
 

@@ -82,6 +82,8 @@ FINANCE_APPROVE = allow("chair", treasurer="403", auditor="403")  # finance.appr
 PRIVATE_WELFARE = allow("chair", "committee")  # welfare.view_aid: hardship files, applications
 # 金秋 applications on 公示 or paid: also the treasurer of the union that pays them (issue 16).
 WELFARE_PAYER = allow("chair", "committee", "treasurer")
+# The printed 金秋 form: the paying treasurer reads the application but the form is the reviewers'.
+WELFARE_PAYER_FORM = allow("chair", "committee", treasurer="403")
 EVENTS_MANAGE = allow("chair", "committee", "women", denied="403")  # activities.manage_events
 EVENTS_MANAGE_ROLE_FIRST = allow("chair", "committee", "women", denied="403", other="role-first")
 EVENT_EXPENSE = allow("treasurer", denied="403")  # an event's spending is booked by the treasurer
@@ -221,7 +223,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:campaign_create": (allow("chair", denied="403"), GP),  # welfare.decide_aid, by role
     "welfare:campaign_detail": (EVERYONE, G),
     "welfare:student_apply": (EVERYONE, GP),
-    "welfare:student_pdf": (PRIVATE_WELFARE, G),
+    "welfare:student_pdf": (WELFARE_PAYER_FORM, G),
     "welfare:campaign_notice": (EVERYONE, G),
     "welfare:student_detail": (WELFARE_PAYER, G),
     "welfare:student_act": (WELFARE_PAYER, P),

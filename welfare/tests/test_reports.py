@@ -69,7 +69,7 @@ def test_application_form_pdf(login, chair, member, paid):
     assert login(member).get(reverse("welfare:aid_pdf", args=[paid.pk])).status_code == 403
 
 
-def test_application_form_is_one_a4_page_a_reader_can_fill(login, chair, member, applicant, budget):
+def test_application_form_is_one_a4_page_a_reader_can_fill(login, chair, treasurer, member, applicant, budget):
     """As printed: one page, names and departments on one line, the files by name, the level that
     screened it, signature and date blocks."""
     applicant.name = "欧阳晓明"
@@ -90,7 +90,7 @@ def test_application_form_is_one_a4_page_a_reader_can_fill(login, chair, member,
             label=label,
         )
     paid = aid_services.aid_transition(
-        actor=chair,
+        actor=treasurer,  # 发放 is the paying unit's finance role, never who decided (docs/workflow.md)
         application_id=end_notice(advance(application, "notice", chair=chair)).pk,
         action="pay",
     )

@@ -35,15 +35,15 @@ def test_seed_demo_welfare_runs_once(settings, tmp_path):
 
 
 def test_seed_demo_welfare_leaves_an_aid_to_pay_and_one_for_the_committee(settings):
-    """On the day the demo is loaded: one 公示 has ended (the chair can pay it), and the demo
+    """On the day the demo is loaded: one 公示 has ended (the treasurer can pay it), and the demo
     `committee` account has an application to screen in its own 分工会."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", password="x-demo-2026", stdout=StringIO())
     call_command("seed_demo_finance", stdout=StringIO())
     call_command("seed_demo_welfare", stdout=StringIO())
-    users = get_user_model().objects.in_bulk(["chair", "committee"], field_name="username")
+    users = get_user_model().objects.in_bulk(["treasurer", "committee"], field_name="username")
     ended = AidApplication.objects.get(state=AidState.NOTICE, notice_ends_on__lt=timezone.localdate())
-    paid = aid.aid_transition(actor=users["chair"], application_id=ended.pk, action="pay")
+    paid = aid.aid_transition(actor=users["treasurer"], application_id=ended.pk, action="pay")
     assert paid.state == AidState.PAID and paid.ledger_entry is not None
     waiting = AidApplication.objects.get(state=AidState.SUBMITTED)
     screened = aid.aid_transition(

@@ -1,6 +1,7 @@
 """The summary: drafting, re-drafting keeps the chair's text, the workflow, exports, the views."""
 
 import io
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -119,6 +120,10 @@ def test_pdf_and_word_carry_the_chair_s_text_with_current_figures(login, chair, 
     active = section.figures["active"]
     assert f"在册会员{active}人。" in text
     assert summary.title in text
+    # In the plan's official layout: a draft carries the 草稿 watermark (plans.exports).
+    with zipfile.ZipFile(io.BytesIO(word.content)) as archive:
+        header = "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("word/header"))
+    assert 'string="草稿"' in header
 
 
 def test_the_pages_work_and_outsiders_get_404(client, login, chair, outsider, member, summary):
