@@ -55,8 +55,10 @@ def _create_database() -> None:
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     try:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
+            # Fresh for every module: rows an earlier run left (its members, its audit entries,
+            # which protect their users) must not decide this run.
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as exc:
         _unavailable(f"PostgreSQL at {parts.hostname}:{parts.port or 5432} is not reachable: {exc}")
 
