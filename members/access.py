@@ -267,7 +267,8 @@ def holders(perm: str, unit: OrgUnit) -> list[Any]:
     told nothing."""
     permission = _permission(perm)
     grants = (
-        RoleGrant.objects.filter(
+        RoleGrant.objects.current()
+        .filter(
             org_unit__path__in=unit.ancestor_paths(),
             role__in=permission.roles,
             user__is_active=True,
