@@ -17,7 +17,7 @@ def _waiting_states(transitions) -> set[str]:
 
 
 def aid_candidates(user: Any) -> QuerySet[AidApplication]:
-    from .workflow import TRANSITIONS
+    from .workflow.aid import TRANSITIONS
 
     return (
         privacy.applications_visible(user)
@@ -28,7 +28,7 @@ def aid_candidates(user: Any) -> QuerySet[AidApplication]:
 
 
 def student_candidates(user: Any) -> QuerySet[StudentApplication]:
-    from .campaign_workflow import TRANSITIONS
+    from .workflow.campaign import TRANSITIONS
 
     return (
         privacy.student_applications_visible(user)

@@ -233,12 +233,12 @@ CASES: dict[str, Case] = {
     "welfare.forms.CloseForm": Case(
         lambda c, d, f: _import("welfare.forms").CloseForm(d), {"reason": "welfare.HardshipFile.closed_reason"}
     ),
-    "welfare.views_campaign.CampaignSetupForm": Case(
-        lambda c, d, f: _import("welfare.views_campaign").CampaignSetupForm(d, units=c.units),
+    "welfare.views.campaign.CampaignSetupForm": Case(
+        lambda c, d, f: _import("welfare.views.campaign").CampaignSetupForm(d, units=c.units),
         {"title": "welfare.Campaign.title", "year": "welfare.Campaign.year"},
     ),
-    "welfare.views_campaign.StudentForm": Case(
-        lambda c, d, f: _import("welfare.views_campaign").StudentForm(
+    "welfare.views.campaign.StudentForm": Case(
+        lambda c, d, f: _import("welfare.views.campaign").StudentForm(
             d,
             f,
             campaign=_import("welfare.models").Campaign(
@@ -252,8 +252,8 @@ CASES: dict[str, Case] = {
             "reason": "welfare.StudentApplication.reason",
         },
     ),
-    "welfare.views_campaign.HomeVisitForm": Case(
-        lambda c, d, f: _import("welfare.views_campaign").HomeVisitForm(d),
+    "welfare.views.campaign.HomeVisitForm": Case(
+        lambda c, d, f: _import("welfare.views.campaign").HomeVisitForm(d),
         {"visitors": "welfare.StudentApplication.visitors", "findings": "welfare.StudentApplication.visit_findings"},
     ),
     # activities

@@ -103,7 +103,7 @@ def test_the_home_visit_is_recorded_and_audited(jinqiu, member, chair):
 
 
 def _illegal_pairs():
-    from welfare.campaign_workflow import TRANSITIONS
+    from welfare.workflow.campaign import TRANSITIONS
 
     sources: dict[str, set[str]] = {}
     for t in TRANSITIONS:

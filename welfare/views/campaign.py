@@ -25,13 +25,13 @@ from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import Column, write_report, xlsx_response
 
-from . import privacy, uploads
-from .forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
-from .masking import mask_name
-from .models import Campaign, StudentApplication, StudentObjection, StudentPayment, StudentState
-from .models.campaign import GRANTED_STATES, ApplicantType
-from .services import campaign as services
-from .views import _render, form_pdf_response
+from .. import privacy, uploads
+from ..forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
+from ..masking import mask_name
+from ..models import Campaign, StudentApplication, StudentObjection, StudentPayment, StudentState
+from ..models.campaign import GRANTED_STATES, ApplicantType
+from ..services import campaign as services
+from .aid import _render, form_pdf_response
 
 
 def campaigns_for(user: Any):

@@ -24,8 +24,8 @@ from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import xlsx_response
 
-from . import privacy, reports, uploads
-from .forms import (
+from .. import privacy, reports, uploads
+from ..forms import (
     ActForm,
     AidFilter,
     AidForm,
@@ -37,13 +37,13 @@ from .forms import (
     UploadForm,
     VisitForm,
 )
-from .masking import mask_name
-from .models import AidApplication, AidState, HardshipFile, HardshipStatus, Objection, Visit
-from .services import aid as aid_services
-from .services import hardship as file_services
-from .services import visits as visit_services
-from .services.common import WelfareError
-from .workflow import MAIN_PATH
+from ..masking import mask_name
+from ..models import AidApplication, AidState, HardshipFile, HardshipStatus, Objection, Visit
+from ..services import aid as aid_services
+from ..services import hardship as file_services
+from ..services import visits as visit_services
+from ..services.common import WelfareError
+from ..workflow.aid import MAIN_PATH
 
 PAGE_SIZE = 30
 
