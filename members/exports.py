@@ -296,7 +296,7 @@ def roster_export_filename(unit_label: str) -> str:
 
 def roster_export_create(*, user: Any, query: str, full_id_numbers: bool, total_rows: int) -> RosterExport:
     """Queue a large export for Celery; the task starts once this transaction commits."""
-    from .export_tasks import roster_export_task  # the task module imports this one
+    from .tasks import roster_export_task  # the task module imports this one
 
     if len(query) > QUERY_MAX_LENGTH:
         raise ValidationError(_("筛选条件过长，无法排队导出，请减少筛选条件后重试。"))
@@ -393,7 +393,7 @@ def roster_export_requeue(*, now: datetime | None = None) -> list[int]:
     to QUEUED and is sent again. Each row is won by a conditional update, so two sweeps at once send
     it once; an extra message for a row already claimed does nothing (_claim). Returns the ids sent.
     """
-    from .export_tasks import roster_export_task  # the task module imports this one
+    from .tasks import roster_export_task  # the task module imports this one
 
     now = now or timezone.now()
     dead_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)

@@ -39,7 +39,7 @@ EXPORT_RETENTION = datetime.timedelta(days=7)
 IMPORT_RETENTION = datetime.timedelta(days=2)
 # The upload_to roots of RosterExport.file and RosterImport.file, with the period of each.
 FILE_ROOTS = {"exports": EXPORT_RETENTION, "imports": IMPORT_RETENTION}
-# The dry run's plan is stored next to the upload as "<upload>.plan" (imports/plan.py).
+# The dry run's plan is stored next to the upload as "<upload>.plan" (imports/dry_run.py).
 PLAN_SUFFIX = ".plan"
 
 

@@ -247,7 +247,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # when a route names a task that does not exist.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "members.export_tasks.roster_export_task": {"queue": "bulk"},
+    "members.tasks.roster_export_task": {"queue": "bulk"},
     "members.tasks.roster_import_validate_task": {"queue": "bulk"},
     "members.tasks.roster_import_commit_task": {"queue": "bulk"},
     "members.tasks.roster_retention_cleanup_task": {"queue": "bulk"},

@@ -27,6 +27,18 @@ from union_office.xlsx import safe_cell
 from .. import access
 from ..idcard import make_id_number
 from ..models import EmploymentType, JobStatus, OrgUnit, RosterImport
+from .dry_run import (
+    PlanCheck,
+    PlanCopier,
+    PlanMismatch,
+    PlanWriter,
+    file_digest,
+    plan_discard,
+    plan_file_unchanged,
+    plan_open,
+    plan_still_holds,
+    plan_write,
+)
 from .files import (
     COLUMNS,
     DEPARTMENT,
@@ -45,18 +57,6 @@ from .files import (
     RosterTable,
     check_upload,
     read_roster,
-)
-from .plan import (
-    PlanCheck,
-    PlanCopier,
-    PlanMismatch,
-    PlanWriter,
-    file_digest,
-    plan_discard,
-    plan_file_unchanged,
-    plan_open,
-    plan_still_holds,
-    plan_write,
 )
 from .resource import (
     MemberResource,

@@ -113,15 +113,15 @@ CASES: dict[str, Case] = {
     ),
     # members
     "members.forms.MemberForm": Case(lambda c, d, f: _import("members.forms").MemberForm(d, user=c.chair)),
-    "members.forms_membership.MemberCreateForm": Case(
-        lambda c, d, f: _import("members.forms_membership").MemberCreateForm(d, user=c.chair)
+    "members.membership.forms.MemberCreateForm": Case(
+        lambda c, d, f: _import("members.membership.forms").MemberCreateForm(d, user=c.chair)
     ),
-    "members.forms_membership.JoinApplyForm": Case(
-        lambda c, d, f: _import("members.forms_membership").JoinApplyForm(d),
+    "members.membership.forms.JoinApplyForm": Case(
+        lambda c, d, f: _import("members.membership.forms").JoinApplyForm(d),
         {"name": "members.Member.name", "phone": "members.Member.phone", "reason": "members.MembershipChange.reason"},
     ),
-    "members.forms_membership.TransferInForm": Case(
-        lambda c, d, f: _import("members.forms_membership").TransferInForm(d, user=c.chair),
+    "members.membership.forms.TransferInForm": Case(
+        lambda c, d, f: _import("members.membership.forms").TransferInForm(d, user=c.chair),
         {
             "name": "members.Member.name",
             "phone": "members.Member.phone",
@@ -129,8 +129,8 @@ CASES: dict[str, Case] = {
             "reason": "members.MembershipChange.reason",
         },
     ),
-    "members.forms_membership.ChangeRequestForm": Case(
-        lambda c, d, f: _import("members.forms_membership").ChangeRequestForm(
+    "members.membership.forms.ChangeRequestForm": Case(
+        lambda c, d, f: _import("members.membership.forms").ChangeRequestForm(
             d, transition=TRANSITIONS[Kind.TRANSFER_IN], member=c.member, user=c.chair
         ),
         {"external_unit": "members.MembershipChange.external_unit", "reason": "members.MembershipChange.reason"},
