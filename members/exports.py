@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from union_office import crypto, queue
+from union_office import crypto, jobs
 from union_office.audit import audit_record
 from union_office.integers import parse_int
 from union_office.xlsx import Column, write_report_into
@@ -304,7 +304,7 @@ def roster_export_create(*, user: Any, query: str, full_id_numbers: bool, total_
         export = RosterExport.objects.create(
             created_by=user, query=query, full_id_numbers=full_id_numbers, total_rows=total_rows
         )
-        queue.send_on_commit(roster_export_task, export.pk)
+        jobs.send_on_commit(roster_export_task, export.pk)
     return export
 
 
@@ -398,11 +398,11 @@ def roster_export_requeue(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     dead_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     waiting = RosterExport.objects.filter(
-        Q(status=JobStatus.QUEUED, updated_at__lt=now - queue.RESEND_AFTER)
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - jobs.RESEND_AFTER)
         | Q(status=JobStatus.RUNNING, updated_at__lt=dead_before)
     )
     reset = {"status": JobStatus.QUEUED, "processed_rows": 0, "updated_at": now}
-    sent, _reachable = queue.resend(waiting, roster_export_task, reset=reset)
+    sent, _reachable = jobs.resend(waiting, roster_export_task, reset=reset)
     if sent:
         logger.warning("roster exports sent again (lost message or dead worker): %s", sent)
     return sent

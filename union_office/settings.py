@@ -142,8 +142,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view says @login_not_required (login, language switch).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # After messages: says so when a background job could not be sent to a dead broker (queue.py).
-    "union_office.queue.QueueNoticeMiddleware",
+    # After messages: says so when a background job could not be sent to a dead broker (jobs.py).
+    "union_office.jobs.QueueNoticeMiddleware",
     # Idle and absolute session lifetime (after messages: the logout explains itself), then
     # 2FA enrolment/verification where required.
     "union_office.accounts.middleware.SessionTimeoutMiddleware",

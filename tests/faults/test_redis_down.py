@@ -22,9 +22,9 @@ from members.imports import roster_import_requeue
 from members.models import JobStatus, Member, RosterExport, RosterImport
 from members.tests.factories import MemberFactory
 from members.tests.test_imports import csv_file, row
+from union_office.jobs import DELAYED_MESSAGE
 from union_office.notifications import Notification, Reminder
 from union_office.notifications.dispatch import reminders_dispatch_due
-from union_office.queue import DELAYED_MESSAGE
 
 from .conftest import DEAD_REDIS
 
