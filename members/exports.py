@@ -29,12 +29,13 @@ from django.utils.translation import gettext_lazy as _
 from union_office import crypto, jobs
 from union_office.audit import audit_record
 from union_office.integers import parse_int
+from union_office.jobs import JobStatus
 from union_office.xlsx import Column, write_report_into
 
 from . import access, selectors
 from .filters import MemberFilter
 from .idcard import birth_shown_with_masked_id
-from .models import Department, EmploymentType, Gender, JobStatus, Member, MemberStatus, OrgUnit, RosterExport
+from .models import Department, EmploymentType, Gender, Member, MemberStatus, OrgUnit, RosterExport
 
 logger = logging.getLogger(__name__)
 

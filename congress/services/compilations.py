@@ -11,8 +11,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import JobStatus
 from union_office import jobs
+from union_office.jobs import JobStatus
 
 from .. import workflow
 from ..models import CompilationExport, CongressSession, Motion, MotionReply

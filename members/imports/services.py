@@ -22,11 +22,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from union_office import jobs
 from union_office.audit import audit_record
+from union_office.jobs import JobStatus
 from union_office.xlsx import safe_cell
 
 from .. import access
 from ..idcard import make_id_number
-from ..models import EmploymentType, JobStatus, OrgUnit, RosterImport
+from ..models import EmploymentType, OrgUnit, RosterImport
 from .dry_run import (
     PlanCheck,
     PlanCopier,

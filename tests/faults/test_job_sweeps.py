@@ -19,10 +19,10 @@ from congress.tests.builders import world  # noqa: F401  (the congress fixture)
 from members import exports
 from members.exports import roster_export_requeue
 from members.imports import roster_import_requeue
-from members.models import JobStatus, RosterExport, RosterImport
+from members.models import RosterExport, RosterImport
 from members.tests.factories import MemberFactory
 from members.tests.test_imports import csv_file, row
-from union_office.jobs import DELAYED_MESSAGE
+from union_office.jobs import DELAYED_MESSAGE, JobStatus
 
 pytestmark = pytest.mark.django_db
 
