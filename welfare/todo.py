@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from union_office.todo import TodoSource, register_todo
 
-from . import privacy
+from . import selectors
 from .models import AidApplication, StudentApplication
 
 
@@ -20,7 +20,7 @@ def aid_candidates(user: Any) -> QuerySet[AidApplication]:
     from .workflow.aid import TRANSITIONS
 
     return (
-        privacy.applications_visible(user)
+        selectors.applications_visible(user)
         .filter(state__in=_waiting_states(TRANSITIONS))
         .select_related("member", "org_unit", "notice_unit")
         .order_by("updated_at", "pk")
@@ -31,7 +31,7 @@ def student_candidates(user: Any) -> QuerySet[StudentApplication]:
     from .workflow.campaign import TRANSITIONS
 
     return (
-        privacy.student_applications_visible(user)
+        selectors.student_applications_visible(user)
         .filter(state__in=_waiting_states(TRANSITIONS))
         .select_related("member", "org_unit", "campaign__org_unit")
         .order_by("updated_at", "pk")
