@@ -71,4 +71,3 @@ def register_module(module: Module) -> None:
             get_context=card_context,
         )
     )
-
