@@ -3,7 +3,8 @@
 Other apps book through `finance.services` (`book_income`, `book_payout`, `bookkeeping_unit`, …)
 and never reach into the modules below, so the split can change without touching them:
 ledger.py (booking, reversing, closing a month, the opening balance, the budget and its
-adjustments). docs/finance.md explains the rules.
+adjustments), dues.py (会费 batches, finance's own screens only). docs/finance.md explains the
+rules.
 """
 
 from .ledger import (

@@ -20,9 +20,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from finance import dues, services
+from finance import services
 from finance.chart import load_chart
 from finance.models import Account, Budget, LedgerEntry
+from finance.services import dues
 from members.models import Member, OrgUnit
 
 # YEAR: the year ENTRIES are written in (bench/load_mixed.py books them as they are).
