@@ -20,11 +20,11 @@ from members.models import OrgUnit
 from union_office.workflow import buttons
 from union_office.xlsx import xlsx_response
 
-from . import exports, oversight, selectors, services, stats, workflow
-from . import search as searching
-from .fields import fields_of, fill
-from .models import SummarySection
-from .statsxlsx import statistics_xlsx
+from .. import exports, oversight, selectors, services, stats, workflow
+from .. import search as searching
+from ..fields import fields_of, fill
+from ..models import SummarySection
+from ..statsxlsx import statistics_xlsx
 
 
 def _year(value: Any, default: int) -> int:
