@@ -152,18 +152,24 @@ class Session:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def get(self, path: str, timeout: float = 30) -> tuple[int, bytes]:
+        """(status, body); status 0 when no answer came in `timeout` seconds (counted as an error)."""
         try:
             with self.opener.open(self.base + path, timeout=timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
+        except (TimeoutError, urllib.error.URLError):
+            return 0, b""
 
     def login(self, username: str) -> None:
-        _status, page = self.get("/login/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+        _status, page = self.get("/login/", timeout=120)
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if match is None:
+            raise RuntimeError(f"no login form on {self.base} (status {_status})")
+        token = match.group(1).decode()
         data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
         request = urllib.request.Request(self.base + "/login/", data=data.encode(), headers={"Referer": self.base})
-        with self.opener.open(request, timeout=30) as response:
+        with self.opener.open(request, timeout=120) as response:
             if "/login/" in response.url:
                 raise RuntimeError(f"login as {username} on {self.base} failed")
 
@@ -175,7 +181,13 @@ def load(bases: dict[str, str], username: str) -> dict[str, list[tuple[float, st
 
     def user(name: str, base: str, offset: int) -> None:
         session = Session(base)
-        session.login(username)
+        started = time.monotonic()
+        try:
+            session.login(username)
+        except (OSError, RuntimeError):  # no answer in time, or refused: an error of this node
+            with lock:
+                results[name].append((time.monotonic() - started, "/login/", 0))
+            return
         index = offset
         while time.monotonic() < deadline:
             started = time.monotonic()
@@ -308,11 +320,9 @@ def main() -> int:
         for name, samples in results.items():
             times = sorted(seconds * 1000 for seconds, _path, _status in samples)
             errors = [f"{path} {status}" for _seconds, path, status in samples if status != 200]
-            p95 = times[max(0, math.ceil(len(times) * 0.95) - 1)] if times else 0
-            print(
-                f"| {name} | {len(times)} | {len(times) / SECONDS:.1f} | {statistics.median(times):.0f} | "
-                f"{p95:.0f} | {len(errors)} |"
-            )
+            p50 = f"{statistics.median(times):.0f}" if times else "—"
+            p95 = f"{times[max(0, math.ceil(len(times) * 0.95) - 1)]:.0f}" if times else "—"
+            print(f"| {name} | {len(times)} | {len(times) / SECONDS:.1f} | {p50} | {p95} | {len(errors)} |")
             if errors:
                 failures.append(f"node {name}: " + ", ".join(sorted(set(errors))))
 
@@ -321,13 +331,13 @@ def main() -> int:
         on_a.login("admin")
         on_b.login("admin")
         request = urllib.request.Request(bases["A"] + "/members/export/?full=1")
-        with on_a.opener.open(request, timeout=60) as response:
+        with on_a.opener.open(request, timeout=120) as response:
             match = re.search(r"/members/exports/(\d+)/", response.url)
         if match is None:
             raise RuntimeError(f"the export did not go to the background: {response.url}")
         started, status = time.monotonic(), 0
         while time.monotonic() - started < 300:
-            status, body = on_b.get(f"/members/exports/{match.group(1)}/download/", timeout=60)
+            status, body = on_b.get(f"/members/exports/{match.group(1)}/download/", timeout=120)
             if status == 200:
                 break
             time.sleep(1)
