@@ -157,3 +157,16 @@ def test_years_come_from_the_voucher_counters(org, treasurer, auditor, booked):
     VoucherCounter.objects.create(org_unit=org.hospital, year=2018, last_number=3)  # outside the auditor's unit
     this_year = dt.date.today().year
     assert selectors.ledger_years(auditor) == sorted({2026, this_year}, reverse=True)
+
+
+def test_an_entry_booked_without_a_user_shows_the_system_as_its_booker(login, org, treasurer):
+    """The service books with booked_by=None when the actor is not a signed-in user (a bulk load
+    does the same); the list and the entry's page said nothing of it but raised a 500."""
+    approved_budget(org.school, 2026, {"50201": "100.00"})
+    entry = book(None, org.school, "50201", "10.00", JAN_15)
+    assert entry.booked_by is None
+    client = login(treasurer)
+    for url in (reverse("finance:index") + "?year=2026", reverse("finance:entry_detail", args=[entry.pk])):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "系统" in response.content.decode(), url
