@@ -62,6 +62,7 @@ from congress.models import (
     VoterRecord,
 )
 from congress.tests.builders import make_session, world  # noqa: F401  (world: the congress fixture)
+from finance import services as finance_services
 from finance.models import Account, Budget, BudgetAdjustment, BudgetLine, BudgetStatus, DuesBatch, DuesLine, LedgerEntry
 from finance.reports import REPORTS
 from finance.tests.builders import approved_budget
@@ -586,7 +587,10 @@ def vouchers(w, specs: list[tuple[str, Any, dt.date]], summary: str = "测试", 
                 reverses=reversed_entry,
             )
         )
-    return LedgerEntry.objects.bulk_create(entries)
+    created = LedgerEntry.objects.bulk_create(entries)
+    # Past the service, so its day totals (what the reports and the month list read) are recounted.
+    finance_services.ledger_day_totals_rebuild(org_unit=w.org.school)
+    return created
 
 
 def _entries(w, count):
