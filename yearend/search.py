@@ -24,7 +24,7 @@ from members.filters import member_search, members_named
 from members.models import Member
 from plans.models import Item
 from welfare.models import AidApplication
-from welfare.privacy import applications_visible, student_applications_visible
+from welfare.selectors import applications_visible, student_applications_visible
 
 LIMIT = 10
 MAX_QUERY = 50
