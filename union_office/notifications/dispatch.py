@@ -36,7 +36,7 @@ State = Delivery.State
 
 MAX_EMAIL_ATTEMPTS = 5
 # Emails are marked "attempted" (one durable commit) and "sent" in groups: one commit per message
-# would make the database's fsync the bottleneck (10 ms a message here). The price: a worker killed
+# would make the database's fsync the bottleneck (docs/notifications.md). The price: a worker killed
 # mid-send leaves up to this many rows to review (待核对) instead of one.
 EMAIL_ATTEMPT_GROUP = 10
 # Minutes to wait before email attempt n+1 after a failure (the mail server is down, a timeout).
