@@ -82,7 +82,8 @@ def deliver_inapp(deliveries: list[Delivery], *, now: datetime, result: Dispatch
     caller's transaction (so both happen or neither)."""
     result = result or DispatchResult()
     muted = _muted_pairs(deliveries)
-    to_send, skipped = [], {}
+    to_send: list[Delivery] = []
+    skipped: dict[str, list[int]] = {}
     for delivery in deliveries:
         reason = _skip_reason(delivery, muted)
         if reason:
@@ -161,7 +162,8 @@ def _dispatch_email_batch(*, now: datetime, batch_size: int, result: DispatchRes
     mine = Delivery.objects.filter(claim_token=token)
     deliveries = list(mine.filter(state=State.SENDING).select_related("reminder__recipient").order_by("due_at", "id"))
     muted = _muted_pairs(deliveries)
-    to_send, skipped = [], {}
+    to_send: list[Delivery] = []
+    skipped: dict[str, list[int]] = {}
     for delivery in deliveries:
         reason = _skip_reason(delivery, muted)
         if reason:
