@@ -63,9 +63,10 @@ node_modules/.installed: package.json package-lock.json
 hooks:  ## refuse commit subjects over 72 characters in this clone (.githooks/commit-msg)
 	git config core.hooksPath .githooks
 
-lint: setup
+lint: setup  ## ruff and mypy (the kernel, services and selectors; pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -196,7 +196,7 @@ def unit_q(user: Any, perm: str, field: str = "org_unit") -> Q:
     return q
 
 
-def visible(user: Any, perm: str, queryset: QuerySet, unit_field: str = "org_unit") -> QuerySet:
+def visible[M: Model](user: Any, perm: str, queryset: QuerySet[M], unit_field: str = "org_unit") -> QuerySet[M]:
     """The part of `queryset` the user may see with `perm`."""
     return queryset.filter(unit_q(user, perm, unit_field))
 
@@ -248,7 +248,9 @@ def roles_of(user: Any) -> set[Role]:
     return {g.role for g in grants_for(user)}
 
 
-def get_visible_or_404(user: Any, perm: str, queryset: QuerySet, unit_field: str = "org_unit", **lookup: Any) -> Model:
+def get_visible_or_404[M: Model](
+    user: Any, perm: str, queryset: QuerySet[M], unit_field: str = "org_unit", **lookup: Any
+) -> M:
     """One object the user may see, or 404 whether it exists or not."""
     try:
         return visible(user, perm, queryset, unit_field).get(**lookup)

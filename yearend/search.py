@@ -67,7 +67,7 @@ def _members(user: Any, query: str) -> Group:
         return group
     queryset = member_search(access.visible(user, "members.view_member", Member.objects.all()), query, user=user)
     # By pk, not by name: a one-character query (a common surname) matches thousands of members,
-    # and sorting them all by name to show ten cost ~250 ms at 100,000 members; in pk order
+    # and sorting them all by name to show ten was slow (docs/performance.md); in pk order
     # PostgreSQL stops at the eleventh match. The ten shown are then sorted by name.
     rows, group.more = _take(
         queryset.select_related("org_unit")

@@ -15,7 +15,7 @@ from activities.calendar import rrule_of
 from activities.models import Attendance, AttendanceStatus, CalendarFeed, Occurrence, Recurrence, Schedule
 from activities.services.occurrences import occurrence_move
 
-from .builders import member_of
+from .factories import member_of
 
 
 @pytest.fixture

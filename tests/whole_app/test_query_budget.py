@@ -46,7 +46,7 @@ from activities.models import (
     SubEvent,
     SubEventEntry,
 )
-from activities.tests.builders import build_event
+from activities.tests.factories import EventFactory
 from congress.models import (
     Ballot,
     BallotItem,
@@ -243,14 +243,14 @@ def _membership_changes(w, count):
 
 def _events(w, count):
     for _ in range(count):
-        build_event(_unit(w), title=f"活动{seq()}")
+        EventFactory(org_unit=_unit(w), title=f"活动{seq()}")
 
 
 def _month_events(w, count):
     """Events this month and weekly schedules: both fill the month's grid."""
     middle = timezone.make_aware(dt.datetime(TODAY.year, TODAY.month, 15, 10))
     for _ in range(count):
-        build_event(w.org.school, title=f"活动{seq()}", starts_at=middle)
+        EventFactory(org_unit=w.org.school, title=f"活动{seq()}", starts_at=middle)
         Schedule.objects.create(
             title=f"羽毛球{seq()}",
             org_unit=w.org.school,
@@ -267,7 +267,7 @@ def _feed_target(w):
 
 
 def _event_target(w):
-    w.event = build_event(w.org.school, kind=Event.Kind.SPORTS_DAY, title="教职工运动会")
+    w.event = EventFactory(org_unit=w.org.school, kind=Event.Kind.SPORTS_DAY, title="教职工运动会")
     w.item = SubEvent.objects.create(event=w.event, name="拔河")
     return {"pk": w.event.pk}
 
@@ -931,7 +931,7 @@ def _plan_contents(w, count, plan=None):
             status="done" if i % 2 else "not_started",
         )
         entry = ScheduleEntry.objects.create(plan=plan, position=n, month_text="三月", activity=f"活动{n}")
-        build_event(w.org.school, title=f"活动{n}", source_key=event_source_key(entry.pk))
+        EventFactory(org_unit=w.org.school, title=f"活动{n}", source_key=event_source_key(entry.pk))
 
 
 def _compare_query(w) -> str:
