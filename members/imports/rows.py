@@ -18,7 +18,8 @@ from itertools import batched
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -103,6 +104,8 @@ _BLANK = {name: getattr(Member(), name) for name in NEW_ATTNAMES}
 CHANGED_ATTNAMES = ["id", *COMPARED_FIELDS, "updated_at"]
 _MEMO_LIMIT = 20_000  # distinct cells remembered per repeating column (a hostile file makes them all differ)
 _MISSING = object()
+# A memo key is the cell itself (with the row's unit for a department): 1, 1.0 and True are one
+# key, and each column's widget reads them alike.
 
 
 @dataclass
@@ -143,7 +146,12 @@ def existing_members(hashes: list[str], *, lock: bool = False) -> dict[str, tupl
     if not hashes:
         return {}
     members = Member.objects.select_for_update(of=("self",)) if lock else Member.objects.all()
-    rows = members.filter(id_number_hash__in=hashes).order_by().values_list("id_number_hash", *_LOADED)
+    if connection.vendor == "postgresql":  # one array parameter: psycopg parses 2,000 placeholders slowly
+        column = f"{_quoted(Member._meta.db_table)}.{_quoted('id_number_hash')}"
+        members = members.filter(RawSQL(f"{column} = ANY(%s)", (hashes,), output_field=BooleanField()))
+    else:
+        members = members.filter(id_number_hash__in=hashes)
+    rows = members.order_by().values_list("id_number_hash", *_LOADED)
     return {row[0]: row[1:] for row in rows}
 
 
@@ -208,26 +216,6 @@ class RosterCheck:
         result.errors = result.errors[:MAX_STORED_ERRORS]
         return result
 
-    def _clean(self, attribute: str, widget: Any, memo: dict | None, value: Any, unit: OrgUnit | None) -> Any:
-        """The widget's value for one cell, remembered per distinct cell of a repeating column."""
-        if memo is None:
-            return widget.clean(value)
-        key = (value.__class__, value, unit.id if attribute == "department" and unit else None)
-        try:
-            cached = memo.get(key, _MISSING)
-        except TypeError:  # unhashable: Decimal("sNaN") in a number cell
-            key, cached = None, _MISSING
-        if cached is _MISSING:
-            try:
-                cached = widget.clean(value, unit=unit)
-            except ValueError as exc:
-                cached = ValueError(str(exc))
-            if key is not None and len(memo) < _MEMO_LIMIT:
-                memo[key] = cached
-        if isinstance(cached, ValueError):
-            raise cached
-        return cached
-
     def _check_row(
         self,
         values: list[Any],
@@ -245,11 +233,30 @@ class RosterCheck:
             value = values[position]
             if value is None:
                 continue
-            try:
-                value = self._clean(attribute, widget, memo, value, cleaned.get("org_unit"))
-            except ValueError as exc:
-                errors[attribute] = [str(exc)]
-                continue
+            if memo is None:
+                try:
+                    value = widget.clean(value)
+                except ValueError as exc:
+                    errors[attribute] = [str(exc)]
+                    continue
+            else:  # a repeating column: its widget asked once per distinct cell (an error too)
+                unit = cleaned.get("org_unit") if attribute == "department" else None
+                key = (value, unit) if unit is not None else value
+                try:
+                    cached = memo.get(key, _MISSING)
+                except TypeError:  # unhashable: Decimal("sNaN") in a number cell
+                    key, cached = None, _MISSING
+                if cached is _MISSING:
+                    try:
+                        cached = widget.clean(value, unit=unit)
+                    except ValueError as exc:
+                        cached = _Refused(str(exc))
+                    if key is not None and len(memo) < _MEMO_LIMIT:
+                        memo[key] = cached
+                if cached.__class__ is _Refused:
+                    errors[attribute] = [str(cached)]
+                    continue
+                value = cached
             if value is not None:
                 cleaned[attribute] = value
 
@@ -325,6 +332,10 @@ class RosterCheck:
             "id_number_cipher": crypto.encrypt(info.number),  # costs: only when written
         }
         return "new", [new[name] for name in NEW_ATTNAMES]
+
+
+class _Refused(str):
+    """A remembered widget error: its message."""
 
 
 class _RowInvalid(Exception):
