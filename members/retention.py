@@ -30,8 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from union_office.audit import audit_record
+from union_office.jobs import JobStatus
 
-from .models import JobStatus, RosterExport, RosterImport
+from .models import RosterExport, RosterImport
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from openpyxl import Workbook, load_workbook
 
 from members import imports
 from members.idcard import make_id_number
-from members.models import JobStatus, Member, RosterImport
+from members.models import Member, RosterImport
 from members.tests.factories import DepartmentFactory, MemberFactory
+from union_office.jobs import JobStatus
 from union_office.models import AuditEntry
 from union_office.testing import run_at_once
 
