@@ -54,7 +54,10 @@ def _first_sheet_part(archive: zipfile.ZipFile) -> str:
     for relationship in re.finditer(r"<Relationship\s[^>]*>", rels):
         tag = relationship.group(0)
         if f'Id="{rel_id}"' in tag:
-            target = re.search(r'Target="([^"]+)"', tag).group(1)
+            found = re.search(r'Target="([^"]+)"', tag)
+            if found is None:
+                continue
+            target = found.group(1)
             parts: list[str] = []
             for part in (target.lstrip("/") if target.startswith("/") else f"xl/{target}").split("/"):
                 if part == "..":
