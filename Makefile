@@ -88,10 +88,10 @@ bench: setup  ## issue 3 benchmark (load, import, export) on PostgreSQL; needs w
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
 
 bench-roster: setup  ## the roster list under load (cold and warm views, a roster write every 3 s), ~3 min
-	BENCH_SKIP=export,import BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
+	BENCH_SKIP=export,import,finance BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
 
 bench-import: setup  ## the roster import, upload to 导入完成, 10,000 and 100,000 rows .csv/.xlsx, ~10 min
-	BENCH_SKIP=load,export BENCH_BASELINE_TIMEOUT=0 BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
+	BENCH_SKIP=load,export,finance BENCH_BASELINE_TIMEOUT=0 BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
 
 load: setup  ## mixed load test (issue 9): the user stories at 5 req/s, a stress ladder, each page alone; ~20 min
 	mkdir -p var/load
