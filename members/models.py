@@ -24,6 +24,17 @@ class OrgUnitKind(models.TextChoices):
     GROUP = "group", _("工会小组")
 
 
+class CurrentOrgUnitManager(models.Manager):
+    """Units that are kept: a merged unit (`merged_into` set) is in no list and no choice anywhere.
+
+    The default manager, so every form field, selector and related list skips merged units without
+    each remembering to; what points at a merged unit still reads it, since Django follows a foreign
+    key with the base manager. `OrgUnit.all_objects` sees every unit (the merge itself, paths)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(merged_into__isnull=True)
+
+
 class OrgUnit(TimeStampedModel):
     Kind = OrgUnitKind
 
@@ -53,6 +64,9 @@ class OrgUnit(TimeStampedModel):
     single_officer = models.BooleanField(_("仅一名工会干部"), default=False)
     # Printed on the papers the unit puts up (公示: where to object), not a person's number.
     contact_phone = models.CharField(_("工会联系电话"), max_length=30, blank=True)
+
+    objects = CurrentOrgUnitManager()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("组织单位")
@@ -93,10 +107,10 @@ class OrgUnit(TimeStampedModel):
             if new_path == old_path:
                 return
             self.path, self.depth = new_path, new_path.count("/") - 1
-            type(self).objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            type(self).all_objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
             if old_path:
-                # Moved: re-root the whole subtree in one UPDATE.
-                type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                # Moved: re-root the whole subtree in one UPDATE, merged units under it included.
+                type(self).all_objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
                     path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
                     depth=F("depth") + (self.depth - old_path.count("/") + 1),
                 )
@@ -115,13 +129,29 @@ class OrgUnit(TimeStampedModel):
         return OrgUnit.objects.filter(path__in=self.ancestor_paths()[:-1]).order_by(Length("path"))
 
 
+class CurrentDepartmentManager(models.Manager):
+    """Departments in use: a retired one (`archived_at` set) is no choice for a member or a 交办;
+    what already names it (a member's record, a motion being handled, a reply) still reads it
+    through the foreign key, and `Department.all_objects` sees every department."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
 class Department(TimeStampedModel):
-    """A department (科室/部门) of the employer behind a 基层工会; members work in one."""
+    """A department (科室/部门) of the employer behind a 基层工会; members work in one, and congress
+    motions are handed to one (交办) for a reply by its 承办部门负责人."""
 
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("所属基层工会"), on_delete=models.PROTECT, related_name="departments"
     )
     name = models.CharField(_("部门名称"), max_length=100)
+    # Retired (撤销) by the chair on the departments page (members/organisation.py); never deleted,
+    # since members, motions and replies keep pointing at it.
+    archived_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    objects = CurrentDepartmentManager()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("部门")

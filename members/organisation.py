@@ -28,15 +28,15 @@ class OrganisationError(ValidationError):
 
 
 def managed_units(user: Any) -> QuerySet[OrgUnit]:
-    """The units the user keeps (not merged ones), in tree order."""
-    return access.units(user, MANAGE).filter(merged_into__isnull=True).select_related("parent")
+    """The units the user keeps, in tree order (merged ones are hidden by the default manager)."""
+    return access.units(user, MANAGE).select_related("parent")
 
 
 def _lock(*units: OrgUnit) -> list[OrgUnit]:
     # In id order, whoever calls: two merges of the same pair in opposite directions cannot deadlock.
     ids = sorted({u.pk for u in units})
     locked = {
-        u.pk: u for u in OrgUnit.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("parent")
+        u.pk: u for u in OrgUnit.all_objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("parent")
     }
     return [locked[u.pk] for u in units]
 

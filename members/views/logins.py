@@ -36,7 +36,7 @@ class LoginCreateForm(forms.Form):
 def login_create(request: HttpRequest) -> HttpResponse:
     if not access.has_anywhere(request.user, logins.PERM):
         raise PermissionDenied(_("您的角色没有维护会员花名册的权限。"))
-    units = access.units(request.user, logins.PERM).filter(merged_into__isnull=True)
+    units = access.units(request.user, logins.PERM)
     unit = None
     if request.GET.get("unit", "").isdigit():
         unit = access.get_visible_or_404(request.user, logins.PERM, OrgUnit.objects.all(), "", pk=request.GET["unit"])

@@ -96,7 +96,7 @@ def _unit_context(request: HttpRequest, unit: OrgUnit, **forms_: forms.Form) -> 
     managed = organisation.managed_units(request.user)
     context = {
         "unit": unit,
-        "children": unit.children.filter(merged_into__isnull=True),
+        "children": unit.children.all(),
         "grants": RoleGrant.objects.filter(org_unit=unit).select_related("user", "department").order_by("role"),
         "add_form": UnitAddForm(parent=unit),
         "rename_form": RenameForm(initial={"name": unit.name}),
