@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import departments as department_views
 from .views import exports, roster
 from .views import imports as import_views
 from .views import logins as login_views
@@ -26,6 +27,16 @@ urlpatterns = [
     path("organisation/<int:pk>/grants/", org_views.grant_add, name="organisation_grant_add"),
     path(
         "organisation/<int:pk>/grants/<int:grant_pk>/revoke/", org_views.grant_revoke, name="organisation_grant_revoke"
+    ),
+    path("organisation/departments/", department_views.department_list, name="department_list"),
+    path("organisation/departments/<int:pk>/", department_views.department_manage, name="department_manage"),
+    path("organisation/departments/<int:pk>/rename/", department_views.department_rename, name="department_rename"),
+    path("organisation/departments/<int:pk>/retire/", department_views.department_retire, name="department_retire"),
+    path("organisation/departments/<int:pk>/restore/", department_views.department_restore, name="department_restore"),
+    path(
+        "organisation/departments/<int:pk>/handlers/",
+        department_views.department_handler_add,
+        name="department_handler_add",
     ),
     path("logins/new/", login_views.login_create, name="login_create"),
     # Roster exports (members/views/exports.py)

@@ -157,6 +157,12 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "members:organisation_unit_merge": (ORG_KEEP, P),
     "members:organisation_grant_add": (ORG_KEEP, P),
     "members:organisation_grant_revoke": (ORG_KEEP, P),
+    "members:department_list": (ORG_KEEP_ALL, GP),
+    "members:department_manage": (ORG_KEEP, G),
+    "members:department_rename": (ORG_KEEP, P),
+    "members:department_retire": (ORG_KEEP, P),
+    "members:department_restore": (ORG_KEEP, P),
+    "members:department_handler_add": (ORG_KEEP, P),
     "members:export_xlsx": (ROSTER_EXPORT, G),
     "members:export_list": (EVERYONE, G),  # one's own exports
     "members:export_detail": (CREATOR_ONLY, G),

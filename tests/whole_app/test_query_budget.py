@@ -192,6 +192,21 @@ def _unit_contents(w, count):
         MemberFactory(org_unit=unit if seq() % 2 else w.unit)
 
 
+def _departments(w, count):
+    for _ in range(count):
+        DepartmentFactory(org_unit=w.org.school)
+
+
+def _department_target(w):
+    w.department = DepartmentFactory(org_unit=w.org.school)
+    return {"pk": w.department.pk}
+
+
+def _handlers(w, count):
+    for _ in range(count):
+        RoleGrantFactory(user=UserFactory(), org_unit=w.org.school, role="handler", department=w.department)
+
+
 def _grants(w, count):
     for _ in range(count):
         RoleGrantFactory(user=UserFactory(), org_unit=_unit(w), role="women")
@@ -966,6 +981,8 @@ PAGES: dict[str, Page] = {
     "members:organisation": Page("chair", _units),
     "members:role_overview": Page("chair", _grants),
     "members:organisation_unit": Page("chair", _unit_contents, _unit_target),
+    "members:department_list": Page("chair", _departments),
+    "members:department_manage": Page("chair", _handlers, _department_target),
     "members:export_xlsx": Page("chair", _members),
     "members:export_list": Page("chair", _roster_exports),
     "members:unit_roster_pdf": Page("chair", _members, lambda w: {"pk": w.org.school.pk}),
@@ -1101,6 +1118,10 @@ NOT_LIST_PAGES: dict[str, str] = {
     "members:organisation_unit_merge": POST_ONLY,
     "members:organisation_grant_add": POST_ONLY,
     "members:organisation_grant_revoke": POST_ONLY,
+    "members:department_rename": POST_ONLY,
+    "members:department_retire": POST_ONLY,
+    "members:department_restore": POST_ONLY,
+    "members:department_handler_add": POST_ONLY,
     # activities
     "activities:event_create": FORM,
     "activities:event_edit": FORM,
