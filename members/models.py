@@ -464,6 +464,53 @@ class MembershipChange(TimeStampedModel):
         return f"{self.member} · {self.get_kind_display()} · {self.get_state_display()}"
 
 
+class ContactCorrectionState(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已更正")
+    REJECTED = "rejected", _("未通过")
+
+
+class ContactCorrection(TimeStampedModel):
+    """A member's own correction of their contact details, reviewed by whoever keeps the roster at
+    their unit before it changes anything (members/contact.py): the phone on the roster, and the
+    email of their login (User.email: the roster keeps none, and only a login receives email)."""
+
+    State = ContactCorrectionState
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("会员"), on_delete=models.PROTECT, related_name="contact_corrections"
+    )
+    state = models.CharField(_("状态"), max_length=10, choices=State, default=State.PENDING)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    # What the record said when the member asked: the reviewer sees both, the history keeps both.
+    previous_phone = models.CharField(_("原手机号"), max_length=20, blank=True)
+    previous_email = models.EmailField(_("原电子邮箱"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    note = models.CharField(_("审核意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("联系方式更正")
+        verbose_name_plural = _("联系方式更正")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=ContactCorrectionState.values), name="contact_state_valid"),
+            # One correction waiting per member: a second one would race the first's approval.
+            models.UniqueConstraint(fields=["member"], condition=Q(state="pending"), name="contact_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(name)s的联系方式更正") % {"name": self.member.name}
+
+
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
     RUNNING = "running", _("处理中")

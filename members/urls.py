@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import contact as contact_views
 from .views import departments as department_views
 from .views import exports, roster
 from .views import imports as import_views
@@ -37,6 +38,13 @@ urlpatterns = [
         "organisation/departments/<int:pk>/handlers/",
         department_views.department_handler_add,
         name="department_handler_add",
+    ),
+    path("me/contact/", contact_views.my_contact, name="my_contact"),
+    path("contact-corrections/", contact_views.contact_corrections, name="contact_corrections"),
+    path(
+        "contact-corrections/<int:pk>/<slug:action>/",
+        contact_views.contact_correction_act,
+        name="contact_correction_act",
     ),
     path("logins/new/", login_views.login_create, name="login_create"),
     # Roster exports (members/views/exports.py)

@@ -119,6 +119,7 @@ KWARGS: dict[str, KwargsFn] = {
     "members:department_retire": _pk("department"),
     "members:department_restore": _pk("department"),
     "members:department_handler_add": _pk("department"),
+    "members:contact_correction_act": lambda world, side, persona: {"pk": side.correction.pk, "action": "approve"},
     "members:export_detail": _pk("export"),
     "members:export_progress": _pk("export"),
     "members:export_download": _pk("export"),

@@ -158,6 +158,9 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "members:organisation_grant_add": (ORG_KEEP, P),
     "members:organisation_grant_revoke": (ORG_KEEP, P),
     "members:department_list": (ORG_KEEP_ALL, GP),
+    "members:my_contact": (allow("all", other="own"), GP),  # one's own record, wherever
+    "members:contact_corrections": (allow("chair", "committee", other="own"), G),  # no object: by role
+    "members:contact_correction_act": (allow("chair", "committee"), P),
     "members:department_manage": (ORG_KEEP, G),
     "members:department_rename": (ORG_KEEP, P),
     "members:department_retire": (ORG_KEEP, P),
