@@ -47,6 +47,7 @@ urlpatterns = [
         name="contact_correction_act",
     ),
     path("logins/new/", login_views.login_create, name="login_create"),
+    path("logins/activate/<uidb64>/<token>/", login_views.login_activate, name="login_activate"),
     # Roster exports (members/views/exports.py)
     path("export/", exports.export_xlsx, name="export_xlsx"),
     path("exports/", exports.export_list, name="export_list"),

@@ -95,6 +95,7 @@ def _feed(world, side, persona):
 # fails the sweep with its name.
 KWARGS: dict[str, KwargsFn] = {
     "password_reset_confirm": lambda world, side, persona: {"uidb64": "MQ", "token": "set-password"},
+    "members:login_activate": lambda world, side, persona: {"uidb64": "MQ", "token": "set-password"},
     "notifications:open": _notification,
     "notifications:read": _notification,
     # members

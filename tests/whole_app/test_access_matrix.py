@@ -106,6 +106,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "members:login_activate",  # the emailed activation link: the member has no password yet
     "activities:ics_feed",
     "health",
 }
@@ -158,6 +159,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "members:organisation_grant_add": (ORG_KEEP, P),
     "members:organisation_grant_revoke": (ORG_KEEP, P),
     "members:department_list": (ORG_KEEP_ALL, GP),
+    "members:login_activate": (PUBLIC_PAGE, GP),
     "members:my_contact": (allow("all", other="own"), GP),  # one's own record, wherever
     "members:contact_corrections": (allow("chair", "committee", other="own"), G),  # no object: by role
     "members:contact_correction_act": (allow("chair", "committee"), P),

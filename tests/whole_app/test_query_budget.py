@@ -1086,6 +1086,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     "password_reset": AUTH,
     "password_reset_done": AUTH,
     "password_reset_confirm": AUTH,
+    "members:login_activate": AUTH,
     "password_reset_complete": AUTH,
     "set_language": "POST to switch the language, redirects",
     "health": "the health checks: a fixed set of round trips, no rows",
