@@ -16,8 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy as _
 
 from union_office.audit import audit_record
 from union_office.notifications import notify
@@ -41,9 +40,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         (State.PENDING,),
         State.APPROVED,
         REVIEW,
-        _l("同意更正"),
-        notify=(Notice(TO_MEMBER, _l("您的联系方式更正已通过：%(obj)s")),),
-        done=_l("已更正联系方式"),
+        _("同意更正"),
+        notify=(Notice(TO_MEMBER, _("您的联系方式更正已通过：%(obj)s")),),
+        done=_("已更正联系方式"),
         style="success",
     ),
     Transition(
@@ -51,9 +50,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         (State.PENDING,),
         State.REJECTED,
         REVIEW,
-        _l("不予更正"),
-        notify=(Notice(TO_MEMBER, _l("您的联系方式更正未通过：%(obj)s")),),
-        done=_l("已退回更正"),
+        _("不予更正"),
+        notify=(Notice(TO_MEMBER, _("您的联系方式更正未通过：%(obj)s")),),
+        done=_("已退回更正"),
         style="outline-danger",
         needs_comment=True,
     ),
@@ -89,11 +88,11 @@ CONTACT = Workflow(
     notice_kind=YOUR_TURN,
     url=lambda correction: reverse("members:contact_corrections"),
     recipients={
-        TO_MEMBER: Recipients(_l("本人"), lambda c: [c.member.user] if c.member.user_id else []),
+        TO_MEMBER: Recipients(_("本人"), lambda c: [c.member.user] if c.member.user_id else []),
     },
     apply=_apply,
     related=("member__org_unit", "member__user"),
-    noun=_l("联系方式更正"),
+    noun=_("联系方式更正"),
     permission_label=lambda perm: access.PERMISSIONS[perm].label,
     error=ContactError,
 )
