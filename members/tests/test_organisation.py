@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members import access, organisation
-from members.forms_membership import JoinApplyForm
+from members.membership.forms import JoinApplyForm
 from members.models import MembershipChange, OrgUnit, Role, RoleGrant
 from members.tests.factories import MemberFactory, OrgUnitFactory, UserFactory
 from union_office.models import AuditEntry
