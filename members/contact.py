@@ -67,7 +67,7 @@ def _apply(correction: ContactCorrection, t: Transition, *, actor: Any, comment:
     correction.decided_by, correction.decided_at, correction.note = actor, timezone.now(), comment[:200]
     if t.target != State.APPROVED:
         return {"note": comment}
-    member = Member.objects.select_for_update().select_related("user").get(pk=correction.member_id)
+    member = Member.objects.select_for_update(of=("self",)).select_related("user").get(pk=correction.member_id)
     member.phone = correction.phone
     member.save(update_fields=["phone", "updated_at"])
     if member.user_id is not None and member.user.email != correction.email:
