@@ -170,7 +170,8 @@ def roster_departments(user: Any) -> QuerySet[Department]:
     Departments belong to a 基层工会, and members of its 分工会 work in them: a 分工会 committee
     member sees the departments of the units above their scope as well as those inside it.
     """
-    qs = Department.objects.select_related("org_unit").order_by("org_unit__path", "name")
+    # Retired departments too: members may still be on record in one.
+    qs = Department.all_objects.select_related("org_unit").order_by("org_unit__path", "name")
     if getattr(user, "is_superuser", False) and user.is_active:
         return qs
     roots = access.scope_paths(user, "members.view_member")

@@ -66,7 +66,7 @@ from finance import services as finance_services
 from finance.models import Account, Budget, BudgetAdjustment, BudgetLine, BudgetStatus, DuesBatch, DuesLine, LedgerEntry
 from finance.reports import REPORTS
 from finance.tests.builders import approved_budget
-from members.models import Member, MembershipChange, RosterExport, RosterImport
+from members.models import ContactCorrection, Member, MembershipChange, RosterExport, RosterImport
 from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
 from plans.events import source_key as event_source_key
 from plans.models import Item, Plan, PlanStatus, ScheduleEntry, Section
@@ -194,6 +194,26 @@ def _unit_contents(w, count):
         unit = OrgUnitFactory(kind="group", parent=w.unit)
         RoleGrantFactory(user=UserFactory(), org_unit=w.unit, role="committee")
         MemberFactory(org_unit=unit if seq() % 2 else w.unit)
+
+
+def _contact_corrections(w, count):
+    for _ in range(count):
+        ContactCorrection.objects.create(member=MemberFactory(org_unit=w.org.branch_b), phone="13912345678")
+
+
+def _departments(w, count):
+    for _ in range(count):
+        DepartmentFactory(org_unit=w.org.school)
+
+
+def _department_target(w):
+    w.department = DepartmentFactory(org_unit=w.org.school)
+    return {"pk": w.department.pk}
+
+
+def _handlers(w, count):
+    for _ in range(count):
+        RoleGrantFactory(user=UserFactory(), org_unit=w.org.school, role="handler", department=w.department)
 
 
 def _grants(w, count):
@@ -996,6 +1016,9 @@ PAGES: dict[str, Page] = {
     "members:organisation": Page("chair", _units),
     "members:role_overview": Page("chair", _grants),
     "members:organisation_unit": Page("chair", _unit_contents, _unit_target),
+    "members:department_list": Page("chair", _departments),
+    "members:contact_corrections": Page("chair", _contact_corrections),
+    "members:department_manage": Page("chair", _handlers, _department_target),
     "members:export_xlsx": Page("chair", _members),
     "members:export_list": Page("chair", _roster_exports),
     "members:unit_roster_pdf": Page("chair", _members, lambda w: {"pk": w.org.school.pk}),
@@ -1094,6 +1117,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     "password_reset": AUTH,
     "password_reset_done": AUTH,
     "password_reset_confirm": AUTH,
+    "members:login_activate": AUTH,
     "password_reset_complete": AUTH,
     "set_language": "POST to switch the language, redirects",
     "health": "the health checks: a fixed set of round trips, no rows",
@@ -1132,6 +1156,12 @@ NOT_LIST_PAGES: dict[str, str] = {
     "members:organisation_unit_merge": POST_ONLY,
     "members:organisation_grant_add": POST_ONLY,
     "members:organisation_grant_revoke": POST_ONLY,
+    "members:department_rename": POST_ONLY,
+    "members:contact_correction_act": POST_ONLY,
+    "members:my_contact": "one's own contact details and the last five corrections: a bounded list",
+    "members:department_retire": POST_ONLY,
+    "members:department_restore": POST_ONLY,
+    "members:department_handler_add": POST_ONLY,
     # activities
     "activities:event_create": FORM,
     "activities:event_edit": FORM,
