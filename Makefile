@@ -15,7 +15,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_bench
 # The two-node rehearsal's database (created on the first `make scale`, with the demo data).
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_scale
 
-.PHONY: run port-free test setup lock lint format check-deploy messages bench load faults scale clean hooks
+.PHONY: run port-free test setup lock lint format check-deploy messages bench bench-roster bench-import load faults scale clean hooks
 
 # HOST and PORT say where `make run` serves (make run PORT=8001; HOST=0.0.0.0 for the whole network).
 # The port is checked first, before the migrations and the demo loaders.
@@ -63,9 +63,10 @@ node_modules/.installed: package.json package-lock.json
 hooks:  ## refuse commit subjects over 72 characters in this clone (.githooks/commit-msg)
 	git config core.hooksPath .githooks
 
-lint: setup
+lint: setup  ## ruff and mypy (the kernel, services and selectors; pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff format .
@@ -86,11 +87,17 @@ faults: setup  ## PostgreSQL restarted under load (own cluster on port 5441, nee
 bench: setup  ## issue 3 benchmark (load, import, export) on PostgreSQL; needs wrk; see bench/README.md
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
 
+bench-roster: setup  ## the roster list under load (cold and warm views, a roster write every 3 s), ~3 min
+	BENCH_SKIP=export,import,finance BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
+
+bench-import: setup  ## the roster import, upload to 导入完成, 10,000 and 100,000 rows .csv/.xlsx, ~10 min
+	BENCH_SKIP=load,export,finance BENCH_BASELINE_TIMEOUT=0 BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run_all.py
+
 load: setup  ## mixed load test (issue 9): the user stories at 5 req/s, a stress ladder, each page alone; ~20 min
 	mkdir -p var/load
 	set -o pipefail; BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_mixed.py | tee var/load/report.md
 
-scale: setup  ## two-node rehearsal (issue 23): two gunicorn nodes, two workers, an S3 server; see bench/scale.py
+scale: setup  ## two-node rehearsal (issue 23): two nodes, two workers, two beats, an S3 server; docs/scale.md
 	SCALE_DATABASE_URL=$(SCALE_DATABASE_URL) $(PY) bench/scale.py
 
 clean:

@@ -62,7 +62,7 @@ def check_page(url: str, cookie: str | None) -> None:
         raise SystemExit(f"{url} answered {status}, not 200: fix the page or its login before measuring it")
 
 
-def wait_until_up(url: str, timeout: float = 60) -> None:
+def wait_until_up(url: str, timeout: float = 180) -> None:  # a loaded machine starts workers slowly
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -203,7 +203,7 @@ class ReplyForm(StyledForm):
 
     def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(pk__in=[d.pk for d in departments])
+        self.fields["department"].queryset = Department.all_objects.filter(pk__in=[d.pk for d in departments])
         if len(departments) == 1:
             self.fields["department"].initial = departments[0].pk
 

@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from typing import Any
 
-import openpyxl
 import tablib
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -30,6 +29,7 @@ from import_export.formats.base_formats import XLSX
 
 from members import access
 from members.models import OrgUnit
+from union_office import sheets
 from union_office.office_package import check_office_package
 from union_office.xlsx import FORMULA_TRIGGERS, safe_cell
 
@@ -310,18 +310,15 @@ def _too_many_rows() -> ImportFileError:
 def _first_sheet(stream: BytesIO) -> tablib.Dataset:
     """The first sheet as a Dataset, its first row the headers, read within bounds.
 
-    Not import-export's XLSX().create_dataset: openpyxl fills the rows and columns a sheet's
-    <dimension> declares, so a 1 KB sheet declaring A1:XFD1048576 becomes 17 billion cells; and
-    tablib checks every earlier row again for each empty row appended (minutes for a 200 KB file of
-    empty rows). Here the columns stop at MAX_IMPORT_COLUMNS, the reading stops once the sheet has
-    more rows than an import may have, and the rows become a Dataset in one go.
+    Read with the roster import's reader (union_office.sheets, python-calamine), after its scan of
+    the sheet's XML: a 1 KB sheet with a cell at XFD1048576 would otherwise be built as a grid of
+    17 billion cells. Columns past MAX_IMPORT_COLUMNS are dropped; blank rows are not entries.
     """
-    workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     try:
-        rows = workbook.active.iter_rows(min_row=1, max_col=MAX_IMPORT_COLUMNS, values_only=True)
-        header = [_text(value) for value in next(rows, ())]
-        while header and not header[-1]:
-            header.pop()
+        sheets.sheet_scan(stream, "xlsx", max_rows=MAX_IMPORT_SHEET_ROWS)
+        rows = sheets.first_sheet_rows(stream)
+        _number, first = next(rows, (0, []))
+        header = [_text(value) for value in first[:MAX_IMPORT_COLUMNS]]
         missing = [column for column in REQUIRED_COLUMNS if column not in header]
         if missing:
             raise ImportFileError(
@@ -329,22 +326,18 @@ def _first_sheet(stream: BytesIO) -> tablib.Dataset:
                 % {"columns": "、".join(missing)}
             )
         width = len(header)
-        kept: list[tuple[Any, ...]] = []
-        filled = 0  # rows up to the last one with a value: blank lines at the end are not entries
-        for number, values in enumerate(rows, start=1):
-            if number > MAX_IMPORT_SHEET_ROWS:
-                raise ImportFileError(
-                    _("工作表超过 %(max)s 行（空行也算），请删去多余的行后再导入。") % {"max": MAX_IMPORT_SHEET_ROWS}
-                )
-            row = tuple(values[:width])
-            kept.append(row)
-            if any(_text(value) != "" for value in row):
-                filled = len(kept)
-                if filled > MAX_IMPORT_ROWS:
-                    raise _too_many_rows()
-    finally:
-        workbook.close()
-    return tablib.Dataset(*kept[:filled], headers=header)
+        kept = []
+        for _number, values in rows:
+            if len(kept) >= MAX_IMPORT_ROWS:
+                raise _too_many_rows()
+            kept.append(tuple(values[:width]) + (None,) * (width - len(values)))
+    except ValidationError as exc:
+        if exc.code == "too_many_rows":
+            raise ImportFileError(
+                _("工作表超过 %(max)s 行（空行也算），请删去多余的行后再导入。") % {"max": MAX_IMPORT_SHEET_ROWS}
+            ) from None
+        raise ImportFileError(exc.messages) from None
+    return tablib.Dataset(*kept, headers=header)
 
 
 def ledger_import(*, actor: Any, org_unit: OrgUnit, data: bytes, commit: bool) -> ImportOutcome:

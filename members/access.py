@@ -19,10 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.models import IntegerField, Model, Q, QuerySet, Value
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Member, OrgUnit, Role, RoleGrant
@@ -96,22 +94,6 @@ class Grant:
     department_id: int | None = None
 
 
-# One query on every page: the role grants and, as a `member` grant, the unit of the user's own
-# record while it is on the roll (Member.user is one-to-one: at most one row). Written out rather
-# than built with the ORM: building the union of two joined querysets cost ~0.5 ms a page.
-GRANTS_SQL = f"""
-    SELECT grant_.role, unit.path, grant_.org_unit_id, grant_.department_id
-      FROM {RoleGrant._meta.db_table} grant_
-      JOIN {OrgUnit._meta.db_table} unit ON unit.id = grant_.org_unit_id
-     WHERE grant_.user_id = %s AND (grant_.ends_on IS NULL OR grant_.ends_on >= %s)
-    UNION ALL
-    SELECT '{Role.MEMBER.value}', unit.path, member.org_unit_id, NULL
-      FROM {Member._meta.db_table} member
-      JOIN {OrgUnit._meta.db_table} unit ON unit.id = member.org_unit_id
-     WHERE member.user_id = %s AND member.status = '{Member.Status.ACTIVE.value}'
-"""
-
-
 def grants_for(user: Any) -> list[Grant]:
     """The user's grants, including the implicit `member` grant; cached on the user object.
 
@@ -123,9 +105,18 @@ def grants_for(user: Any) -> list[Grant]:
     cached = getattr(user, "_union_grants", None)
     if cached is not None:
         return cached
-    with connection.cursor() as cursor:
-        cursor.execute(GRANTS_SQL, [user.pk, timezone.localdate(), user.pk])
-        grants = [Grant(Role(role), path, unit_id, department_id) for role, path, unit_id, department_id in cursor]
+    # One query: the role grants still running and, as a `member` grant, the unit of the user's own
+    # record while it is on the roll (Member.user is one-to-one: at most one row).
+    held = RoleGrant.objects.current().filter(user_id=user.pk)
+    own = Member.objects.filter(user_id=user.pk, status=Member.Status.ACTIVE).annotate(
+        grant_role=Value(Role.MEMBER.value), grant_department=Value(None, output_field=IntegerField())
+    )
+    rows = (
+        held.order_by()
+        .values_list("role", "org_unit__path", "org_unit_id", "department_id")
+        .union(own.order_by().values_list("grant_role", "org_unit__path", "org_unit_id", "grant_department"), all=True)
+    )
+    grants = [Grant(Role(role), path, unit_id, department_id) for role, path, unit_id, department_id in rows]
     user._union_grants = grants
     return grants
 
@@ -196,7 +187,7 @@ def unit_q(user: Any, perm: str, field: str = "org_unit") -> Q:
     return q
 
 
-def visible(user: Any, perm: str, queryset: QuerySet, unit_field: str = "org_unit") -> QuerySet:
+def visible[M: Model](user: Any, perm: str, queryset: QuerySet[M], unit_field: str = "org_unit") -> QuerySet[M]:
     """The part of `queryset` the user may see with `perm`."""
     return queryset.filter(unit_q(user, perm, unit_field))
 
@@ -248,7 +239,9 @@ def roles_of(user: Any) -> set[Role]:
     return {g.role for g in grants_for(user)}
 
 
-def get_visible_or_404(user: Any, perm: str, queryset: QuerySet, unit_field: str = "org_unit", **lookup: Any) -> Model:
+def get_visible_or_404[M: Model](
+    user: Any, perm: str, queryset: QuerySet[M], unit_field: str = "org_unit", **lookup: Any
+) -> M:
     """One object the user may see, or 404 whether it exists or not."""
     try:
         return visible(user, perm, queryset, unit_field).get(**lookup)

@@ -46,11 +46,24 @@ class MembersConfig(AppConfig):
                 "orgunit.merge": _("合并组织单位"),
                 "rolegrant.grant": _("授予角色"),
                 "rolegrant.revoke": _("撤销角色"),
+                "department.add": _("新增部门"),
+                "department.rename": _("部门改名"),
+                "department.retire": _("撤销部门"),
+                "department.restore": _("恢复部门"),
+                "members.contact.submit": _("提交联系方式更正"),
+                "members.contact.approve": _("同意联系方式更正"),
+                "members.contact.reject": _("不予更正联系方式"),
             }
         )
         register_kind("members.role_changed", label=_("角色授予与撤销"))
+        register_kind("members.contact_turn", label=_("联系方式更正"))
         register_card(DashboardCard("my_account", "members/dashboard/my_account.html", 0, dashboard.my_account_card))
         register_card(
             DashboardCard("roster_overview", "members/dashboard/roster.html", 10, dashboard.roster_overview_card)
         )
         membership.register()
+        from union_office.todo import TodoSource, register_todo
+
+        from .contact import CONTACT, corrections_to_review
+
+        register_todo(TodoSource("members.contact", CONTACT, corrections_to_review, str, _("联系方式更正")))

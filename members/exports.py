@@ -114,7 +114,8 @@ def filter_summaries(export_list: list[RosterExport]) -> dict[int, str]:
     names: dict[str, dict[str, str]] = {}
     for key, model in models.items():
         pks = {value for params in parsed.values() for value in params.getlist(key) if parse_int(value) is not None}
-        names[key] = {str(pk): name for pk, name in model.objects.filter(pk__in=pks).values_list("pk", "name")}
+        # all_objects: an old export may name a unit merged or a department retired since.
+        names[key] = {str(pk): name for pk, name in model.all_objects.filter(pk__in=pks).values_list("pk", "name")}
     summaries = {}
     for pk, params in parsed.items():
         parts = []

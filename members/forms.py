@@ -37,7 +37,9 @@ class MemberForm(forms.ModelForm):
             in_reach |= Q(org_unit__path__startswith=root) | Q(org_unit__path__in=access.ancestor_paths(root))
         if user.is_superuser:
             in_reach = Q()
-        self.fields["department"].queryset = Department.objects.filter(in_reach)
+        # Departments in use, and the member's own even if it has been retired since.
+        in_use = Q(archived_at__isnull=True) | Q(pk=self.instance.department_id)
+        self.fields["department"].queryset = Department.all_objects.filter(in_reach, in_use)
         self.fields["gender"].required = False
         if self.instance.pk:
             # The full number is shown only through the audited "显示完整号码" (docs/access.md): the

@@ -28,6 +28,17 @@ class OrgUnitKind(models.TextChoices):
     GROUP = "group", _("工会小组")
 
 
+class CurrentOrgUnitManager(models.Manager):
+    """Units that are kept: a merged unit (`merged_into` set) is in no list and no choice anywhere.
+
+    The default manager, so every form field, selector and related list skips merged units without
+    each remembering to; what points at a merged unit still reads it, since Django follows a foreign
+    key with the base manager. `OrgUnit.all_objects` sees every unit (the merge itself, paths)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(merged_into__isnull=True)
+
+
 class OrgUnit(TimeStampedModel):
     Kind = OrgUnitKind
 
@@ -57,6 +68,9 @@ class OrgUnit(TimeStampedModel):
     single_officer = models.BooleanField(_("仅一名工会干部"), default=False)
     # Printed on the papers the unit puts up (公示: where to object), not a person's number.
     contact_phone = models.CharField(_("工会联系电话"), max_length=30, blank=True)
+
+    objects = CurrentOrgUnitManager()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("组织单位")
@@ -97,10 +111,10 @@ class OrgUnit(TimeStampedModel):
             if new_path == old_path:
                 return
             self.path, self.depth = new_path, new_path.count("/") - 1
-            type(self).objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            type(self).all_objects.filter(pk=self.pk).update(path=self.path, depth=self.depth)
             if old_path:
-                # Moved: re-root the whole subtree in one UPDATE.
-                type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                # Moved: re-root the whole subtree in one UPDATE, merged units under it included.
+                type(self).all_objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
                     path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
                     depth=F("depth") + (self.depth - old_path.count("/") + 1),
                 )
@@ -119,13 +133,29 @@ class OrgUnit(TimeStampedModel):
         return OrgUnit.objects.filter(path__in=self.ancestor_paths()[:-1]).order_by(Length("path"))
 
 
+class CurrentDepartmentManager(models.Manager):
+    """Departments in use: a retired one (`archived_at` set) is no choice for a member or a 交办;
+    what already names it (a member's record, a motion being handled, a reply) still reads it
+    through the foreign key, and `Department.all_objects` sees every department."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
 class Department(TimeStampedModel):
-    """A department (科室/部门) of the employer behind a 基层工会; members work in one."""
+    """A department (科室/部门) of the employer behind a 基层工会; members work in one, and congress
+    motions are handed to one (交办) for a reply by its 承办部门负责人."""
 
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("所属基层工会"), on_delete=models.PROTECT, related_name="departments"
     )
     name = models.CharField(_("部门名称"), max_length=100)
+    # Retired (撤销) by the chair on the departments page (members/organisation.py); never deleted,
+    # since members, motions and replies keep pointing at it.
+    archived_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    objects = CurrentDepartmentManager()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("部门")
@@ -445,6 +475,53 @@ class MembershipChange(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.get_kind_display()} · {self.get_state_display()}"
+
+
+class ContactCorrectionState(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已更正")
+    REJECTED = "rejected", _("未通过")
+
+
+class ContactCorrection(TimeStampedModel):
+    """A member's own correction of their contact details, reviewed by whoever keeps the roster at
+    their unit before it changes anything (members/contact.py): the phone on the roster, and the
+    email of their login (User.email: the roster keeps none, and only a login receives email)."""
+
+    State = ContactCorrectionState
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("会员"), on_delete=models.PROTECT, related_name="contact_corrections"
+    )
+    state = models.CharField(_("状态"), max_length=10, choices=State, default=State.PENDING)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    # What the record said when the member asked: the reviewer sees both, the history keeps both.
+    previous_phone = models.CharField(_("原手机号"), max_length=20, blank=True)
+    previous_email = models.EmailField(_("原电子邮箱"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    note = models.CharField(_("审核意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("联系方式更正")
+        verbose_name_plural = _("联系方式更正")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=ContactCorrectionState.values), name="contact_state_valid"),
+            # One correction waiting per member: a second one would race the first's approval.
+            models.UniqueConstraint(fields=["member"], condition=Q(state="pending"), name="contact_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(name)s的联系方式更正") % {"name": self.member.name}
 
 
 class RosterImport(TimeStampedModel):

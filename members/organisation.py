@@ -1,7 +1,8 @@
 """The organisation, kept by the chair in the app instead of Django admin: units (add, rename, move,
-merge), role grants with an end date and a reason. Each write checks `members.manage_roles` at every
-unit it touches, runs in one transaction and leaves an audit entry; a grant or a revocation tells
-the holder. docs/organisation.md explains the choices.
+merge), the employer's departments (add, rename, retire), role grants with an end date and a reason.
+Each write checks `members.manage_roles` at every unit it touches, runs in one transaction and
+leaves an audit entry; a grant or a revocation tells the holder. docs/organisation.md explains the
+choices.
 """
 
 import datetime as dt
@@ -18,7 +19,7 @@ from union_office.audit import audit_record
 from union_office.notifications.services import notify
 
 from . import access
-from .models import Member, OrgUnit, Role, RoleGrant
+from .models import Department, Member, OrgUnit, Role, RoleGrant
 
 MANAGE = "members.manage_roles"
 
@@ -28,15 +29,15 @@ class OrganisationError(ValidationError):
 
 
 def managed_units(user: Any) -> QuerySet[OrgUnit]:
-    """The units the user keeps (not merged ones), in tree order."""
-    return access.units(user, MANAGE).filter(merged_into__isnull=True).select_related("parent")
+    """The units the user keeps, in tree order (merged ones are hidden by the default manager)."""
+    return access.units(user, MANAGE).select_related("parent")
 
 
 def _lock(*units: OrgUnit) -> list[OrgUnit]:
     # In id order, whoever calls: two merges of the same pair in opposite directions cannot deadlock.
     ids = sorted({u.pk for u in units})
     locked = {
-        u.pk: u for u in OrgUnit.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("parent")
+        u.pk: u for u in OrgUnit.all_objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("parent")
     }
     return [locked[u.pk] for u in units]
 
@@ -132,6 +133,90 @@ def unit_merge(*, actor: Any, source: OrgUnit, target: OrgUnit) -> dict[str, int
     return counts
 
 
+def department_units(user: Any) -> QuerySet[OrgUnit]:
+    """The 基层工会 whose departments the user keeps: a department belongs to the employer behind a
+    基层工会, so a 分工会 chair reads them but does not change them."""
+    return managed_units(user).filter(kind=OrgUnit.Kind.BASE)
+
+
+def _check_department(department: Department) -> None:
+    same_name = Department.all_objects.filter(org_unit=department.org_unit, name=department.name.strip())
+    if same_name.exclude(pk=department.pk).exists():
+        raise OrganisationError(
+            _("本单位已有名为“%(name)s”的部门（已撤销的部门可在其页面恢复）。") % {"name": department.name}
+        )
+    try:
+        department.full_clean()
+    except ValidationError as exc:
+        raise OrganisationError(exc.messages) from None
+    if department.org_unit.kind != OrgUnit.Kind.BASE:
+        raise OrganisationError(_("部门只能设在基层工会。"))
+
+
+def _lock_department(department: Department) -> Department:
+    return Department.all_objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=department.pk)
+
+
+def department_add(*, actor: Any, unit: OrgUnit, name: str) -> Department:
+    access.require(actor, MANAGE, unit)
+    with transaction.atomic():
+        department = Department(org_unit=unit, name=name.strip())
+        _check_department(department)
+        department.save()
+        audit_record(actor=actor, action="department.add", obj=department, changes={"unit": unit.name})
+    return department
+
+
+def department_rename(*, actor: Any, department: Department, name: str) -> Department:
+    """A new name for the same department: members, motions and replies that name it follow."""
+    access.require(actor, MANAGE, department.org_unit)
+    with transaction.atomic():
+        department = _lock_department(department)
+        before, department.name = department.name, name.strip()
+        _check_department(department)
+        department.save(update_fields=["name", "updated_at"])
+        audit_record(
+            actor=actor, action="department.rename", obj=department, changes={"name": [before, department.name]}
+        )
+    return department
+
+
+def department_retire(*, actor: Any, department: Department, reason: str) -> Department:
+    """撤销: the department is no longer a choice for a member or a 交办. Nothing that names it
+    changes: members keep it on their record until the roster moves them, motions already handed
+    to it are still answered by its handlers."""
+    access.require(actor, MANAGE, department.org_unit)
+    reason = reason.strip()
+    if not reason:
+        raise OrganisationError(_("请填写撤销理由。"))
+    with transaction.atomic():
+        department = _lock_department(department)
+        if department.archived_at is not None:
+            raise OrganisationError(_("该部门已撤销。"))
+        department.archived_at = timezone.now()
+        department.save(update_fields=["archived_at", "updated_at"])
+        in_it = Member.objects.filter(department=department, status=Member.Status.ACTIVE).count()
+        audit_record(
+            actor=actor,
+            action="department.retire",
+            obj=department,
+            changes={"reason": reason, "active_members": in_it},
+        )
+    return department
+
+
+def department_restore(*, actor: Any, department: Department) -> Department:
+    access.require(actor, MANAGE, department.org_unit)
+    with transaction.atomic():
+        department = _lock_department(department)
+        if department.archived_at is None:
+            raise OrganisationError(_("该部门未撤销。"))
+        department.archived_at = None
+        department.save(update_fields=["archived_at", "updated_at"])
+        audit_record(actor=actor, action="department.restore", obj=department)
+    return department
+
+
 def _tell_holder(grant: RoleGrant, subject: str, body: str, key: str) -> None:
     notify(
         kind="members.role_changed",
@@ -145,29 +230,48 @@ def _tell_holder(grant: RoleGrant, subject: str, body: str, key: str) -> None:
 
 
 def role_grant(
-    *, actor: Any, unit: OrgUnit, user: Any, role: str, reason: str, ends_on: dt.date | None = None
+    *,
+    actor: Any,
+    unit: OrgUnit,
+    user: Any,
+    role: str,
+    reason: str,
+    ends_on: dt.date | None = None,
+    department: Department | None = None,
 ) -> RoleGrant:
-    """Grant `role` at `unit` (and its subtree) to `user`, until `ends_on` if given."""
+    """Grant `role` at `unit` (and its subtree) to `user`, until `ends_on` if given. The
+    承办部门负责人 role is granted for one `department` of `unit` (the departments page)."""
     access.require(actor, MANAGE, unit)
     reason = reason.strip()
     if not reason:
         raise OrganisationError(_("请填写授权理由。"))
-    if role not in Role.values or role in (Role.MEMBER, Role.HANDLER):
+    if role not in Role.values or role == Role.MEMBER or (role == Role.HANDLER) != (department is not None):
         raise OrganisationError(_("这里不能授予该角色（会员身份随花名册，承办部门负责人在部门中指定）。"))
+    if department is not None and (department.org_unit_id != unit.pk or department.archived_at is not None):
+        raise OrganisationError(_("只能为本单位在用的部门指定负责人。"))
     if ends_on is not None and ends_on < timezone.localdate():
         raise OrganisationError(_("截止日期不能早于今天。"))
     try:
         with transaction.atomic():
-            grant = RoleGrant.objects.create(user=user, org_unit=unit, role=role, ends_on=ends_on)
+            grant = RoleGrant.objects.create(
+                user=user, org_unit=unit, role=role, ends_on=ends_on, department=department
+            )
             audit_record(
                 actor=actor,
                 action="rolegrant.grant",
                 obj=grant,
-                changes={"role": role, "unit": unit.name, "ends_on": str(ends_on or ""), "reason": reason},
+                changes={
+                    "role": role,
+                    "unit": unit.name,
+                    "department": str(department or ""),
+                    "ends_on": str(ends_on or ""),
+                    "reason": reason,
+                },
             )
+            role_label = grant.get_role_display() + (f"（{department.name}）" if department else "")
             _tell_holder(
                 grant,
-                _("您被授予%(unit)s的“%(role)s”角色") % {"unit": unit.name, "role": grant.get_role_display()},
+                _("您被授予%(unit)s的“%(role)s”角色") % {"unit": unit.name, "role": role_label},
                 (_("有效至 %(day)s。") % {"day": ends_on} if ends_on else "") + _("理由：%(why)s") % {"why": reason},
                 key=f"grant-{grant.pk}",
             )

@@ -8,7 +8,7 @@ by URL, but a file nobody needs any more is only a risk. So (docs/roster-import-
   its row are deleted (the audit log keeps who exported what, with full numbers or not);
 - an import's upload is deleted as soon as it can no longer be committed (imports/services.py);
   one left unconfirmed (a preview nobody confirmed, a check whose worker died) is given up after
-  IMPORT_RETENTION without activity: its file (and the dry run's plan next to it) is deleted and
+  IMPORT_RETENTION without activity: its file is deleted and
   the import is marked 失败 with a message saying why. Its counts and row errors stay: they name
   rows and rules, not people;
 - any file under exports/ or imports/ that no row points to (a worker that died between writing
@@ -40,7 +40,8 @@ EXPORT_RETENTION = datetime.timedelta(days=7)
 IMPORT_RETENTION = datetime.timedelta(days=2)
 # The upload_to roots of RosterExport.file and RosterImport.file, with the period of each.
 FILE_ROOTS = {"exports": EXPORT_RETENTION, "imports": IMPORT_RETENTION}
-# The dry run's plan is stored next to the upload as "<upload>.plan" (imports/dry_run.py).
+# Earlier versions stored the dry run's rows next to the upload as "<upload>.plan"; such files
+# left behind go with their upload.
 PLAN_SUFFIX = ".plan"
 
 

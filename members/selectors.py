@@ -1,11 +1,14 @@
 """Reads of the roster that check access and keep the query count flat."""
 
+from math import ceil
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from . import access
@@ -45,14 +48,48 @@ def roster_page_order(queryset: QuerySet[Member], count: int) -> QuerySet[Member
     return queryset.order_by(Concat("name", Value("")), "pk")
 
 
-def roster_order_keys(queryset: QuerySet[Member], count: int) -> list[int] | None:
-    """The keys of a view of fewer than SORTED_IN_QUERY_BELOW members in the roster's order, for
-    the cache: its pages are then read by key, without sorting the view again (a 分工会's 1,000
-    members, or a search's results, on every page view). None for a larger view: its pages walk the
-    name index, which is as cheap."""
-    if count >= SORTED_IN_QUERY_BELOW:
-        return None
-    return list(roster_page_order(queryset, count).values_list("pk", flat=True))
+# The list counts no further than this: a county's 100,000 members read "共 10000+ 条", and pages
+# reach the first 10,000 (200 pages by name); the filters narrow the list further than paging would.
+ROSTER_COUNT_CAP = 10_000
+
+
+class CappedPage(Page):
+    def end_index(self) -> int:
+        # Page.end_index() returns paginator.count on the last page, which is cap + 1 once capped.
+        return self.start_index() + len(self) - 1 if len(self) else 0
+
+
+class CappedPaginator(Paginator):
+    """A Paginator given its count (roster_count: at most cap + 1) that, past the cap, offers the
+    pages of the first `cap` rows."""
+
+    def __init__(self, object_list: QuerySet[Member], per_page: int, *, cap: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self.__dict__["count"] = count  # Paginator.count is a cached_property: no COUNT(*) query
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        return max(1, ceil(min(self.count, self.cap) / self.per_page))
+
+    def page(self, number: Any) -> CappedPage:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return CappedPage(self.object_list[bottom : min(bottom + self.per_page, self.cap)], number, self)
+
+
+def roster_page(members: QuerySet[Member], number: Any, *, count: int, per_page: int) -> CappedPage:
+    """One page of the roster list (`count` from roster_count): the columns the list shows, with
+    the unit and department names in the same query (the masked number, never the cipher)."""
+    rows = roster_page_order(members, count).select_related("org_unit", "department")
+    rows = rows.only(
+        "name", "frontline", "gender", "id_number_masked", "joined_on", "status", "org_unit__name", "department__name"
+    )
+    return CappedPaginator(rows, per_page, cap=ROSTER_COUNT_CAP, count=count).get_page(number)
 
 
 def roster_count(queryset: QuerySet[Member], *, cap: int) -> int:
@@ -133,7 +170,8 @@ def roster_departments(user: Any) -> QuerySet[Department]:
     Departments belong to a 基层工会, and members of its 分工会 work in them: a 分工会 committee
     member sees the departments of the units above their scope as well as those inside it.
     """
-    qs = Department.objects.select_related("org_unit").order_by("org_unit__path", "name")
+    # Retired departments too: members may still be on record in one.
+    qs = Department.all_objects.select_related("org_unit").order_by("org_unit__path", "name")
     if getattr(user, "is_superuser", False) and user.is_active:
         return qs
     roots = access.scope_paths(user, "members.view_member")

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from .views import contact as contact_views
+from .views import departments as department_views
 from .views import exports, roster
 from .views import imports as import_views
 from .views import logins as login_views
@@ -27,7 +29,25 @@ urlpatterns = [
     path(
         "organisation/<int:pk>/grants/<int:grant_pk>/revoke/", org_views.grant_revoke, name="organisation_grant_revoke"
     ),
+    path("organisation/departments/", department_views.department_list, name="department_list"),
+    path("organisation/departments/<int:pk>/", department_views.department_manage, name="department_manage"),
+    path("organisation/departments/<int:pk>/rename/", department_views.department_rename, name="department_rename"),
+    path("organisation/departments/<int:pk>/retire/", department_views.department_retire, name="department_retire"),
+    path("organisation/departments/<int:pk>/restore/", department_views.department_restore, name="department_restore"),
+    path(
+        "organisation/departments/<int:pk>/handlers/",
+        department_views.department_handler_add,
+        name="department_handler_add",
+    ),
+    path("me/contact/", contact_views.my_contact, name="my_contact"),
+    path("contact-corrections/", contact_views.contact_corrections, name="contact_corrections"),
+    path(
+        "contact-corrections/<int:pk>/<slug:action>/",
+        contact_views.contact_correction_act,
+        name="contact_correction_act",
+    ),
     path("logins/new/", login_views.login_create, name="login_create"),
+    path("logins/activate/<uidb64>/<token>/", login_views.login_activate, name="login_activate"),
     # Roster exports (members/views/exports.py)
     path("export/", exports.export_xlsx, name="export_xlsx"),
     path("exports/", exports.export_list, name="export_list"),

@@ -384,6 +384,9 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "工会办公管理系统")
 
 # Password reset links (emailed; console backend unless EMAIL_HOST is set) stay valid this long.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 2 * 60 * 60)
+# The activation link emailed with a login created from the roster (members/logins.py): a member
+# may read it days later, and it works once (setting the password spends it).
+LOGIN_ACTIVATION_TIMEOUT = env_int("LOGIN_ACTIVATION_TIMEOUT", 7 * 24 * 60 * 60)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

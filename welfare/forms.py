@@ -120,6 +120,9 @@ class AidFilter(StyledForm):
     state = forms.ChoiceField(label=_("状态"), choices=[("", _("全部状态")), *AidState.choices], required=False)
     kind = forms.ChoiceField(label=_("类型"), choices=[("", _("全部类型")), *AidKind.choices], required=False)
     q = forms.CharField(label=_("姓名"), required=False, max_length=50)
+    paid_year = forms.IntegerField(label=_("发放年度"), required=False, min_value=1949, max_value=2200)
+    # The 工会统计年报's 帮扶 figures link here with their unit (its subtree; already scoped).
+    unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class FileForm(MemberByIdForm):

@@ -206,6 +206,10 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
     """Where each figure's records are listed: the roster filtered to the unit, or the module's list."""
     roster = reverse("members:member_list")
     unit = {"unit": stats.unit.pk, "status": MemberStatus.ACTIVE}
+    # The applications the 帮扶 figures count: paid in the year, in the unit's subtree.
+    aid = (
+        f"{reverse('welfare:aid_list')}?{urlencode({'state': AidState.PAID, 'paid_year': year, 'unit': stats.unit.pk})}"
+    )
     return {
         "members": f"{roster}?{urlencode(unit)}",
         "women": f"{roster}?{urlencode({**unit, 'gender': Gender.FEMALE})}",
@@ -215,8 +219,8 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
         "cadres": reverse("members:unit_detail", args=[stats.unit.pk]),
         "congresses": reverse("congress:index"),
         "motions": reverse("congress:index"),
-        "aid_count": reverse("welfare:aid_list"),
-        "aid_amount": reverse("welfare:aid_list"),
+        "aid_count": aid,
+        "aid_amount": aid,
         "student_count": reverse("welfare:campaign_list"),
         "student_amount": reverse("welfare:campaign_list"),
         "income": reverse("finance:index"),

@@ -100,7 +100,8 @@ def _buttons(user: Any, motion: Motion) -> list[Button]:
 def _reply_departments(user: Any, motion: Motion) -> list[Department]:
     ids = handler_department_ids(user)
     allowed = {motion.lead_department_id, *motion.co_departments.values_list("pk", flat=True)} & ids
-    return list(Department.objects.filter(pk__in=allowed).order_by("name"))
+    # all_objects: a department retired after the 交办 still answers what it was handed.
+    return list(Department.all_objects.filter(pk__in=allowed).order_by("name"))
 
 
 def _merge_candidates(motion: Motion) -> Any:
@@ -327,6 +328,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "open": sum(1 for m in motions if m.status == MotionStatus.ASSIGNED),
         "overdue": sum(1 for r in rows if r["overdue"]),
-        "departments": Department.objects.filter(pk__in=handler_department_ids(request.user)).order_by("name"),
+        "departments": Department.all_objects.filter(pk__in=handler_department_ids(request.user)).order_by("name"),
     }
     return render(request, "congress/inbox.html", context)

@@ -1,16 +1,13 @@
 """The import's selectors and services (upload, dry run, confirm, commit) and the template download."""
 
-import contextlib
 import datetime
-import gc
 import io
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -28,18 +25,6 @@ from union_office.xlsx import safe_cell
 from .. import access
 from ..idcard import make_id_number
 from ..models import EmploymentType, OrgUnit, RosterImport
-from .dry_run import (
-    PlanCheck,
-    PlanCopier,
-    PlanMismatch,
-    PlanWriter,
-    file_digest,
-    plan_discard,
-    plan_file_unchanged,
-    plan_open,
-    plan_still_holds,
-    plan_write,
-)
 from .files import (
     COLUMNS,
     DEPARTMENT,
@@ -59,14 +44,7 @@ from .files import (
     check_upload,
     read_roster,
 )
-from .resource import (
-    MemberResource,
-    RosterResult,
-    copy_changed_members,
-    file_hashes,
-    result_counts,
-    row_errors,
-)
+from .rows import CheckResult, RosterCheck
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +71,8 @@ def roster_import_get(user: Any, pk: int) -> RosterImport:
 
 
 def import_kind(name: str) -> str:
-    return "xlsx" if name.lower().endswith(".xlsx") else "csv"
+    """The kind of a stored upload, from the extension check_upload gave it."""
+    return name.rsplit(".", 1)[-1].lower()
 
 
 # --- Services ------------------------------------------------------------------------------------
@@ -120,38 +99,17 @@ def roster_import_create(*, actor: Any, org_unit: OrgUnit, uploaded_file: Any) -
     return roster_import
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a file's rows are read, checked or written.
-
-    Those rows are a few hundred thousand lists and tuples that live until the end, and the
-    collector, triggered every 700 new ones, went through all of them again and again: a third of
-    a 100,000-row dry run. They hold no reference cycles (reference counting frees them); whatever
-    cycle is made meanwhile is collected once the collector is back on.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
+def _read_import_file(roster_import: RosterImport) -> RosterTable:
     try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _read_import_file(roster_import: RosterImport) -> tuple[RosterTable, str]:
-    """The upload's rows, and its SHA-256 (what the dry run's plan is tied to)."""
-    try:
-        digest = file_digest(roster_import)
         with roster_import.file.open("rb") as stream:
-            return read_roster(stream, import_kind(roster_import.file.name)), digest
+            return read_roster(stream, import_kind(roster_import.file.name))
     except FileNotFoundError:
         raise RosterImportError(_("上传的文件已不存在，请重新上传。")) from None
 
 
 def _discard_file(roster_import: RosterImport) -> None:
-    """Drop the uploaded file (and the dry run's plan) once no longer needed: it holds 身份证号 in clear."""
+    """Drop the uploaded file once no longer needed: it holds 身份证号 in clear."""
     if roster_import.file:
-        plan_discard(roster_import)
         roster_import.file.delete(save=False)
         RosterImport.objects.filter(pk=roster_import.pk).update(file="")
 
@@ -168,26 +126,11 @@ def roster_import_validate(*, import_id: int) -> RosterImport:
     if not claimed:
         return roster_import
     try:
-        with contextlib.closing(PlanWriter()) as plan, _gc_paused():
-            table, digest = _read_import_file(roster_import)
-            RosterImport.objects.filter(pk=import_id).update(total_rows=len(table.row_numbers))
-            resource = MemberResource(
-                org_unit=roster_import.org_unit,
-                on_progress=lambda n: RosterImport.objects.filter(pk=import_id).update(processed_rows=n),
-                plan=plan,
-            )
-            result = resource.import_table(table, dry_run=True)
-            if result.base_errors:  # the whole check failed, not a row (rows are counted as invalid)
-                raise RuntimeError(f"import errors: {result.base_errors}")
-            if not result_counts(result)["invalid_count"]:  # else it can never be committed
-                plan.save(
-                    roster_import,
-                    file_sha256=digest,
-                    stamp=resource.stamp(),
-                    hashes=file_hashes(resource.row_hashes),
-                    counts=result_counts(result),
-                    total_rows=len(table.row_numbers),
-                )
+        table = _read_import_file(roster_import)
+        RosterImport.objects.filter(pk=import_id).update(total_rows=len(table))
+        result = RosterCheck(roster_import.org_unit).run(
+            table, on_progress=lambda n: RosterImport.objects.filter(pk=import_id).update(processed_rows=n)
+        )
     except Exception as exc:
         if isinstance(exc, RosterImportError):
             message = exc.messages[0]
@@ -198,10 +141,10 @@ def roster_import_validate(*, import_id: int) -> RosterImport:
         roster_import.save(update_fields=["status", "message", "updated_at"])
         _discard_file(roster_import)
         return roster_import
-    for name, value in result_counts(result).items():
+    for name, value in result.counts().items():
         setattr(roster_import, name, value)
-    roster_import.total_rows = roster_import.processed_rows = len(table.row_numbers)
-    roster_import.errors = row_errors(result, table.row_numbers)
+    roster_import.total_rows = roster_import.processed_rows = len(table)
+    roster_import.errors = result.errors
     roster_import.status = JobStatus.PREVIEW
     roster_import.message = (
         gettext("文件中的列“%(columns)s”不属于花名册，已忽略。") % {"columns": "、".join(table.ignored_headers)}
@@ -298,9 +241,10 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
     """Write the whole file to the roster, all or nothing.
 
     Accepts an import in PREVIEW without invalid rows (claimed here) or one already claimed by
-    roster_import_confirm. The dry run's plan is written as it is if neither the file nor what its
-    checks read of the roster changed since (plan.py); else the rows are read and checked again.
-    Any invalid row or database error rolls everything back. The import's row stays locked for the
+    roster_import_confirm. Every row is read and checked again inside the transaction, the
+    members it overwrites locked, so every check holds at commit time whatever changed since the
+    preview; the unique index on id_number_hash refuses a number someone registers meanwhile. Any
+    invalid row or database error rolls everything back. The import's row stays locked for the
     whole transaction, so a second run waits and then finds it DONE.
     """
     _claim_for_commit(actor=actor, import_id=import_id, resume=True)
@@ -311,13 +255,21 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
                 raise RosterImportError(_("该花名册已导入完成，不会重复导入。"))
             if roster_import.status != JobStatus.RUNNING or roster_import.committed_at is None:
                 raise RosterImportError(_("该花名册的状态已经改变，不能导入。"))
-            with _gc_paused():
-                written = _write_planned(roster_import) or _write_checked(roster_import)
-            counts, roster_import.total_rows = written
-            for name, value in counts.items():
+            try:
+                table = _read_import_file(roster_import)
+            except RosterImportError as exc:
+                raise _CommitFailed(exc.messages[0]) from None
+            try:
+                result = RosterCheck(roster_import.org_unit, write=True).run(table)
+            except DatabaseError:
+                logger.warning("roster import %s: writing failed", import_id, exc_info=True)
+                raise _CommitFailed(_write_failed_message()) from None
+            if result.invalid_count:
+                raise _CommitFailed("", result=result)
+            for name, value in result.counts().items():
                 setattr(roster_import, name, value)
             roster_import.status, roster_import.committed_at = JobStatus.DONE, timezone.now()
-            roster_import.processed_rows = roster_import.total_rows
+            roster_import.total_rows = roster_import.processed_rows = len(table)
             roster_import.errors, roster_import.message = [], ""
             roster_import.save()
             audit_record(
@@ -325,9 +277,9 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
                 action="member.import",
                 obj=roster_import,
                 changes={
-                    "new_count": counts["new_count"],
-                    "changed_count": counts["changed_count"],
-                    "unchanged_count": counts["unchanged_count"],
+                    "new_count": result.new_count,
+                    "changed_count": result.changed_count,
+                    "unchanged_count": result.unchanged_count,
                     "org_unit": roster_import.org_unit.name,
                     "original_name": roster_import.original_name,
                 },
@@ -345,96 +297,6 @@ def roster_import_commit(*, actor: Any, import_id: int) -> RosterImport:
         )
 
 
-def _write_planned(roster_import: RosterImport) -> tuple[dict[str, int], int] | None:
-    """Write the dry run's plan if it still holds; if only the roster changed, the plan while the
-    rows are checked again (PostgreSQL); None if the file must be checked and written again."""
-    with plan_open(roster_import) as plan:
-        if plan is None:
-            return None
-        if plan_still_holds(plan, roster_import):
-            try:
-                plan_write(plan)
-            except DatabaseError:
-                logger.warning("roster import %s: writing the plan failed", roster_import.pk, exc_info=True)
-                raise _CommitFailed(_write_failed_message()) from None
-            return plan.header["counts"], plan.header["total_rows"]
-        if connection.vendor != "postgresql" or not plan_file_unchanged(plan, roster_import):
-            return None
-        resource = MemberResource(org_unit=roster_import.org_unit)
-        resource.prefetch(plan.hashes)  # its queries now: the connection is the copier's meanwhile
-    del plan  # and its keyed hashes
-    return _write_plan_checked_again(roster_import, resource)
-
-
-class _Redo(Exception):
-    """The rows checked again are not the plan's: roll its rows back and write the checked ones."""
-
-    def __init__(self, table: RosterTable | None) -> None:
-        super().__init__("the plan no longer holds")
-        self.table = table
-
-
-def _write_plan_checked_again(roster_import: RosterImport, resource: MemberResource) -> tuple[dict[str, int], int]:
-    """The roster changed since the preview, the upload did not: every row is checked again (a
-    dry run on the members it would change, locked) while a second thread writes the plan's new
-    members (plan.py: PlanCopier, PlanCheck). Kept if the check finds exactly the plan's rows; else
-    rolled back and the rows written as checked (_write_checked, with the rows already read)."""
-    try:
-        check = resource.plan = PlanCheck(roster_import)
-    except PlanMismatch:  # the plan went away meanwhile
-        return _write_checked(roster_import)
-    table = None
-    try:
-        with transaction.atomic():  # the plan's rows, undone if the check does not find them
-            copier = PlanCopier(roster_import, connection.connection)
-            copier.start()
-            try:
-                table, _digest = _read_import_file(roster_import)
-                result = resource.import_table(table, dry_run=True)
-                check.finish(result_counts(result))
-            except (PlanMismatch, RosterImportError):
-                copier.stop()
-                raise _Redo(table) from None
-            except BaseException:
-                copier.stop()
-                raise
-            finally:
-                check.close()
-                copier.join()
-            if copier.error is not None:
-                if isinstance(copier.error, PlanMismatch):  # the plan file went away meanwhile
-                    raise _Redo(table)
-                with connection.wrap_database_errors:
-                    raise copier.error
-            if check.changed_rows:
-                now = timezone.now()
-                for values in check.changed_rows:
-                    values[-1] = now  # updated_at, the last of UPDATE_ATTNAMES
-                copy_changed_members(check.changed_rows)
-    except _Redo as redo:
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as the copier leaves them when done
-        return _write_checked(roster_import, redo.table)
-    except DatabaseError:
-        logger.warning("roster import %s: writing the plan failed", roster_import.pk, exc_info=True)
-        raise _CommitFailed(_write_failed_message()) from None
-    return result_counts(result), len(table.row_numbers)
-
-
-def _write_checked(roster_import: RosterImport, table: RosterTable | None = None) -> tuple[dict[str, int], int]:
-    """Read and check every row again and write them (no plan, or the file or the roster changed)."""
-    if table is None:
-        try:
-            table, _digest = _read_import_file(roster_import)
-        except RosterImportError as exc:
-            raise _CommitFailed(exc.messages[0]) from None
-    result = MemberResource(org_unit=roster_import.org_unit).import_table(table, dry_run=False)
-    counts = result_counts(result)
-    if counts["invalid_count"] or result.has_errors():
-        raise _CommitFailed("", result=result, table=table)
-    return counts, len(table.row_numbers)
-
-
 def _write_failed_message() -> str:
     return gettext("写入花名册时出错（可能有人同时登记了相同的身份证号），未导入任何数据。请重新上传。")
 
@@ -442,28 +304,19 @@ def _write_failed_message() -> str:
 class _CommitFailed(Exception):
     """Raised inside the commit's transaction to roll it back; says what to show afterwards."""
 
-    def __init__(self, message: str, result: RosterResult | None = None, table: RosterTable | None = None) -> None:
+    def __init__(self, message: str, result: CheckResult | None = None) -> None:
         super().__init__(message or "rows failed at commit")
-        self.message, self.result, self.table = message, result, table
+        self.message, self.result = message, result
 
 
 def _record_failed_commit(import_id: int, failure: _CommitFailed) -> RosterImport:
-    """After the rollback: nothing was written. If rows no longer pass (the roster changed since
-    the preview: someone registered one of these numbers …), show them like a preview; else FAILED.
+    """After the rollback: nothing was written. Rows that no longer pass (the roster changed since
+    the preview: someone registered one of these numbers …) are shown like a preview; else FAILED.
     Either way the file cannot be committed any more and is dropped."""
     update: dict[str, Any] = {"committed_at": None, "updated_at": timezone.now()}
     if failure.result is not None:
-        counts = result_counts(failure.result)
-        logger.warning("roster import %s rolled back: %s", import_id, failure.result.base_errors)
-        update |= counts | {"errors": row_errors(failure.result, failure.table.row_numbers)}
-        if counts["invalid_count"]:
-            update["status"] = JobStatus.PREVIEW
-            update["message"] = gettext(
-                "预览之后花名册有了变化，重新检查时发现错误，未导入任何数据。请改正后重新上传。"
-            )
-        else:
-            update["status"] = JobStatus.FAILED
-            update["message"] = _write_failed_message()
+        update |= failure.result.counts() | {"errors": failure.result.errors, "status": JobStatus.PREVIEW}
+        update["message"] = gettext("预览之后花名册有了变化，重新检查时发现错误，未导入任何数据。请改正后重新上传。")
     else:
         update |= {"status": JobStatus.FAILED, "message": failure.message}
     RosterImport.objects.filter(pk=import_id).update(**update)

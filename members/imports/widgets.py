@@ -7,21 +7,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
-from import_export import widgets
 
 from ..idcard import IdNumberInfo, parse_id_number
 from ..models import Department, OrgUnit
-from .files import EXCEL_EPOCH, FORMULA_TRIGGERS, cell_text
+from .files import FORMULA_TRIGGERS, cell_text
+
+# Excel's serial day 0, for a date typed as a plain number (a date cell comes as a date already).
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
-class TextWidget(widgets.Widget):
+class TextWidget:
     """Plain text up to `max_length`; an empty cell is None (the field then keeps its value)."""
 
     def __init__(self, max_length: int, label: str, *, plain: bool = False) -> None:
-        super().__init__()
         self.max_length, self.label, self.plain = max_length, label, plain
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str | None:
+    def clean(self, value: Any, **kwargs: Any) -> str | None:
         text = cell_text(value)
         if not text:
             return None
@@ -35,10 +36,10 @@ class TextWidget(widgets.Widget):
         return text
 
 
-class PhoneWidget(widgets.Widget):
+class PhoneWidget:
     _PATTERN = re.compile(r"(\+?86)?1\d{10}|[\d\-]{7,20}")
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str | None:
+    def clean(self, value: Any, **kwargs: Any) -> str | None:
         text = cell_text(value).replace(" ", "")
         if not text:
             return None
@@ -47,14 +48,13 @@ class PhoneWidget(widgets.Widget):
         return text
 
 
-class IdNumberWidget(widgets.Widget):
+class IdNumberWidget:
     """The number's parsed facts (IdNumberInfo), or ValueError with parse_id_number's message."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.today: datetime.date | None = None  # the import's day, so not asked for again per row
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> IdNumberInfo | None:
+    def clean(self, value: Any, **kwargs: Any) -> IdNumberInfo | None:
         if isinstance(value, Decimal):
             raise ValueError(
                 gettext("身份证号被 Excel 存成了数字，后几位可能已经丢失。请把该列设为“文本”格式后重新填写。")
@@ -70,18 +70,17 @@ class IdNumberWidget(widgets.Widget):
             raise ValueError(exc.messages[0]) from None
 
 
-class ChoiceWidget(widgets.Widget):
+class ChoiceWidget:
     """A TextChoices value from its label (在编) or its code (permanent)."""
 
     def __init__(self, choices: Any, label: str, extra: dict[str, str] | None = None) -> None:
-        super().__init__()
         self.label = label
         self.allowed = "、".join(str(choice.label) for choice in choices)
         self.lookup = {str(choice.label): choice.value for choice in choices}
         self.lookup.update({choice.value: choice.value for choice in choices})
         self.lookup.update(extra or {})
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str | None:
+    def clean(self, value: Any, **kwargs: Any) -> str | None:
         text = cell_text(value)
         if not text:
             return None
@@ -94,10 +93,10 @@ class ChoiceWidget(widgets.Widget):
             ) from None
 
 
-class YesNoWidget(widgets.Widget):
+class YesNoWidget:
     _VALUES = {"是": True, "否": False, "Y": True, "N": False, "1": True, "0": False, "√": True, "×": False}
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool | None:
+    def clean(self, value: Any, **kwargs: Any) -> bool | None:
         if isinstance(value, bool):
             return value
         text = cell_text(value).upper()
@@ -116,16 +115,15 @@ class YesNoWidget(widgets.Widget):
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
 
 
-class ExcelDateWidget(widgets.Widget):
+class ExcelDateWidget:
     """yyyy-mm-dd (also 2015/9/1, 2015年9月1日, 20150901) or an Excel date."""
 
     def __init__(self, label: str) -> None:
-        super().__init__()
         self.label = label
         self.epoch = EXCEL_EPOCH
         self._cache: dict[str, datetime.date] = {}  # a roster repeats its join dates
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> datetime.date | None:
+    def clean(self, value: Any, **kwargs: Any) -> datetime.date | None:
         if isinstance(value, datetime.datetime):
             return value.date()
         if isinstance(value, datetime.date):
@@ -169,10 +167,10 @@ class ExcelDateWidget(widgets.Widget):
         )
 
 
-class MoneyWidget(widgets.Widget):
+class MoneyWidget:
     _CLEAN = re.compile(r"[,，¥￥元\s]")
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Decimal | None:
+    def clean(self, value: Any, **kwargs: Any) -> Decimal | None:
         if isinstance(value, Decimal):
             amount = value
         else:
@@ -194,11 +192,10 @@ class MoneyWidget(widgets.Widget):
         return amount.quantize(Decimal("0.01"))
 
 
-class UnitWidget(widgets.Widget):
+class UnitWidget:
     """所属工会 by name (or “上级/名称” when two units share a name) within the target subtree."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.target: OrgUnit | None = None
         self.by_name: dict[str, list[OrgUnit]] = {}
 
@@ -214,7 +211,7 @@ class UnitWidget(widgets.Widget):
             if parent is not None:
                 self.by_name.setdefault(f"{parent.name}/{unit.name}", []).append(unit)
 
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> OrgUnit | None:
+    def clean(self, value: Any, **kwargs: Any) -> OrgUnit | None:
         name = cell_text(value).replace("／", "/").replace(" / ", "/")
         if not name:
             return None
@@ -231,11 +228,10 @@ class UnitWidget(widgets.Widget):
         )
 
 
-class DepartmentWidget(widgets.Widget):
+class DepartmentWidget:
     """部门 by name among the departments of the row's unit and the units above it (its 基层工会)."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.by_unit_and_name: dict[tuple[int, str], Department] = {}
         self.unit_of: dict[int, int] = {}  # department → the unit it belongs to
         self.units_by_id: dict[int, OrgUnit] = {}
@@ -249,7 +245,7 @@ class DepartmentWidget(widgets.Widget):
         """Is the department one of `unit` or of a unit above it (what Member.clean() requires)?"""
         return self.unit_of.get(department_id) in {int(part) for part in unit.path.split("/")[:-1]}
 
-    def clean(self, value: Any, row: Any = None, unit: OrgUnit | None = None, **kwargs: Any) -> Department | None:
+    def clean(self, value: Any, unit: OrgUnit | None = None, **kwargs: Any) -> Department | None:
         name = cell_text(value)
         if not name or unit is None:
             return None  # without a unit (its own error is reported) no department can be checked

@@ -86,3 +86,75 @@ def test_the_page_is_403_for_roles_without_the_roster(login, member, treasurer):
 
 def test_another_units_filter_is_404(login, chair, org):
     assert login(chair).get(reverse("members:login_create"), {"unit": org.ward.pk}).status_code == 404
+
+
+# --- activation by email ----------------------------------------------------------------------
+
+
+def _link(message) -> str:
+    return next(line for line in message.body.splitlines() if "/members/logins/activate/" in line)
+
+
+def test_a_member_with_an_email_gets_an_activation_link_not_a_code(
+    chair, org, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    emailed, coded = MemberFactory(org_unit=org.branch_b, name="钱老师"), MemberFactory(org_unit=org.branch_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = logins.logins_create(
+            actor=chair,
+            member_ids=[emailed.pk, coded.pk],
+            emails={emailed.pk: "qian@example.cn"},
+            base_url="http://testserver/",
+        )
+    by_member = {login.member.pk: login for login in issued}
+    assert by_member[emailed.pk].code == "" and len(by_member[coded.pk].code) == logins.CODE_LENGTH
+    user = Member.objects.get(pk=emailed.pk).user
+    assert user.email == "qian@example.cn" and not user.has_usable_password()
+    assert [m.to for m in mailoutbox] == [["qian@example.cn"]]
+    assert "钱老师" in mailoutbox[0].body and "7 天内" in mailoutbox[0].body
+    # The link sets the password once.
+    link = _link(mailoutbox[0]).strip().removeprefix("http://testserver")
+    page = client.get(link, follow=True)
+    assert page.status_code == 200 and "new_password1" in page.text
+    password = "Lianxi-gonghui-2026!"
+    response = client.post(page.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(password)
+    again = client.get(link, follow=True)
+    assert "new_password1" not in again.text  # spent
+
+
+def test_the_activation_link_expires(chair, org, settings, mailoutbox, django_capture_on_commit_callbacks):
+    person = MemberFactory(org_unit=org.branch_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        logins.logins_create(actor=chair, member_ids=[person.pk], emails={person.pk: "a@example.cn"})
+    user = Member.objects.get(pk=person.pk).user
+    token = _link(mailoutbox[0]).rstrip("/").split("/")[-1]
+    assert logins.activation_tokens.check_token(user, token)
+    settings.LOGIN_ACTIVATION_TIMEOUT = -1
+    assert not logins.activation_tokens.check_token(user, token)
+    # Not a password-reset token either: the two have their own salts.
+    from django.contrib.auth.tokens import default_token_generator
+
+    assert not default_token_generator.check_token(user, token)
+
+
+def test_a_bad_email_on_the_page_is_a_chinese_message_and_nothing_is_created(login, chair, org):
+    person = MemberFactory(org_unit=org.branch_b, name="孙老师")
+    response = login(chair).post(
+        reverse("members:login_create"), {"members": [person.pk], f"email-{person.pk}": "not-an-address"}
+    )
+    assert response.status_code == 400 and "孙老师的电子邮箱" in response.text
+    assert Member.objects.get(pk=person.pk).user_id is None
+
+
+def test_the_page_lists_who_got_a_link_and_prints_slips_for_the_rest(login, chair, org, mailoutbox):
+    emailed, coded = MemberFactory(org_unit=org.branch_b, name="周老师"), MemberFactory(org_unit=org.branch_b)
+    response = login(chair).post(
+        reverse("members:login_create"),
+        {"members": [emailed.pk, coded.pk], f"email-{emailed.pk}": "zhou@example.cn"},
+    )
+    assert response.status_code == 200
+    assert "zhou@example.cn" in response.text and "已发送激活链接" in response.text
+    assert response.text.count("uo-code-slip") == 1

@@ -2,14 +2,16 @@
 with an end date and a reason, the role overview; every write audited, the holder told."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from members import access, organisation
+from members.membership.forms import JoinApplyForm
 from members.models import MembershipChange, OrgUnit, Role, RoleGrant
-from members.tests.factories import MemberFactory, UserFactory
+from members.tests.factories import MemberFactory, OrgUnitFactory, UserFactory
 from union_office.models import AuditEntry
 from union_office.notifications.models import Notification
 
@@ -72,7 +74,7 @@ def test_a_merge_keeps_every_member_and_their_history(chair, org):
     assert history.to_unit_id == org.branch_a.pk  # what happened then stays as it happened
     org.group_a.refresh_from_db()
     assert org.group_a.parent_id == org.branch_b.pk and org.group_a.path.startswith(org.branch_b.path)
-    source = OrgUnit.objects.get(pk=org.branch_a.pk)
+    source = OrgUnit.all_objects.get(pk=org.branch_a.pk)
     assert source.merged_into_id == org.branch_b.pk
     assert source not in organisation.managed_units(chair)
     entry = AuditEntry.objects.get(action="orgunit.merge")
@@ -227,3 +229,55 @@ def test_the_role_overview_has_the_same_queries_for_1_and_30_grants(login, chair
     for n in range(30):
         RoleGrant.objects.create(user=UserFactory(username=f"g{n}"), org_unit=org.branch_b, role=Role.WOMEN)
     assert count() == one
+
+
+# --- a merged unit leaves every list of units (issue 21, item 5) ------------------------------
+
+UNIT_CHOICE_PAGES = [
+    "members:member_list",  # the roster's unit filter
+    "members:member_create",  # the member's unit
+    "members:login_create",  # the unit whose members get logins
+    "members:import_new",  # the unit a roster is imported into
+    "activities:event_create",  # the event's union
+    "plans:create",  # the unit a plan is drafted for
+]
+
+
+@pytest.mark.parametrize("name", UNIT_CHOICE_PAGES)
+def test_a_merged_unit_is_no_choice_on_any_page(login, chair, org, name):
+    organisation.unit_merge(actor=chair, source=org.branch_a, target=org.branch_b)
+    response = login(chair).get(reverse(name))
+    assert response.status_code == 200
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", response.content.decode())
+    assert any("高二年级分工会" in option for option in options)
+    assert not any("高一年级分工会" in option for option in options)
+
+
+def test_a_merged_unit_is_out_of_the_unit_lists_but_its_history_reads(chair, committee, org):
+    organisation.unit_merge(actor=chair, source=org.branch_a, target=org.branch_b)
+    assert org.branch_a not in access.units(chair, "members.view_member")
+    assert not OrgUnit.objects.filter(pk=org.branch_a.pk).exists()
+    assert org.branch_a.pk not in {unit.pk for unit in JoinApplyForm().fields["org_unit"].queryset}
+    assert OrgUnit.all_objects.get(pk=org.branch_a.pk).merged_into_id == org.branch_b.pk
+    # What pointed at the merged unit still reads it (a related lookup does not hide it).
+    change = MembershipChange.objects.create(
+        member=MemberFactory(org_unit=org.branch_b),
+        kind="transfer",
+        state="approved",
+        from_unit=OrgUnit.all_objects.get(pk=org.branch_a.pk),
+        to_unit=org.branch_b,
+        effective_on=dt.date(2024, 9, 1),
+        decided_by=chair,
+        decided_at=timezone.now(),
+    )
+    assert MembershipChange.objects.get(pk=change.pk).from_unit.name == "高一年级分工会"
+
+
+def test_moving_a_parent_moves_the_path_of_a_merged_unit_under_it(org):
+    county_chair = UserFactory()
+    RoleGrant.objects.create(user=county_chair, org_unit=org.county, role=Role.CHAIR)
+    other_group = OrgUnitFactory(kind="group", parent=org.branch_a)
+    organisation.unit_merge(actor=county_chair, source=org.group_a, target=other_group)
+    organisation.unit_move(actor=county_chair, unit=org.branch_a, parent=org.hospital)
+    merged = OrgUnit.all_objects.get(pk=org.group_a.pk)
+    assert merged.path.startswith(OrgUnit.objects.get(pk=org.branch_a.pk).path)

@@ -118,10 +118,9 @@ def test_roster_list_query_count_is_flat(login, chair, org, rows, django_assert_
     client.get(reverse("members:member_list"))  # warm the session and the pickers
     MemberFactory.create_batch(rows, org_unit=org.branch_b, department=org.school_office)
     # user, grants (with the own member record), the versions of the unit tree and the
-    # roster (the pickers come from the cache), capped row count, the view's keys in order (a view
-    # under 2,000), statistics (grouped counts + the units shown), the page's rows by key: the same
-    # for 1 or 30 rows
-    with django_assert_num_queries(8):
+    # roster (the pickers come from the cache), capped row count, statistics (grouped counts + the
+    # units shown), the page's rows: the same for 1 or 30 rows
+    with django_assert_num_queries(7):
         client.get(reverse("members:member_list"))
     # Until the roster changes again, the count and the statistics come from the cache.
     with django_assert_num_queries(4):

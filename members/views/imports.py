@@ -34,8 +34,8 @@ class RosterUploadForm(forms.Form):
     )
     file = forms.FileField(
         label=gettext_lazy("花名册文件"),
-        help_text=gettext_lazy("Excel（.xlsx）或 CSV 文件，不超过 20 MB、20 万行。"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        help_text=gettext_lazy("Excel（.xlsx、.xls）、OpenDocument（.ods）或 CSV 文件，不超过 20 MB、20 万行。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

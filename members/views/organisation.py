@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -96,7 +97,7 @@ def _unit_context(request: HttpRequest, unit: OrgUnit, **forms_: forms.Form) -> 
     managed = organisation.managed_units(request.user)
     context = {
         "unit": unit,
-        "children": unit.children.filter(merged_into__isnull=True),
+        "children": unit.children.all(),
         "grants": RoleGrant.objects.filter(org_unit=unit).select_related("user", "department").order_by("role"),
         "add_form": UnitAddForm(parent=unit),
         "rename_form": RenameForm(initial={"name": unit.name}),
@@ -116,7 +117,9 @@ def unit_manage(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "members/organisation/unit.html", _unit_context(request, unit))
 
 
-def _done_or_again(request, unit, form_name, form, action) -> HttpResponse:
+def done_or_again(request, form, action, *, done, again) -> HttpResponse:
+    """Run `action(cleaned_data)` for a valid form and redirect to `done` with its message; else show
+    the page again (`again(form)`: its context) with the form's or the service's errors, status 400."""
     if form.is_valid():
         try:
             result = action(form.cleaned_data)
@@ -125,9 +128,16 @@ def _done_or_again(request, unit, form_name, form, action) -> HttpResponse:
                 form.add_error(None, message)
         else:
             messages.success(request, result)
-            return redirect("members:organisation_unit", unit.pk)
-    context = _unit_context(request, unit, **{form_name: form})
-    return render(request, "members/organisation/unit.html", context, status=400)
+            return redirect(done)
+    template, context = again(form)
+    return render(request, template, context, status=400)
+
+
+def _done_or_again(request, unit, form_name, form, action) -> HttpResponse:
+    def again(form):
+        return "members/organisation/unit.html", _unit_context(request, unit, **{form_name: form})
+
+    return done_or_again(request, form, action, done=reverse("members:organisation_unit", args=[unit.pk]), again=again)
 
 
 @require_POST

@@ -1,6 +1,8 @@
 """Browser walk of issue 21: the school's chair adds a 工会小组, creates logins for its members and
 prints the code sheet, grants one of them a committee role with an end date; the county's chair
 sets up a 金秋助学 campaign whose 扶贫手册 is asked of 农民工 only.
+The chair also keeps the departments (adds one, names its handler, retires it), and a member
+corrects their phone, which the chair approves from the 待办 list.
 Screenshots: test-artifacts/screenshots/organisation-*.png."""
 
 import datetime as dt
@@ -88,4 +90,64 @@ def test_county_sets_up_a_campaign_with_a_conditional_document(browser, live_ser
     campaign = Campaign.objects.get(title=f"{today.year}年金秋助学（补报）")
     assert campaign.documents_for("employee") == ["书面申请", "户口簿和身份证", "录取通知书"]
     assert "扶贫手册" in campaign.documents_for("migrant")
+    context.close()
+
+
+def test_chair_keeps_the_departments(browser, live_server, demo):
+    from members.models import Department, RoleGrant
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    log_in(page, live_server, "chair")
+    page.click("a.nav-link:has-text('组织')")
+    page.click("a.btn:has-text('部门')")
+    page.fill("[data-testid=department-add-form] [name=name]", "校史馆")
+    page.click("[data-testid=department-add-form] button")
+    page.wait_for_selector("text=已新增部门“校史馆”")
+    page.click("[data-department=校史馆] a.btn")
+    page.select_option("[data-testid=handler-form] [name=member]", label="吴雪（高二年级分工会）")
+    page.fill("[data-testid=handler-form] [name=reason]", "兼任校史馆负责人")
+    page.click("[data-testid=handler-form] button")
+    page.wait_for_selector("text=已指定吴雪为“校史馆”的承办部门负责人。")
+    shot(page, "department")
+    department = Department.objects.get(name="校史馆")
+    assert RoleGrant.objects.get(department=department).role == "handler"
+    page.fill("[data-testid=department-retire-form] [name=reason]", "并入办公室")
+    page.click("[data-testid=department-retire-form] button")
+    page.wait_for_selector("text=已撤销部门“校史馆”")
+    page.click("nav[aria-label=breadcrumb] a:has-text('部门')")
+    page.wait_for_selector("[data-department=校史馆] .badge:has-text('已撤销')")
+    shot(page, "departments")
+    assert not Department.objects.filter(name="校史馆").exists()
+    assert errors == []
+    context.close()
+
+
+def test_member_corrects_the_phone_and_the_chair_approves(browser, live_server, demo):
+    from members.models import Member
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "member")
+    page.click("[data-testid=my-contact-link]")
+    page.fill("[data-testid=contact-form] [name=phone]", "13912345678")
+    page.fill("[data-testid=contact-form] [name=email]", "wuxue@example.cn")
+    page.click("[data-testid=contact-form] button")
+    page.wait_for_selector("[data-testid=pending]")
+    shot(page, "contact-pending")
+    assert Member.objects.get(user__username="member").phone != "13912345678"
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "chair")
+    page.wait_for_selector("[data-card=todo] >> text=联系方式更正")
+    page.goto(f"{live_server.url}/members/contact-corrections/")
+    shot(page, "contact-review")
+    page.click("[data-testid=corrections] button:has-text('同意更正')")
+    page.wait_for_selector("text=已通知本人")
+    member = Member.objects.select_related("user").get(user__username="member")
+    assert member.phone == "13912345678" and member.user.email == "wuxue@example.cn"
     context.close()

@@ -95,6 +95,7 @@ def _feed(world, side, persona):
 # fails the sweep with its name.
 KWARGS: dict[str, KwargsFn] = {
     "password_reset_confirm": lambda world, side, persona: {"uidb64": "MQ", "token": "set-password"},
+    "members:login_activate": lambda world, side, persona: {"uidb64": "MQ", "token": "set-password"},
     "notifications:open": _notification,
     "notifications:read": _notification,
     # members
@@ -114,6 +115,12 @@ KWARGS: dict[str, KwargsFn] = {
         "pk": side.unit.pk,
         "grant_pk": RoleGrant.objects.filter(org_unit=side.unit).order_by("pk").values_list("pk", flat=True)[0],
     },
+    "members:department_manage": _pk("department"),
+    "members:department_rename": _pk("department"),
+    "members:department_retire": _pk("department"),
+    "members:department_restore": _pk("department"),
+    "members:department_handler_add": _pk("department"),
+    "members:contact_correction_act": lambda world, side, persona: {"pk": side.correction.pk, "action": "approve"},
     "members:export_detail": _pk("export"),
     "members:export_progress": _pk("export"),
     "members:export_download": _pk("export"),

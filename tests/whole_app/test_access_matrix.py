@@ -112,6 +112,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "members:login_activate",  # the emailed activation link: the member has no password yet
     "activities:ics_feed",
     "health",
 }
@@ -163,6 +164,16 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "members:organisation_unit_merge": (ORG_KEEP, P),
     "members:organisation_grant_add": (ORG_KEEP, P),
     "members:organisation_grant_revoke": (ORG_KEEP, P),
+    "members:department_list": (ORG_KEEP_ALL, GP),
+    "members:login_activate": (PUBLIC_PAGE, GP),
+    "members:my_contact": (allow("all", other="own"), GP),  # one's own record, wherever
+    "members:contact_corrections": (allow("chair", "committee", other="own"), G),  # no object: by role
+    "members:contact_correction_act": (allow("chair", "committee"), P),
+    "members:department_manage": (ORG_KEEP, G),
+    "members:department_rename": (ORG_KEEP, P),
+    "members:department_retire": (ORG_KEEP, P),
+    "members:department_restore": (ORG_KEEP, P),
+    "members:department_handler_add": (ORG_KEEP, P),
     "members:export_xlsx": (ROSTER_EXPORT, G),
     "members:export_list": (EVERYONE, G),  # one's own exports
     "members:export_detail": (CREATOR_ONLY, G),

@@ -46,7 +46,7 @@ from activities.models import (
     SubEvent,
     SubEventEntry,
 )
-from activities.tests.builders import build_event
+from activities.tests.factories import EventFactory
 from congress.models import (
     Ballot,
     BallotItem,
@@ -62,10 +62,11 @@ from congress.models import (
     VoterRecord,
 )
 from congress.tests.builders import make_session, world  # noqa: F401  (world: the congress fixture)
+from finance import services as finance_services
 from finance.models import Account, Budget, BudgetAdjustment, BudgetLine, BudgetStatus, DuesBatch, DuesLine, LedgerEntry
 from finance.reports import REPORTS
 from finance.tests.builders import approved_budget
-from members.models import Member, MembershipChange, RosterExport, RosterImport
+from members.models import ContactCorrection, Member, MembershipChange, RosterExport, RosterImport
 from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
 from plans.events import source_key as event_source_key
 from plans.models import Item, Plan, PlanStatus, ScheduleEntry, Section
@@ -195,6 +196,26 @@ def _unit_contents(w, count):
         MemberFactory(org_unit=unit if seq() % 2 else w.unit)
 
 
+def _contact_corrections(w, count):
+    for _ in range(count):
+        ContactCorrection.objects.create(member=MemberFactory(org_unit=w.org.branch_b), phone="13912345678")
+
+
+def _departments(w, count):
+    for _ in range(count):
+        DepartmentFactory(org_unit=w.org.school)
+
+
+def _department_target(w):
+    w.department = DepartmentFactory(org_unit=w.org.school)
+    return {"pk": w.department.pk}
+
+
+def _handlers(w, count):
+    for _ in range(count):
+        RoleGrantFactory(user=UserFactory(), org_unit=w.org.school, role="handler", department=w.department)
+
+
 def _grants(w, count):
     for _ in range(count):
         RoleGrantFactory(user=UserFactory(), org_unit=_unit(w), role="women")
@@ -242,14 +263,14 @@ def _membership_changes(w, count):
 
 def _events(w, count):
     for _ in range(count):
-        build_event(_unit(w), title=f"活动{seq()}")
+        EventFactory(org_unit=_unit(w), title=f"活动{seq()}")
 
 
 def _month_events(w, count):
     """Events this month and weekly schedules: both fill the month's grid."""
     middle = timezone.make_aware(dt.datetime(TODAY.year, TODAY.month, 15, 10))
     for _ in range(count):
-        build_event(w.org.school, title=f"活动{seq()}", starts_at=middle)
+        EventFactory(org_unit=w.org.school, title=f"活动{seq()}", starts_at=middle)
         Schedule.objects.create(
             title=f"羽毛球{seq()}",
             org_unit=w.org.school,
@@ -266,7 +287,7 @@ def _feed_target(w):
 
 
 def _event_target(w):
-    w.event = build_event(w.org.school, kind=Event.Kind.SPORTS_DAY, title="教职工运动会")
+    w.event = EventFactory(org_unit=w.org.school, kind=Event.Kind.SPORTS_DAY, title="教职工运动会")
     w.item = SubEvent.objects.create(event=w.event, name="拔河")
     return {"pk": w.event.pk}
 
@@ -586,7 +607,10 @@ def vouchers(w, specs: list[tuple[str, Any, dt.date]], summary: str = "测试", 
                 reverses=reversed_entry,
             )
         )
-    return LedgerEntry.objects.bulk_create(entries)
+    created = LedgerEntry.objects.bulk_create(entries)
+    # Past the service, so its day totals (what the reports and the month list read) are recounted.
+    finance_services.ledger_day_totals_rebuild(org_unit=w.org.school)
+    return created
 
 
 def _entries(w, count):
@@ -927,7 +951,7 @@ def _plan_contents(w, count, plan=None):
             status="done" if i % 2 else "not_started",
         )
         entry = ScheduleEntry.objects.create(plan=plan, position=n, month_text="三月", activity=f"活动{n}")
-        build_event(w.org.school, title=f"活动{n}", source_key=event_source_key(entry.pk))
+        EventFactory(org_unit=w.org.school, title=f"活动{n}", source_key=event_source_key(entry.pk))
 
 
 def _compare_query(w) -> str:
@@ -992,6 +1016,9 @@ PAGES: dict[str, Page] = {
     "members:organisation": Page("chair", _units),
     "members:role_overview": Page("chair", _grants),
     "members:organisation_unit": Page("chair", _unit_contents, _unit_target),
+    "members:department_list": Page("chair", _departments),
+    "members:contact_corrections": Page("chair", _contact_corrections),
+    "members:department_manage": Page("chair", _handlers, _department_target),
     "members:export_xlsx": Page("chair", _members),
     "members:export_list": Page("chair", _roster_exports),
     "members:unit_roster_pdf": Page("chair", _members, lambda w: {"pk": w.org.school.pk}),
@@ -1090,6 +1117,7 @@ NOT_LIST_PAGES: dict[str, str] = {
     "password_reset": AUTH,
     "password_reset_done": AUTH,
     "password_reset_confirm": AUTH,
+    "members:login_activate": AUTH,
     "password_reset_complete": AUTH,
     "set_language": "POST to switch the language, redirects",
     "health": "the health checks: a fixed set of round trips, no rows",
@@ -1128,6 +1156,12 @@ NOT_LIST_PAGES: dict[str, str] = {
     "members:organisation_unit_merge": POST_ONLY,
     "members:organisation_grant_add": POST_ONLY,
     "members:organisation_grant_revoke": POST_ONLY,
+    "members:department_rename": POST_ONLY,
+    "members:contact_correction_act": POST_ONLY,
+    "members:my_contact": "one's own contact details and the last five corrections: a bounded list",
+    "members:department_retire": POST_ONLY,
+    "members:department_restore": POST_ONLY,
+    "members:department_handler_add": POST_ONLY,
     # activities
     "activities:event_create": FORM,
     "activities:event_edit": FORM,

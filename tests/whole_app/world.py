@@ -52,7 +52,7 @@ from finance.models import Account, Budget, BudgetLine, BudgetStatus
 from finance.services import dues
 from members.exports import export_roster_xlsx
 from members.idcard import make_id_number
-from members.models import Member, MembershipChange, OrgUnit, Role, RosterExport, RosterImport
+from members.models import ContactCorrection, Member, MembershipChange, OrgUnit, Role, RosterExport, RosterImport
 from members.tests.factories import DepartmentFactory, MemberFactory, OrgUnitFactory, RoleGrantFactory, UserFactory
 from plans.models import Item, ScheduleEntry, Section
 from plans.tests.builders import build_plan
@@ -105,6 +105,7 @@ def _side(name: str, unit: OrgUnit, branch: OrgUnit, builder, today: dt.date) ->
     s.applicant = MemberFactory(name=f"{name}申请人", org_unit=branch, user=s.applicant_user, wage_base=Decimal(5000))
     s.person = MemberFactory(name=f"{name}会员", org_unit=branch, wage_base=Decimal(6000))
     s.leaver = MemberFactory(name=f"{name}退休人", org_unit=branch)
+    s.correction = ContactCorrection.objects.create(member=s.applicant, phone="13912345678")
     s.change = MembershipChange.objects.create(
         member=s.leaver, kind="retire", effective_on=today + dt.timedelta(days=30), requested_by=builder
     )

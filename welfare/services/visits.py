@@ -71,7 +71,7 @@ class VisitError(WelfareError):
 
 def standards_for(unit: OrgUnit) -> dict[str, tuple[Standard, VisitRule | None]]:
     """Every kind's standard at `unit` (one query), with the unit's own rule if it has one."""
-    rules: dict[str, dict[str, VisitRule]] = {}
+    rules: dict[str, dict[str | None, VisitRule]] = {}
     for rule in VisitRule.objects.filter(org_unit__path__in=unit.ancestor_paths()).select_related("org_unit"):
         rules.setdefault(rule.kind, {})[rule.org_unit.path] = rule
     result = {}
@@ -245,6 +245,7 @@ def visit_rule_set(
         "once_per_cause_per_year": once_per_cause_per_year,
         "cash_allowed": cash_allowed,
     }
+    changes: dict[str, Any]
     with transaction.atomic():
         rule = VisitRule.objects.select_for_update().filter(org_unit=org_unit, kind=kind).first()
         if rule is None:
