@@ -65,6 +65,14 @@ class ActivitiesConfig(AppConfig):
             label=_("活动取消/变更通知"),
             description=_("已提醒过的周期性活动取消或改期时通知"),
         )
+        register_kind(
+            "activities.group_plan_turn",
+            label=_("兴趣小组计划待办"),
+            description=_("兴趣小组年度计划待您审批，或您的计划有了审批结果时通知您"),
+        )
+        from .todo import register as register_todo
+
+        register_todo()
         register_audit_actions(
             {
                 "activities.event.create": _("新建活动"),

@@ -25,6 +25,10 @@ class CongressConfig(AppConfig):
             "congress.motion_decided", label=_("我的提案进展"), description=_("您的提案或意见建议有进展时通知您")
         )
         register_kind("congress.motion_replied", label=_("提案已答复"), description=_("您的提案得到答复时通知您评价"))
+        register_kind("congress.motion_turn", label=_("提案待办"), description=_("提案轮到您审查、办结时通知您"))
+        from .todo import register as register_todo
+
+        register_todo()
 
         register_module(
             Module(

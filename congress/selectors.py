@@ -66,17 +66,17 @@ def _outside_committee_q(user: Any) -> Q:
 
 
 def motion_visibility_q(user: Any, session: CongressSession) -> Q:
+    """The committee reads every motion but others' drafts; like anyone, it also reads what it was
+    invited to co-sign (a committee member invited to a draft got a 404 from the invitation)."""
     if is_committee(user, session):
-        return ~Q(status=MotionStatus.DRAFT) | Q(proposer__member__user=user)
+        return ~Q(status=MotionStatus.DRAFT) | _outside_committee_q(user)
     return _outside_committee_q(user)
 
 
 def motions_visible(user: Any) -> QuerySet[Motion]:
     """The motions of every session the user sees, as motion_visibility_q decides per session
     (the committee's sessions by unit, in one query): the search box reads this."""
-    committee = access.unit_q(user, REVIEW, "session__org_unit") & (
-        ~Q(status=MotionStatus.DRAFT) | Q(proposer__member__user=user)
-    )
+    committee = access.unit_q(user, REVIEW, "session__org_unit") & ~Q(status=MotionStatus.DRAFT)
     return Motion.objects.filter(access.unit_q(user, VIEW, "session__org_unit")).filter(
         committee | _outside_committee_q(user)
     )

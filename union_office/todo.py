@@ -33,6 +33,9 @@ class TodoSource:
     candidates: Callable[[Any], QuerySet]
     title: Callable[[Any], str]
     label: Any  # the app's name for the kind of case: "帮扶申请"
+    # Moves of the case's own person listed too (the proposer's 评价答复): SUBJECT moves are
+    # otherwise not 待办, since a draft of one's own is not waiting on anyone.
+    subject_actions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def todo_for(user: Any) -> list[TodoItem]:
                 for t in workflow.transitions
                 if t.todo
                 and state in t.sources
-                and t.permission != SUBJECT
+                and (t.permission != SUBJECT or t.action in source.subject_actions)
                 and refusal(workflow, user, t, obj, guards=False, earlier=earlier[str(obj.pk)]) is None
             ]
             if moves:

@@ -119,6 +119,8 @@ class Workflow:
     # The readable name of a permission (the access policy's label; the kernel cannot import it).
     permission_label: Callable[[str], Text] = str
     error: type[Exception] = WorkflowError
+    # More names a notice's subject may use besides %(obj)s ("title", "due"…), read after the move.
+    subject_args: Callable[[Any], Mapping[str, Any]] | None = None
 
     def find(self, action: str, state: str) -> Transition | None:
         return next((t for t in self.transitions if t.action == action and state in t.sources), None)
@@ -328,8 +330,9 @@ def _schedule(
 
     url = workflow.url(obj)
     # Formatted now: after the commit the object may have moved on.
+    args = {"obj": obj, **(workflow.subject_args(obj) if workflow.subject_args else {})}
     sends = [
-        (notice.kind or workflow.notice_kind, user, str(notice.subject) % {"obj": obj})
+        (notice.kind or workflow.notice_kind, user, str(notice.subject) % args)
         for notice, _label, users in groups
         for user in users
     ]

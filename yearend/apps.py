@@ -10,6 +10,12 @@ class YearendConfig(AppConfig):
         from union_office.notifications import register_kind
 
         register_kind("yearend.reminder", label=_("年度计划与总结催报"))
+        register_kind(
+            "yearend.summary_turn", label=_("年度总结待办"), description=_("年度总结轮到您审议或被退回时通知您")
+        )
+        from .todo import register as register_todo
+
+        register_todo()
 
         from members import access
         from union_office.registry import NavItem, register_nav

@@ -1,17 +1,21 @@
 """Writes to a summary: draft (and re-draft) it from the records, edit a section, move it along
 the workflow. Each locks the summary row, checks the state against yearend/workflow.py, writes and
-records an audit entry in the same transaction."""
+records an audit entry in the same transaction; the moves go through the workflow kernel."""
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from members import access
 from members.models import OrgUnit
 from union_office.audit import audit_record
+from union_office.workflow import Recipients, Result, Workflow, earlier_actors, perform
 
 from . import figures, workflow
 from .fields import default_text
@@ -146,36 +150,47 @@ def summary_section_edit(
     return section
 
 
-def summary_transition(*, actor: Any, summary_id: int, action: str) -> Summary:
-    """Move a summary along yearend/workflow.py's TRANSITIONS (403 first, then the state)."""
-    permissions = {t.permission for t in workflow.TRANSITIONS if t.action == action}
-    if not permissions:
+def _apply(summary: Summary, t: Any, *, actor: Any, comment: str, fields: dict) -> dict[str, Any]:
+    if t.target == SummaryStatus.REVIEW:
+        summary.submitted_at = timezone.now()
+    if t.target == SummaryStatus.FINAL:
+        summary.finalized_at = timezone.now()
+    return {}
+
+
+def _submitter(summary: Summary) -> list[Any]:
+    ids = earlier_actors(SUMMARY, summary, ["submit"])
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+
+
+SUMMARY = Workflow(
+    name="summary",
+    model=Summary,
+    transitions=workflow.TRANSITIONS,
+    can=lambda user, perm, summary, at: access.can(user, perm, summary.org_unit),
+    is_subject=lambda user, summary: False,  # a summary is the unit's, not a person's case
+    notice_kind=workflow.YOUR_TURN,
+    url=lambda summary: reverse("yearend:summary", args=[summary.pk]),
+    recipients={
+        workflow.TO_APPROVERS: Recipients(_l("审批人"), lambda s: access.holders(workflow.APPROVE, s.org_unit)),
+        workflow.TO_SUBMITTER: Recipients(_l("提交人"), _submitter),
+    },
+    apply=_apply,
+    state_field="status",
+    related=("org_unit",),
+    noun=_l("总结"),
+    permission_label=lambda perm: access.PERMISSIONS[perm].label,
+    error=SummaryError,
+)
+
+
+def summary_transition(*, actor: Any, summary_id: int, action: str) -> Result:
+    """Move a summary along yearend/workflow.py's table (403 first, then the state)."""
+    named = [t for t in workflow.TRANSITIONS if t.action == action]
+    if not named:
         raise SummaryError(_("未知的总结操作。"))
-    with transaction.atomic():
-        summary = _locked(summary_id)
-        (permission,) = permissions
-        access.require(actor, permission, summary.org_unit)
-        move = workflow.transition(action, summary.status)
-        if move is None:
-            label = next(t.label for t in workflow.TRANSITIONS if t.action == action)
-            raise SummaryError(
-                _("总结当前状态为“%(status)s”，不能执行“%(action)s”。")
-                % {"status": summary.get_status_display(), "action": label}
-            )
-        before = summary.status
-        summary.status = move.target
-        fields = ["status", "updated_at"]
-        if move.target == SummaryStatus.REVIEW:
-            summary.submitted_at = timezone.now()
-            fields.append("submitted_at")
-        if move.target == SummaryStatus.FINAL:
-            summary.finalized_at = timezone.now()
-            fields.append("finalized_at")
-        summary.save(update_fields=fields)
-        audit_record(
-            actor=actor,
-            action=f"summary.{action}",
-            obj=summary,
-            changes={"status": [before, summary.status]},
-        )
-    return summary
+    unit = Summary.objects.select_related("org_unit").filter(pk=summary_id).first()
+    if unit is None:
+        raise SummaryError(_("没有找到该总结。"))
+    access.require(actor, named[0].permission, unit.org_unit)
+    return perform(SUMMARY, actor=actor, pk=summary_id, action=action)

@@ -4,13 +4,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from finance.money import to_decimal
 from members import access
 from members.models import Member, MemberStatus, OrgUnit
 from union_office.audit import audit_record, field_changes
+from union_office.workflow import Recipients, Workflow, perform
 
 from .. import workflow
 from ..models import GroupMembership, GroupPlan, InterestGroup
@@ -106,45 +109,73 @@ def group_plan_save(
     return plan
 
 
+def _is_leader(user: Any, plan: GroupPlan) -> bool:
+    own = own_member(user)
+    return own is not None and own.pk == plan.group.leader_id
+
+
+def _plan_apply(plan: GroupPlan, t: Any, *, actor: Any, comment: str, fields: dict) -> dict[str, Any]:
+    now = timezone.now()
+    changes: dict[str, Any] = {"note": comment} if comment else {}
+    if t.action == "submit":
+        plan.submitted_at = now
+        return changes
+    if t.action == "approve":
+        asked = fields.get("budget_approved")
+        # Not above the request: the table's guard has checked it.
+        amount = plan.budget_requested if asked in (None, "") else _amount(asked, _("批准经费"))
+        plan.budget_approved = amount
+        changes["budget_approved"] = str(amount)
+    plan.decided_at, plan.decided_by, plan.decision_note = now, actor, comment
+    return changes
+
+
+def _leader(plan: GroupPlan) -> list[Any]:
+    user = plan.group.leader.user
+    return [user] if user is not None else []
+
+
+GROUP_PLAN = Workflow(
+    name="activities.group_plan",
+    model=GroupPlan,
+    transitions=workflow.GROUP_PLAN_TRANSITIONS,
+    can=lambda user, perm, plan, at: access.can(user, perm, plan.group.org_unit),
+    # The group's leader: submits it, and does not decide on it.
+    is_subject=_is_leader,
+    notice_kind=workflow.YOUR_TURN,
+    url=lambda plan: reverse("activities:group_detail", args=[plan.group_id]),
+    recipients={
+        workflow.TO_APPROVERS: Recipients(
+            _l("审批人"), lambda plan: access.holders(workflow.APPROVE_GROUPS, plan.group.org_unit)
+        ),
+        workflow.TO_LEADER: Recipients(_l("组长"), _leader),
+    },
+    apply=_plan_apply,
+    state_field="status",
+    related=("group__org_unit", "group__leader__user"),
+    noun=_l("小组计划"),
+    permission_label=lambda perm: access.PERMISSIONS[perm].label,
+    error=ActivityError,
+)
+
+
 def group_plan_transition(
     *, actor: Any, plan_id: int, action: str, budget_approved: Decimal | str | int | None = None, note: str = ""
 ) -> GroupPlan:
     """submit (the leader), approve with an amount ≤ the request, or return with a reason (the committee)."""
     note = (note or "").strip()
-    with transaction.atomic():
-        plan = GroupPlan.objects.select_for_update(of=("self",)).select_related("group__org_unit").get(pk=plan_id)
-        move = workflow.find(workflow.GROUP_PLAN_TRANSITIONS, action, plan.status)
-        if move is None:
-            raise ActivityError(_("计划当前为“%(status)s”，不能执行此操作。") % {"status": plan.get_status_display()})
-        if action == "submit":
-            if not _may_write_plan(actor, plan.group):
-                access.require(actor, move.permission, plan.group.org_unit)
-        else:
-            access.require(actor, move.permission, plan.group.org_unit)
-        before = plan.status
-        changes: dict[str, Any] = {}
-        now = timezone.now()
-        if action == "submit":
-            plan.submitted_at = now
-        elif action == "approve":
-            amount = plan.budget_requested if budget_approved in (None, "") else _amount(budget_approved, _("批准经费"))
-            if amount > plan.budget_requested:
-                raise ActivityError(
-                    _("批准经费 %(amount)s 元不能超过申请的 %(asked)s 元。")
-                    % {"amount": amount, "asked": plan.budget_requested}
-                )
-            plan.budget_approved = amount
-            changes["budget_approved"] = str(amount)
-        elif action == "return" and not note:
-            raise ActivityError(_("请写明退回的原因，组长据此修改。"))
-        if action in ("approve", "return"):
-            plan.decided_at, plan.decided_by, plan.decision_note = now, actor, note
-        plan.status = move.target
-        plan.save()
-        audit_record(
-            actor=actor,
-            action=f"activities.group_plan.{action}",
-            obj=plan,
-            changes={"status": [before, plan.status], **changes, **({"note": note} if note else {})},
-        )
-    return plan
+    plan = GroupPlan.objects.select_related("group__org_unit").get(pk=plan_id)
+    named = [t for t in workflow.GROUP_PLAN_TRANSITIONS if t.action == action]
+    if not named:
+        raise ActivityError(_("未知的计划操作。"))
+    if action == "submit":
+        if not _may_write_plan(actor, plan.group):
+            access.require(actor, workflow.MANAGE, plan.group.org_unit)
+    else:
+        access.require(actor, named[0].permission, plan.group.org_unit)
+    if action == "return" and not note:
+        raise ActivityError(_("请写明退回的原因，组长据此修改。"))
+    fields = {"budget_approved": budget_approved} if action == "approve" else {}
+    result = perform(GROUP_PLAN, actor=actor, pk=plan_id, action=action, comment=note, **fields)
+    result.obj.done_message = result.message
+    return result.obj

@@ -80,3 +80,46 @@ def test_negative_budget_is_refused(group):
         services.group_plan_save(
             actor=group.leader.user, group_id=group.pk, year=2026, content="x", budget_requested="-1"
         )
+
+
+def test_the_activity_tables_are_in_the_docs():
+    from pathlib import Path
+
+    from activities.services.events import EVENT
+    from activities.services.groups import GROUP_PLAN
+    from union_office.workflow import markdown_table
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "activities.md").read_text(encoding="utf-8")
+    assert markdown_table(EVENT) in text and markdown_table(GROUP_PLAN) in text
+
+
+def test_the_plan_waits_on_the_approvers_list_and_the_leader_hears_back(
+    group, chair, django_capture_on_commit_callbacks
+):
+    from union_office.notifications import Notification
+    from union_office.todo import todo_for
+
+    leader = group.leader.user
+    plan = services.group_plan_save(actor=leader, group_id=group.pk, year=2026, content="计划", budget_requested="100")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.group_plan_transition(actor=leader, plan_id=plan.pk, action="submit")
+    assert Notification.objects.filter(recipient=chair, kind="activities.group_plan_turn").count() == 1
+    fresh = type(chair).objects.get(pk=chair.pk)
+    assert [(i.label, i.actions) for i in todo_for(fresh) if i.label == "兴趣小组计划"] == [("兴趣小组计划", ("批准",))]
+    with django_capture_on_commit_callbacks(execute=True):
+        done = services.group_plan_transition(actor=chair, plan_id=plan.pk, action="approve", budget_approved="80")
+    assert done.done_message == "计划已批准，已通知组长。"
+    assert Notification.objects.filter(recipient=leader, kind="activities.group_plan_turn").count() == 1
+    assert not [i for i in todo_for(type(chair).objects.get(pk=chair.pk)) if i.label == "兴趣小组计划"]
+
+
+def test_a_leader_who_sits_on_the_committee_does_not_approve_their_own_group(group, org):
+    from members.models import Role
+    from members.tests.factories import RoleGrantFactory
+
+    leader = group.leader.user
+    RoleGrantFactory(user=leader, org_unit=group.org_unit, role=Role.CHAIR)
+    plan = services.group_plan_save(actor=leader, group_id=group.pk, year=2026, content="计划", budget_requested="100")
+    services.group_plan_transition(actor=leader, plan_id=plan.pk, action="submit")
+    with pytest.raises(ActivityError, match="本人.*须由其他人办理"):
+        services.group_plan_transition(actor=type(leader).objects.get(pk=leader.pk), plan_id=plan.pk, action="approve")

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from finance.services import bookkeeping_unit
 from members import access
+from union_office.workflow import buttons
 
-from .. import selectors, services, workflow
+from .. import selectors, services
 from ..forms import CancelForm, EventForm, ExpenseForm, ResultForm, SubEventForm
 from ..models import Event, EventKind, EventStatus, SignUpStatus, SubEventEntry
 from ..services.money import expense_total, policy_findings
@@ -81,7 +82,7 @@ def _detail_context(request: HttpRequest, event: Event) -> dict[str, Any]:
         else [],
         "may_manage": may_manage,
         "may_book": may_book,
-        "transitions": workflow.available(workflow.EVENT_TRANSITIONS, event.status) if may_manage else [],
+        "transitions": buttons(services.events.EVENT, user, event) if may_manage else [],
         "cancel_form": CancelForm(),
         "item_form": SubEventForm(),
         "tab": "events",
@@ -170,7 +171,7 @@ def event_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("活动已改为“%(status)s”。") % {"status": event.get_status_display()})
+        messages.success(request, event.done_message)
     return redirect("activities:event_detail", pk=pk)
 
 

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members import access
+from union_office.workflow import buttons
 
-from .. import selectors, services, workflow
+from .. import selectors, services
 from ..forms import DecisionForm, GroupForm, GroupPlanForm
 from ..models import GroupMembership
 from ..services.common import own_member
@@ -47,14 +48,9 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     me = own_member(request.user)
     is_leader = me is not None and me.pk == group.leader_id
     may_manage = access.can(request.user, selectors.MANAGE, group.org_unit)
-    may_approve = access.can(request.user, workflow.APPROVE_GROUPS, group.org_unit)
-    plans = list(group.plans.select_related("decided_by"))
+    plans = list(group.plans.select_related("decided_by", "group__org_unit", "group__leader"))
     for plan in plans:
-        plan.actions = [
-            t
-            for t in workflow.available(workflow.GROUP_PLAN_TRANSITIONS, plan.status)
-            if (t.action == "submit" and (is_leader or may_manage)) or (t.action != "submit" and may_approve)
-        ]
+        plan.actions = buttons(services.groups.GROUP_PLAN, request.user, plan)
     context = {
         "group": group,
         "memberships": GroupMembership.objects.filter(group=group).select_related("member__org_unit"),
@@ -106,7 +102,7 @@ def group_plan_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
     form = DecisionForm(request.POST)
     form.is_valid()
     try:
-        services.group_plan_transition(
+        done = services.group_plan_transition(
             actor=request.user,
             plan_id=plan.pk,
             action=action,
@@ -116,4 +112,6 @@ def group_plan_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
+    else:
+        messages.success(request, done.done_message)
     return redirect("activities:group_detail", pk=plan.group_id)

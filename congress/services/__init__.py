@@ -6,7 +6,7 @@ congress/workflow.py, writes, and records an audit entry in the same transaction
 raises CongressError with a message the user can read.
 """
 
-from .common import CongressError
+from .common import CongressError, motion_step
 from .compilations import compilation_request, compilation_run
 from .handling import motion_assign, motion_close, motion_rate, motion_reply, motion_set_flags
 from .motions import (
@@ -48,6 +48,7 @@ __all__ = [
     "motion_reject",
     "motion_reply",
     "motion_set_flags",
+    "motion_step",
     "motion_update",
     "session_save",
     "suggestion_adopt",

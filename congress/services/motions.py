@@ -5,9 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import access
@@ -21,23 +19,11 @@ from ..models import (
     CoSigner,
     Delegate,
     Motion,
-    MotionStatus,
     RejectionReason,
     Suggestion,
     SuggestionStatus,
 )
-from .common import (
-    DECIDED_KIND,
-    REVIEW,
-    CongressError,
-    check_who,
-    delegate_of,
-    lock_motions,
-    lock_session,
-    move_for,
-    proposer_user,
-    tell_about_motion,
-)
+from .common import DECIDED_KIND, REVIEW, CongressError, delegate_of, lock_motions, motion_step
 
 MOTION_TEXT_FIELDS = ("title", "category", "reason", "proposal")
 
@@ -218,20 +204,9 @@ def _own_invitation(actor: Any, motion: Motion) -> CoSigner:
     return invitation
 
 
-def cosigner_confirm(*, actor: Any, motion_id: int) -> CoSigner:
-    """An invited delegate confirms online (附议); only while the proposer is collecting."""
-    with transaction.atomic():
-        motion = lock_motions(motion_id)[motion_id]
-        invitation = _own_invitation(actor, motion)
-        if motion.status != MotionStatus.COLLECTING:
-            raise CongressError(_("提案当前状态为“%(status)s”，不能附议。") % {"status": motion.get_status_display()})
-        if invitation.confirmed_at is None:
-            invitation.confirmed_at = timezone.now()
-            invitation.save(update_fields=["confirmed_at"])
-            audit_record(
-                actor=actor, action="congress.cosign", obj=motion, changes={"delegate": str(invitation.delegate)}
-            )
-    return invitation
+def cosigner_confirm(*, actor: Any, motion_id: int) -> Motion:
+    """An invited delegate confirms online (附议, a row of the table); only while collecting."""
+    return motion_step(actor=actor, motion_id=motion_id, action="cosign")
 
 
 def cosigner_decline(*, actor: Any, motion_id: int) -> None:
@@ -253,81 +228,20 @@ SIMPLE_ACTIONS = frozenset({"collect", "recall", "submit", "review"})
 
 
 def motion_move(*, actor: Any, motion_id: int, action: str, today: Any = None) -> Motion:
-    """征集附议, 撤回修改, 提交, 开始审查: moves that need nothing but the button."""
+    """征集附议, 撤回修改, 提交, 开始审查: moves that need nothing but the button. Submission's rules
+    (征集期, enough confirmed co-signers, the text filled) are guards of the table."""
     if action not in SIMPLE_ACTIONS:
         raise CongressError(_("未知的提案操作。"))
-    with transaction.atomic():
-        motion = lock_motions(motion_id)[motion_id]
-        move = move_for(motion, action)
-        check_who(actor, motion, move)
-        changes: dict[str, Any] = {"status": [motion.status, move.target]}
-        if action == "submit":
-            _check_submission(motion, today or timezone.localdate())
-            motion.submitted_at = timezone.now()
-        motion.status = move.target
-        motion.save()
-        audit_record(actor=actor, action=f"congress.motion_{action}", obj=motion, changes=changes)
-    return motion
-
-
-def _check_submission(motion: Motion, today: Any) -> None:
-    session = motion.session
-    if not session.window_open(today):
-        raise CongressError(
-            _("提案征集期为 %(start)s 至 %(end)s，现在不在征集期内，不能提交。")
-            % {"start": session.motions_open_on.isoformat(), "end": session.motions_close_on.isoformat()}
-        )
-    confirmed = motion.cosigners.filter(confirmed_at__isnull=False).count()
-    if confirmed < session.min_cosigners:
-        raise CongressError(
-            _("本届提案需要至少 %(needed)s 名代表附议，目前已确认 %(confirmed)s 名。")
-            % {"needed": session.min_cosigners, "confirmed": confirmed}
-        )
-    for field in MOTION_TEXT_FIELDS:
-        if not str(getattr(motion, field)).strip():
-            raise CongressError(
-                _("请先填写“%(field)s”再提交。") % {"field": Motion._meta.get_field(field).verbose_name}
-            )
+    return motion_step(actor=actor, motion_id=motion_id, action=action, **({"today": today} if today else {}))
 
 
 # --- The committee's review ---------------------------------------------------------------------
 
 
 def motion_register(*, actor: Any, motion_id: int) -> Motion:
-    """立案: the next number of the session, gapless even when two committee members click at once.
-
-    The session row is the counter and is locked first (before the motion, the lock order of
-    every service here): a second registration waits, then reads the incremented counter. A
-    rollback anywhere after the increment takes the number back with it, so no gap is left.
-    """
-    session_id = Motion.objects.filter(pk=motion_id).values_list("session_id", flat=True).get()
-    with transaction.atomic():
-        session = lock_session(session_id)
-        motion = lock_motions(motion_id)[motion_id]
-        move = move_for(motion, "register")
-        check_who(actor, motion, move)
-        session.last_motion_number = F("last_motion_number") + 1
-        session.save(update_fields=["last_motion_number"])
-        session.refresh_from_db(fields=["last_motion_number"])
-        motion.number = session.last_motion_number
-        motion.status = move.target
-        motion.registered_at = timezone.now()
-        motion.save()
-        audit_record(
-            actor=actor,
-            action="congress.motion_register",
-            obj=motion,
-            changes={"status": [MotionStatus.REVIEWING, move.target], "number": motion.number_display},
-        )
-        tell_about_motion(
-            kind=DECIDED_KIND,
-            users=proposer_user(motion),
-            subject=_("您的提案《%(title)s》已立案，编号 %(number)s")
-            % {"title": motion.title, "number": motion.number_display},
-            motion=motion,
-            key="register",
-        )
-    return motion
+    """立案: the next number of the session, gapless even when two committee members click at once
+    (motion_step locks the session row, the counter, before the motion; see apply.py)."""
+    return motion_step(actor=actor, motion_id=motion_id, action="register")
 
 
 def motion_reject(*, actor: Any, motion_id: int, reason: str, note: str = "") -> Suggestion:
@@ -336,59 +250,18 @@ def motion_reject(*, actor: Any, motion_id: int, reason: str, note: str = "") ->
         raise CongressError(_("请选择不予立案的理由。"))
     if reason == RejectionReason.OTHER and not note.strip():
         raise CongressError(_("理由为“其他”时请写明说明。"))
-    with transaction.atomic():
-        motion = lock_motions(motion_id)[motion_id]
-        move = move_for(motion, "reject")
-        check_who(actor, motion, move)
-        motion.status, motion.rejection_reason, motion.rejection_note = move.target, reason, note
-        motion.save()
-        suggestion = Suggestion.objects.create(
-            session=motion.session,
-            author=motion.proposer.member,
-            title=motion.title,
-            content=f"{motion.reason}\n\n{motion.proposal}".strip(),
-            from_motion=motion,
-        )
-        audit_record(
-            actor=actor,
-            action="congress.motion_reject",
-            obj=motion,
-            changes={"status": [MotionStatus.REVIEWING, move.target], "rejection_reason": reason, "note": note},
-        )
-        tell_about_motion(
-            kind=DECIDED_KIND,
-            users=proposer_user(motion),
-            subject=_("您的提案《%(title)s》不予立案，已转为意见建议") % {"title": motion.title},
-            motion=motion,
-            key="reject",
-        )
+    motion = motion_step(actor=actor, motion_id=motion_id, action="reject", reason=reason, note=note)
+    suggestion = Suggestion.objects.get(from_motion=motion)
+    suggestion.done_message = motion.done_message
     return suggestion
 
 
 def motion_merge(*, actor: Any, motion_id: int, into_id: int) -> Motion:
     """合并: the motion joins another of the session; its proposer becomes a joint proposer there."""
-    if motion_id == into_id:
-        raise CongressError(_("提案不能并入它自己。"))
-    with transaction.atomic():
-        locked = lock_motions(motion_id, into_id)
-        motion, target = locked[motion_id], locked[into_id]
-        move = move_for(motion, "merge")
-        check_who(actor, motion, move)
-        if target.session_id != motion.session_id:
-            raise CongressError(_("只能并入同一届次的提案。"))
-        if target.status not in {MotionStatus.REVIEWING} | workflow.REGISTERED:
-            raise CongressError(
-                _("目标提案状态为“%(status)s”，不能接收合并。") % {"status": target.get_status_display()}
-            )
-        motion.status, motion.merged_into = move.target, target
-        motion.save()
-        keep = {motion.proposer_id, *motion.joint_proposers.values_list("pk", flat=True)} - {target.proposer_id}
-        target.joint_proposers.add(*keep)
-        audit_record(
-            actor=actor,
-            action="congress.motion_merge",
-            obj=motion,
-            changes={"status": [MotionStatus.REVIEWING, move.target], "merged_into": target.pk},
-        )
-        audit_record(actor=actor, action="congress.motion_merged_in", obj=target, changes={"from": motion.pk})
-    return target
+    into = Motion.objects.filter(pk=into_id).first()
+    if into is None:
+        raise CongressError(_("请选择要并入的提案。"))
+    motion = motion_step(actor=actor, motion_id=motion_id, action="merge", into=into)
+    into.refresh_from_db()
+    into.done_message = motion.done_message
+    return into

@@ -46,8 +46,10 @@ def test_the_suggestion_author_is_told_when_a_delegate_adopts_it(world):
     ]
 
 
-def test_registration_and_assignment_tell_the_proposer_and_the_departments(world):
-    motion = motion_assigned(world, title="改善教师停车")
+def test_registration_and_assignment_tell_the_proposer_and_the_departments(world, django_capture_on_commit_callbacks):
+    # The kernel writes each notice once the step has committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        motion = motion_assigned(world, title="改善教师停车")
     proposer = user_of(world.d1)
     kinds = [kind for kind, _subject in _told(proposer) if kind == "congress.motion_decided"]
     assert len(kinds) == 2  # 立案, 交办: once each
@@ -59,8 +61,9 @@ def test_registration_and_assignment_tell_the_proposer_and_the_departments(world
     assert not Notification.objects.filter(recipient=world.hospital_handler).exists()
 
 
-def test_rejection_tells_the_proposer(world):
+def test_rejection_tells_the_proposer(world, django_capture_on_commit_callbacks):
     motion = motion_submitted(world.session, world.d1, [world.d2, world.d3], title="发放过节费")
     services.motion_move(actor=world.motions, motion_id=motion.pk, action="review")
-    services.motion_reject(actor=world.motions, motion_id=motion.pk, reason="not_scope")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.motion_reject(actor=world.motions, motion_id=motion.pk, reason="not_scope")
     assert ("congress.motion_decided", "您的提案《发放过节费》不予立案，已转为意见建议") in _told(user_of(world.d1))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.models import Department
+from union_office.workflow import Button, buttons, confirm_text
 
 from .. import selectors, services, workflow
 from ..forms import (
@@ -25,17 +26,9 @@ from ..forms import (
     ReplyForm,
 )
 from ..models import Motion, MotionCategory, MotionReply, MotionStatus
-from ..services.common import delegate_of, handler_department_ids, is_proposer
+from ..services.common import MOTION, delegate_of, handler_department_ids, is_proposer
 from .sessions import PAGE_SIZE, session_context
 
-BUTTON_STYLE = {
-    "collect": "primary",
-    "submit": "danger",
-    "review": "primary",
-    "register": "success",
-    "close": "success",
-    "recall": "outline-secondary",
-}
 # Moves that need a form on the detail page rather than a bare button.
 FORM_ACTIONS = frozenset({"reject", "merge", "assign", "reply", "rate", "reopen"})
 
@@ -98,18 +91,10 @@ def motion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "congress/motion_form.html", context)
 
 
-def _buttons(user: Any, motion: Motion, committee: bool) -> list[dict[str, Any]]:
-    """The workflow moves this user may make now (read from the one table)."""
-    result = []
-    for move in workflow.available(motion.status):
-        if move.action in FORM_ACTIONS:
-            continue
-        allowed = (move.who == "committee" and committee) or (move.who == "proposer" and is_proposer(user, motion))
-        if allowed:
-            result.append(
-                {"action": move.action, "label": move.label, "style": BUTTON_STYLE.get(move.action, "secondary")}
-            )
-    return result
+def _buttons(user: Any, motion: Motion) -> list[Button]:
+    """The moves this user may make now without a form, from the one table (a guard that stops
+    one is shown as its reason); 附议 has its own card."""
+    return [b for b in buttons(MOTION, user, motion) if b.action not in FORM_ACTIONS | {"cosign"}]
 
 
 def _reply_departments(user: Any, motion: Motion) -> list[Department]:
@@ -142,7 +127,7 @@ def motion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context |= parts | {
         "motion": motion,
         "is_proposer": proposer,
-        "buttons": _buttons(request.user, motion, committee),
+        "buttons": _buttons(request.user, motion),
         "invitation": invitation,
         "confirmed": sum(1 for c in parts["cosigners"] if c.confirmed_at),
         "invite_form": InviteForm(motion=motion) if proposer and status in workflow.EDITABLE else None,
@@ -163,6 +148,7 @@ def motion_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "overdue": selectors.overdue(motion),
         "steps": _steps(status),
+        "confirms": {t.action: confirm_text(MOTION, t) for t in workflow.TRANSITIONS if t.confirm},
     }
     return render(request, "congress/motion_detail.html", context)
 
@@ -193,20 +179,22 @@ def motion_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     motion = selectors.motion_get(request.user, pk)
     if action not in workflow.ACTIONS:
         raise Http404
+    done = None
     try:
         if action in services.motions.SIMPLE_ACTIONS:
-            services.motion_move(actor=request.user, motion_id=motion.pk, action=action)
+            done = services.motion_move(actor=request.user, motion_id=motion.pk, action=action)
         elif action == "register":
-            motion = services.motion_register(actor=request.user, motion_id=motion.pk)
-            messages.success(request, _("已立案，提案号 %(number)s。") % {"number": motion.number_display})
+            done = services.motion_register(actor=request.user, motion_id=motion.pk)
+            messages.success(request, _("已立案，提案号 %(number)s。") % {"number": done.number_display})
+            messages.info(request, done.done_message)
             return redirect("congress:motion_detail", pk=pk)
         elif action == "close":
-            services.motion_close(actor=request.user, motion_id=motion.pk)
+            done = services.motion_close(actor=request.user, motion_id=motion.pk)
         elif action == "reject":
             form = RejectForm(request.POST)
             if not form.is_valid():
                 raise services.CongressError(_("请选择不予立案的理由。"))
-            services.motion_reject(actor=request.user, motion_id=motion.pk, **form.cleaned_data)
+            done = services.motion_reject(actor=request.user, motion_id=motion.pk, **form.cleaned_data)
         elif action == "merge":
             form = MergeForm(request.POST, motion=motion, candidates=_merge_candidates(motion))
             if not form.is_valid():
@@ -220,7 +208,7 @@ def motion_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = AssignForm(request.POST, motion=motion)
             if not form.is_valid():
                 raise services.CongressError([m for errors in form.errors.values() for m in errors])
-            services.motion_assign(
+            done = services.motion_assign(
                 actor=request.user,
                 motion_id=motion.pk,
                 lead_department_id=form.cleaned_data["lead_department"].pk,
@@ -233,7 +221,7 @@ def motion_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 if not _reply_departments(request.user, motion):
                     raise Http404
                 raise services.CongressError([m for errors in form.errors.values() for m in errors])
-            services.motion_reply(
+            reply = services.motion_reply(
                 actor=request.user,
                 motion_id=motion.pk,
                 department_id=form.cleaned_data["department"].pk,
@@ -244,16 +232,16 @@ def motion_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = RateForm(request.POST)
             if not form.is_valid():
                 raise services.CongressError(_("请选择满意、基本满意或不满意。"))
-            services.motion_rate(actor=request.user, motion_id=motion.pk, **form.cleaned_data)
+            done = services.motion_rate(actor=request.user, motion_id=motion.pk, **form.cleaned_data)
     except services.CongressError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        motion.refresh_from_db()
-        messages.success(
-            request,
-            _("已%(action)s，当前状态：%(status)s。")
-            % {"action": workflow.label(action), "status": motion.get_status_display()},
-        )
+        if action == "reply" and not reply.is_lead:
+            messages.success(request, _("会办意见已提交。"))
+        else:
+            motion.refresh_from_db()
+            said = getattr(done, "done_message", "") or _("已%(action)s。") % {"action": workflow.label(action)}
+            messages.success(request, said + _("当前状态：%(status)s。") % {"status": motion.get_status_display()})
     return redirect("congress:motion_detail", pk=pk)
 
 
@@ -284,8 +272,8 @@ def cosign(request: HttpRequest, pk: int) -> HttpResponse:
             services.cosigner_decline(actor=request.user, motion_id=motion.pk)
             messages.success(request, _("已谢绝附议。"))
         else:
-            services.cosigner_confirm(actor=request.user, motion_id=motion.pk)
-            messages.success(request, _("您已确认附议该提案。"))
+            done = services.cosigner_confirm(actor=request.user, motion_id=motion.pk)
+            messages.success(request, done.done_message)
     except services.CongressError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("congress:motion_detail", pk=pk)

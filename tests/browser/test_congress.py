@@ -87,8 +87,9 @@ def test_a_motion_from_suggestion_to_the_compilation(browser, live_server, demo)
     context, page = person("committee")
     page.goto(f"{live_server.url}/congress/motions/{motion.pk}/")
     page.click("[data-action=submit] button")
+    page.locator("[data-testid=confirm-modal] [data-confirm-ok]").click()  # 提交 asks first (issue 16)
     page.wait_for_load_state()
-    assert page.locator("[data-status]").first.inner_text() == "已提交"
+    page.locator("[data-status]", has_text="已提交").first.wait_for()
     context.close()
 
     # 5. The motions committee reviews (similar motions shown), registers and assigns it.

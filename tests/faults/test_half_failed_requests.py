@@ -17,7 +17,6 @@ from activities.services import signups as signup_services
 from activities.tests.factories import EventFactory, person
 from congress import services as congress_services
 from congress.models import MotionStatus
-from congress.services import motions as motion_services
 from congress.tests.builders import motion_submitted
 from congress.tests.builders import world as congress  # noqa: F401  (the congress fixture)
 from finance.models import LedgerEntry
@@ -133,7 +132,8 @@ def test_motion_registration(failing_client, congress, monkeypatch):  # noqa: F8
     motion = motion_submitted(congress.session, congress.d1, [congress.d2, congress.d3])
     congress_services.motion_move(actor=congress.motions, motion_id=motion.pk, action="review")
     audits = AuditEntry.objects.count()
-    monkeypatch.setattr(motion_services, "audit_record", then_fail(motion_services.audit_record))
+    # 立案 goes through the workflow kernel, which writes the step's audit entry.
+    monkeypatch.setattr(union_workflow, "audit_record", then_fail(union_workflow.audit_record))
 
     failing_client.force_login(congress.motions)
     response = failing_client.post(reverse("congress:motion_act", args=[motion.pk, "register"]))

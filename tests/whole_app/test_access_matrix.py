@@ -309,7 +309,8 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "congress:handling_xlsx": (EVERYONE, G),
     "congress:motion_detail": (EVERYONE, G),
     "congress:motion_edit": (PROPOSER_ONLY, GP),
-    "congress:motion_act": (EVERYONE, P),  # every move; the service checks who and when
+    # 办结 (the swept move) is the committee's: the kernel answers who may act before the state.
+    "congress:motion_act": (CONGRESS_REVIEW, P),
     "congress:cosigners_invite": (EVERYONE, P),  # the proposer (service)
     "congress:cosign": (PROPOSER_ONLY, P),
     "congress:motion_flags": (CONGRESS_REVIEW, P),

@@ -72,7 +72,7 @@ def test_a_stale_edit_is_refused_and_nothing_changes(chair, summary):
 
 
 def test_the_workflow_runs_draft_review_final_and_freezes_the_text(chair, committee, summary):
-    with pytest.raises(services.SummaryError, match="不能执行“定稿”"):
+    with pytest.raises(services.SummaryError, match="不能“定稿”"):
         services.summary_transition(actor=chair, summary_id=summary.pk, action="finalize")
     services.summary_transition(actor=chair, summary_id=summary.pk, action="submit")
     summary.refresh_from_db()
@@ -84,9 +84,14 @@ def test_the_workflow_runs_draft_review_final_and_freezes_the_text(chair, commit
         )
     with pytest.raises(services.SummaryError, match="不能重新提取"):
         services.summary_draft(actor=chair, org_unit=summary.org_unit, year=YEAR)
-    services.summary_transition(actor=chair, summary_id=summary.pk, action="finalize")
+    from union_office.todo import todo_for
+
+    assert [(i.title, i.actions) for i in todo_for(type(chair).objects.get(pk=chair.pk))] == [(str(summary), ("定稿",))]
+    result = services.summary_transition(actor=chair, summary_id=summary.pk, action="finalize")
+    assert result.message == "总结已定稿。"  # the chair submitted it himself: nobody else to tell
     summary.refresh_from_db()
     assert summary.status == SummaryStatus.FINAL and summary.finalized_at
+    assert todo_for(type(chair).objects.get(pk=chair.pk)) == []
 
 
 def test_a_committee_member_of_a_branch_cannot_draft_the_school_s_summary(org, committee):
@@ -159,3 +164,12 @@ def test_drafting_from_the_index(login, chair, org):
     response = client.post(reverse("yearend:draft"), {"unit": org.school.pk, "year": YEAR})
     assert response.status_code == 302
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_summary_table_is_in_the_docs():
+    from pathlib import Path
+
+    from union_office.workflow import markdown_table
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "yearend.md").read_text(encoding="utf-8")
+    assert markdown_table(services.SUMMARY) in text

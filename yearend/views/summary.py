@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from members import access
 from members.models import OrgUnit
+from union_office.workflow import buttons
 from union_office.xlsx import xlsx_response
 
 from .. import exports, oversight, selectors, services, stats, workflow
@@ -24,8 +25,6 @@ from .. import search as searching
 from ..fields import fields_of, fill
 from ..models import SummarySection
 from ..statsxlsx import statistics_xlsx
-
-TRANSITION_STYLE = {"submit": "primary", "finalize": "success", "send_back": "outline-danger"}
 
 
 def _year(value: Any, default: int) -> int:
@@ -91,11 +90,7 @@ def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     editable = summary.status in workflow.EDITABLE_STATUSES and access.can(
         request.user, workflow.EDIT, summary.org_unit
     )
-    buttons = [
-        (t, TRANSITION_STYLE.get(t.action, "secondary"))
-        for t in workflow.available(summary.status)
-        if access.can(request.user, t.permission, summary.org_unit)
-    ]
+    moves = buttons(services.SUMMARY, request.user, summary)
     return render(
         request,
         "yearend/summary.html",
@@ -103,7 +98,7 @@ def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": summary,
             "editable": editable,
             "sections": [_section_context(summary, s, editable) for s in selectors.summary_sections(summary)],
-            "buttons": buttons,
+            "buttons": moves,
         },
     )
 
@@ -156,9 +151,11 @@ def redraft(request: HttpRequest, pk: int) -> HttpResponse:
 def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     summary = selectors.summary_get(request.user, pk)
     try:
-        services.summary_transition(actor=request.user, summary_id=summary.pk, action=action)
+        result = services.summary_transition(actor=request.user, summary_id=summary.pk, action=action)
     except ValidationError as error:
         messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, result.message)
     return redirect("yearend:summary", pk=pk)
 
 
