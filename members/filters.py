@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from union_office.integers import parse_int
 
 from . import access, selectors
-from .models import Department, Gender, Member, MemberStatus, OrgUnit
+from .models import Department, Education, Ethnicity, Gender, Member, MemberStatus, OrgUnit, PoliticalStatus
 from .stats import AGE_BAND_BY_KEY, AGE_BANDS
 
 INVALID_CHOICE = _("请从列表中选择。")
@@ -229,6 +229,24 @@ class MemberFilter(django_filters.FilterSet):
         empty_label=_("全部"),
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
+    education = django_filters.ChoiceFilter(
+        label=_("文化程度"),
+        choices=Education.choices,
+        empty_label=_("全部"),
+        error_messages={"invalid_choice": INVALID_CHOICE},
+    )
+    political_status = django_filters.ChoiceFilter(
+        label=_("政治面貌"),
+        choices=PoliticalStatus.choices,
+        empty_label=_("全部"),
+        error_messages={"invalid_choice": INVALID_CHOICE},
+    )
+    ethnicity = django_filters.ChoiceFilter(
+        label=_("民族"),
+        choices=Ethnicity.choices,
+        empty_label=_("全部"),
+        error_messages={"invalid_choice": INVALID_CHOICE},
+    )
     join_year = JoinYearFilter(label=_("入会年份"))
     age = django_filters.ChoiceFilter(
         label=_("年龄段"),
@@ -240,7 +258,19 @@ class MemberFilter(django_filters.FilterSet):
 
     class Meta:
         model = Member
-        fields = ["q", "unit", "department", "status", "gender", "frontline", "join_year", "age"]
+        fields = [
+            "q",
+            "unit",
+            "department",
+            "status",
+            "gender",
+            "frontline",
+            "education",
+            "political_status",
+            "ethnicity",
+            "join_year",
+            "age",
+        ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

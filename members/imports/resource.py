@@ -25,12 +25,15 @@ from import_export.results import Error, ErrorRow, Result, RowResult
 from union_office import crypto
 
 from ..idcard import ID_NUMBER_FORMAT, IdNumberInfo, mask_id_number, normalize_id_number
-from ..models import Department, EmploymentType, Gender, Member, OrgUnit
+from ..models import Department, Education, EmploymentType, Ethnicity, Gender, Member, OrgUnit, PoliticalStatus
 from .files import (
     BIRTH_DATE,
+    CARD_NO,
     COLUMNS,
     DEPARTMENT,
+    EDUCATION,
     EMPLOYMENT,
+    ETHNICITY,
     EXAMPLE_MARK,
     FRONTLINE,
     GENDER,
@@ -41,6 +44,7 @@ from .files import (
     MEMBER_NO,
     NAME,
     PHONE,
+    POLITICAL_STATUS,
     PROGRESS_EVERY,
     UNIT,
     WAGE_BASE,
@@ -96,6 +100,10 @@ COMPARED_FIELDS = [
     "employment_type",
     "frontline",
     "wage_base",
+    "card_no",
+    "ethnicity",
+    "education",
+    "political_status",
 ]
 # What the loader fetches of an existing member: what is compared and written, nothing else (not
 # the ciphertext, not the birth date: the matched 身份证号 tells that).
@@ -354,6 +362,30 @@ class MemberResource(resources.ModelResource):
     )
     frontline = fields.Field("frontline", FRONTLINE, YesNoWidget(), saves_null_values=False)
     wage_base = fields.Field("wage_base", WAGE_BASE, MoneyWidget(), saves_null_values=False)
+    card_no = fields.Field("card_no", CARD_NO, TextWidget(32, CARD_NO, plain=True), saves_null_values=False)
+    # 民族 also as written without 族 (汉, 回); 文化程度 also by the common short names.
+    ethnicity = fields.Field(
+        "ethnicity",
+        ETHNICITY,
+        ChoiceWidget(Ethnicity, ETHNICITY, extra={name.removesuffix("族"): name for name in Ethnicity.values}),
+        saves_null_values=False,
+    )
+    education = fields.Field(
+        "education",
+        EDUCATION,
+        ChoiceWidget(
+            Education,
+            EDUCATION,
+            extra={"博士": "doctor", "硕士": "master", "本科": "bachelor", "大专": "college", "中专": "secondary"},
+        ),
+        saves_null_values=False,
+    )
+    political_status = fields.Field(
+        "political_status",
+        POLITICAL_STATUS,
+        ChoiceWidget(PoliticalStatus, POLITICAL_STATUS, extra={"党员": "party_member", "团员": "league_member"}),
+        saves_null_values=False,
+    )
     # Checked against the 身份证号 when a file has it (our export does), never written.
     birth_date = fields.Field("birth_date", BIRTH_DATE, ExcelDateWidget(BIRTH_DATE), readonly=True)
 
@@ -371,6 +403,10 @@ class MemberResource(resources.ModelResource):
             "employment_type",
             "frontline",
             "wage_base",
+            "card_no",
+            "ethnicity",
+            "education",
+            "political_status",
             "birth_date",
         ]
         import_id_fields = ["id_number"]
@@ -736,6 +772,10 @@ _FIELD_COLUMNS = {
     "employment_type": EMPLOYMENT,
     "frontline": FRONTLINE,
     "wage_base": WAGE_BASE,
+    "card_no": CARD_NO,
+    "ethnicity": ETHNICITY,
+    "education": EDUCATION,
+    "political_status": POLITICAL_STATUS,
     "birth_date": BIRTH_DATE,
 }
 
