@@ -293,13 +293,16 @@ def _check_submission(motion: Motion, today: Any) -> None:
 # --- The committee's review ---------------------------------------------------------------------
 
 
-def motion_register(*, actor: Any, motion_id: int) -> Motion:
+def motion_register(*, actor: Any, motion_id: int, opinion: str = "") -> Motion:
     """立案: the next number of the session, gapless even when two committee members click at once.
+    `opinion` is the committee's 立案审查意见, printed in the 提案汇编.
 
     The session row is the counter and is locked first (before the motion, the lock order of
     every service here): a second registration waits, then reads the incremented counter. A
     rollback anywhere after the increment takes the number back with it, so no gap is left.
     """
+    if len(opinion.strip()) > Motion._meta.get_field("review_opinion").max_length:
+        raise CongressError(_("立案审查意见最多 500 字。"))
     session_id = Motion.objects.filter(pk=motion_id).values_list("session_id", flat=True).get()
     with transaction.atomic():
         session = lock_session(session_id)
@@ -312,6 +315,7 @@ def motion_register(*, actor: Any, motion_id: int) -> Motion:
         motion.number = session.last_motion_number
         motion.status = move.target
         motion.registered_at = timezone.now()
+        motion.review_opinion = opinion.strip()
         motion.save()
         audit_record(
             actor=actor,

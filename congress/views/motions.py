@@ -196,7 +196,8 @@ def motion_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action in services.motions.SIMPLE_ACTIONS:
             services.motion_move(actor=request.user, motion_id=motion.pk, action=action)
         elif action == "register":
-            motion = services.motion_register(actor=request.user, motion_id=motion.pk)
+            opinion = request.POST.get("opinion", "")
+            motion = services.motion_register(actor=request.user, motion_id=motion.pk, opinion=opinion)
             messages.success(request, _("已立案，提案号 %(number)s。") % {"number": motion.number_display})
             return redirect("congress:motion_detail", pk=pk)
         elif action == "close":
