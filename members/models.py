@@ -8,6 +8,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext_lazy as _
 
 from union_office import crypto
+from union_office.jobs import JobStatus
 from union_office.models import TimeStampedModel
 
 from .idcard import mask_id_number, normalize_id_number, parse_id_number
@@ -531,14 +532,6 @@ class MembershipChange(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.get_kind_display()} · {self.get_state_display()}"
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("排队中")
-    RUNNING = "running", _("处理中")
-    PREVIEW = "preview", _("待确认")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("失败")
 
 
 class RosterImport(TimeStampedModel):

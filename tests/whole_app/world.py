@@ -46,10 +46,10 @@ from congress.models import (
     MotionStatus,
     Suggestion,
 )
-from finance import dues
 from finance import services as finance_services
 from finance.chart import load_chart
 from finance.models import Account, Budget, BudgetLine, BudgetStatus
+from finance.services import dues
 from members.exports import export_roster_xlsx
 from members.idcard import make_id_number
 from members.models import Member, MembershipChange, OrgUnit, Role, RosterExport, RosterImport

@@ -35,8 +35,8 @@ from union_office.audit import audit_record
 from union_office.notifications.services import notify
 from union_office.workflow import Recipients, Result, Transition, Workflow, perform
 
-from . import workflow
-from .models import (
+from .. import workflow
+from ..models import (
     Account,
     AccountKind,
     Budget,
@@ -48,7 +48,7 @@ from .models import (
     OpeningBalance,
     VoucherCounter,
 )
-from .money import MAX_AMOUNT, ZERO, MoneySum, to_decimal, yuan
+from ..money import MAX_AMOUNT, ZERO, MoneySum, to_decimal, yuan
 
 CHANGE_LEDGER = workflow.CHANGE_LEDGER
 APPROVE_BUDGET = workflow.APPROVE_BUDGET
