@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from congress import exports, services
 from congress.models import CompilationExport, Satisfaction
 from union_office.jobs import JobStatus
+from union_office.paper_checks import write_artifact
 
 from .builders import TODAY, motion_assigned, motion_registered, motion_submitted, user_of
 
@@ -46,7 +47,7 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:
 
 @needs_poppler
 def test_compilation_has_cover_summary_contents_and_each_motion_with_its_reply(world, handled, tmp_path):
-    text = _pdf_text(exports.compilation_pdf(world.session), tmp_path)
+    text = _pdf_text(write_artifact("compilation.pdf", exports.compilation_pdf(world.session)), tmp_path)
     pages = text.replace("\n", "").split("\f")
     assert "提案汇编" in pages[0] and "立案提案2件" in pages[0] and "其中重点提案1件" in pages[0]
     # Issue 18: the 办理情况 summary at the front, counted and listed motion by motion.

@@ -19,6 +19,7 @@ from members.tasks import roster_export_task
 from members.tests.factories import DepartmentFactory, MemberFactory, RoleGrantFactory, UserFactory
 from union_office.jobs import JobStatus
 from union_office.models import AuditEntry
+from union_office.paper_checks import office_to_pdf, read_pdf, soffice, write_artifact
 from union_office.xlsx import XLSX_CONTENT_TYPE
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
@@ -432,7 +433,9 @@ def test_unit_roster_pdf_has_the_standard_columns_and_the_filing_block(login, ch
         birth_date=timezone.localdate().replace(year=1986, month=7, day=15),
         id_number="110105198607150017",
     )
-    pdf = login(chair).get(reverse("members:unit_roster_pdf", args=[org.branch_a.pk])).content
+    pdf = write_artifact(
+        "roster.pdf", login(chair).get(reverse("members:unit_roster_pdf", args=[org.branch_a.pk])).content
+    )
     text = pdf_text(pdf, tmp_path)
     squeezed = re.sub(r"\s+", "", text)
     header = "序号姓名性别民族出生年月文化程度政治面貌身份证号部门入会时间会员证号联系电话"
@@ -459,6 +462,11 @@ def test_the_roster_workbook_has_the_new_columns_and_signature_row(login, chair,
     assert (by_title["民族"], by_title["文化程度"], by_title["会员证号"]) == ("回族", "大学专科", "HZ7")
     signature = rows[-1][0]
     assert "填报人：" in signature and "审核人：" in signature
+    if soffice() is not None:  # as an office suite prints it: the new columns fit, the 填报 lines whole
+        pages = read_pdf(write_artifact("roster-xlsx-office.pdf", office_to_pdf(data, ".xlsx")))
+        assert len(pages) == 1
+        for text in ("填报单位：高一年级分工会", "文化程度", "政治面貌", "会员证号", "填报人：", "审核人："):
+            assert text in pages[0].text, text
 
 
 def test_unit_roster_pdf_is_404_outside_the_scope(login, committee, outsider, org):
