@@ -3,8 +3,8 @@
 """民族, 文化程度, 政治面貌 and 会员证号 on the member record (issue 18: the standard 会员花名册).
 
 The check constraints make SQLite rebuild members_member, which drops the roster-version row
-triggers of migration 0010 with the old table: on SQLite they are dropped first and created
-again last, from 0010's own statements.
+triggers of migrations 0007 and 0010 with the old table: on SQLite they are dropped first and
+created again last, from those migrations' own statements.
 """
 
 from importlib import import_module
@@ -12,7 +12,8 @@ from importlib import import_module
 from django.conf import settings
 from django.db import migrations, models
 
-_VERSIONS = import_module("members.migrations.0010_roster_version_per_top_unit")
+_GLOBAL = import_module("members.migrations.0007_roster_version")
+_PER_UNIT = import_module("members.migrations.0010_roster_version_per_top_unit")
 
 
 def _sqlite_only(statements):
@@ -24,8 +25,8 @@ def _sqlite_only(statements):
     return run
 
 
-drop_triggers = _sqlite_only(_VERSIONS.SQLITE_REVERSE[:3])
-create_triggers = _sqlite_only(_VERSIONS.SQLITE[2:])
+drop_triggers = _sqlite_only([*_GLOBAL.SQLITE_REVERSE[:3], *_PER_UNIT.SQLITE_REVERSE[:3]])
+create_triggers = _sqlite_only([*_GLOBAL.SQLITE[2:], *_PER_UNIT.SQLITE[2:]])
 
 
 class Migration(migrations.Migration):
