@@ -63,9 +63,10 @@ node_modules/.installed: package.json package-lock.json
 hooks:  ## refuse commit subjects over 72 characters in this clone (.githooks/commit-msg)
 	git config core.hooksPath .githooks
 
-lint: setup
+lint: setup  ## ruff and mypy (the kernel, services and selectors; pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff format .
@@ -90,7 +91,7 @@ load: setup  ## mixed load test (issue 9): the user stories at 5 req/s, a stress
 	mkdir -p var/load
 	set -o pipefail; BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_mixed.py | tee var/load/report.md
 
-scale: setup  ## two-node rehearsal (issue 23): two gunicorn nodes, two workers, an S3 server; see bench/scale.py
+scale: setup  ## two-node rehearsal (issue 23): two nodes, two workers, two beats, an S3 server; docs/scale.md
 	SCALE_DATABASE_URL=$(SCALE_DATABASE_URL) $(PY) bench/scale.py
 
 clean:

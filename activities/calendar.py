@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from members import access
+from members.models import OrgUnit
 
 from .models import Event, EventStatus, Occurrence, OccurrenceStatus, Recurrence, Schedule, SignUp, SignUpStatus
 from .recurrence import occurrences, rule_dates
@@ -102,16 +103,27 @@ def event_items(user: Any, start: dt.date, end: dt.date) -> list[CalendarItem]:
     ]
 
 
-def occurrence_items(user: Any, start: dt.date, end: dt.date) -> list[CalendarItem]:
-    """The occurrences in the range: the stored rows (with their state and actual time), and past
-    the materialised horizon the dates the rule gives (less the skipped ones)."""
-    schedules = list(
-        access.visible(
-            user,
-            VIEW,
-            Schedule.objects.filter(starts_on__lte=end).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)),
-        ).prefetch_related("exceptions")
+def _schedules_in(user: Any, start: dt.date, end: dt.date):
+    return access.visible(
+        user,
+        VIEW,
+        Schedule.objects.filter(starts_on__lte=end).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)),
     )
+
+
+def _below(unit: OrgUnit) -> Q:
+    """Schedules of the units strictly below `unit` (its subtree less itself)."""
+    return Q(org_unit__path__startswith=unit.path) & ~Q(org_unit=unit)
+
+
+def occurrence_items(user: Any, start: dt.date, end: dt.date, *, unit: OrgUnit | None = None) -> list[CalendarItem]:
+    """The occurrences in the range: the stored rows (with their state and actual time), and past
+    the materialised horizon the dates the rule gives (less the skipped ones). With `unit`, the
+    activities of the units below it are left out (the month view counts them per day instead)."""
+    schedules = _schedules_in(user, start, end)
+    if unit is not None:
+        schedules = schedules.exclude(_below(unit))
+    schedules = list(schedules.prefetch_related("exceptions"))
     stored = Occurrence.objects.filter(schedule__in=[s.pk for s in schedules], date__gte=start, date__lte=end)
     by_pk = {schedule.pk: schedule for schedule in schedules}
     items, seen = [], set()
@@ -151,12 +163,39 @@ def occurrence_items(user: Any, start: dt.date, end: dt.date) -> list[CalendarIt
     return items
 
 
-def items_for(user: Any, start: dt.date, end: dt.date) -> list[CalendarItem]:
-    """Everything on the user's calendar between start and end (both included), in time order."""
-    items = event_items(user, start, end) + occurrence_items(user, start, end)
+def items_for(user: Any, start: dt.date, end: dt.date, *, unit: OrgUnit | None = None) -> list[CalendarItem]:
+    """Everything on the user's calendar between start and end (both included), in time order;
+    with `unit`, without the recurring activities of the units below it (see below_counts)."""
+    items = event_items(user, start, end) + occurrence_items(user, start, end, unit=unit)
     for source in SOURCES:
         items.extend(source(user, start, end))
     return sorted(items, key=lambda item: item.sort_key)
+
+
+def calendar_unit(user: Any, requested: int | None) -> OrgUnit | None:
+    """The unit whose own activities the month view lists: the one asked for if the user sees
+    it, else the top of the user's scope (a county chair: the county). None: list everything (a
+    superuser, or a member with no grant, whose calendar is small)."""
+    units = access.units(user, VIEW)
+    if requested is not None and (unit := units.filter(pk=requested).first()) is not None:
+        return unit
+    roots = access.scope_paths(user, VIEW)
+    return OrgUnit.objects.filter(path=min(roots, key=len)).first() if roots else None
+
+
+def below_counts(user: Any, unit: OrgUnit, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """Per day, how many recurring activities of the units below `unit` take place: one GROUP BY
+    over the stored occurrences (the next two months; later months count none)."""
+    schedules = _schedules_in(user, start, end).filter(_below(unit))
+    rows = (
+        Occurrence.objects.filter(
+            schedule__in=schedules, date__gte=start, date__lte=end, status=OccurrenceStatus.SCHEDULED
+        )
+        .values("date")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["date"]: row["n"] for row in rows}
 
 
 @dataclass
@@ -164,15 +203,19 @@ class Day:
     date: dt.date
     in_month: bool
     items: list[CalendarItem]
+    below: int = 0  # recurring activities of the units below the listed one
 
 
-def month_grid(year: int, month: int, items: Iterable[CalendarItem]) -> list[list[Day]]:
+def month_grid(
+    year: int, month: int, items: Iterable[CalendarItem], below: dict[dt.date, int] | None = None
+) -> list[list[Day]]:
     """Weeks (Monday first) of the month with each day's items; days of the neighbour months greyed."""
     by_day: dict[dt.date, list[CalendarItem]] = {}
     for item in items:
         by_day.setdefault(item.day, []).append(item)
+    below = below or {}
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    return [[Day(day, day.month == month, by_day.get(day, [])) for day in week] for week in weeks]
+    return [[Day(day, day.month == month, by_day.get(day, []), below.get(day, 0)) for day in week] for week in weeks]
 
 
 def month_range(year: int, month: int) -> tuple[dt.date, dt.date]:

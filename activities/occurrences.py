@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,14 +145,17 @@ def audience_refusal(schedule: Schedule, member: Member | None) -> str | None:
     return None
 
 
-def audience_user_ids(schedule: Schedule) -> list[int]:
-    return list(audience_members(schedule).filter(user__isnull=False).values_list("user_id", flat=True))
+def audience_users(schedule: Schedule) -> QuerySet:
+    """The audience's logins as `.values(uid=…)`: reminders_schedule_many inserts from this query
+    itself, so a large audience never travels to Python."""
+    return audience_members(schedule).filter(user__isnull=False).values(uid=F("user_id"))
 
 
-def reminder_mode(schedule: Schedule, audience_size: int) -> str:
+def reminder_mode(schedule: Schedule, users: QuerySet) -> str:
+    """Each, digest or none; "自动" counts the audience (the one case that needs its size)."""
     if schedule.audience_reminders != AudienceReminders.AUTO:
         return schedule.audience_reminders
-    return AudienceReminders.DIGEST if audience_size > LARGE_AUDIENCE else AudienceReminders.EACH
+    return AudienceReminders.DIGEST if users.count() > LARGE_AUDIENCE else AudienceReminders.EACH
 
 
 # --- Reminder texts -----------------------------------------------------------------------------
@@ -217,8 +220,8 @@ def plan_occurrence_reminders(occurrence: Occurrence, *, now: dt.datetime) -> in
                 source=occurrence,
                 key=f"{name}-{stamp}",
             )
-    users = audience_user_ids(schedule)
-    if reminder_mode(schedule, len(users)) == AudienceReminders.EACH:
+    users = audience_users(schedule)
+    if reminder_mode(schedule, users) == AudienceReminders.EACH:
         added += reminders_schedule_many(
             kind=UPCOMING,
             recipient_ids=users,
@@ -236,8 +239,8 @@ def plan_digest(schedule: Schedule, *, now: dt.datetime) -> int:
     """This month's digest for a large audience: one message listing the month's dates."""
     today = timezone.localdate(now)
     month = f"{today:%Y-%m}"
-    users = audience_user_ids(schedule)
-    if reminder_mode(schedule, len(users)) != AudienceReminders.DIGEST:
+    users = audience_users(schedule)
+    if reminder_mode(schedule, users) != AudienceReminders.DIGEST:
         return 0
     dates = list(
         schedule.occurrences.filter(

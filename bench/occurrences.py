@@ -10,7 +10,8 @@ login; one weekly activity per 分工会 for that 分工会 (audience = its subt
 
 1. materialise 2 months for every activity (`materialise_all`), twice (the second adds nothing);
 2. plan the reminders of every occurrence of the coming week, as the planner would over 7 days;
-3. dispatch them all (`reminders_dispatch_due` until nothing is due; counting mail backend);
+3. dispatch them: the in-app deliveries first (the target's rate), then the email deliveries,
+   skipped since the members' logins have no address (as the roster's do);
 4. count duplicates: inbox rows per delivery and per (recipient, reminder);
 5. the month calendar page as the county chair (all 1,000 activities) and as a 分工会 member,
    20 requests each with the test client (no network), p50/p95.
@@ -108,6 +109,9 @@ def _populate(members: int, activities: int) -> tuple:
                 ),
                 batch_size=5000,
             )
+    # The roster keeps no email addresses (docs/organisation.md): the week goes out in-app, and
+    # each email delivery is skipped. bench/reminders_dispatch.py measures email on its own.
+    User.objects.filter(username__startswith="bo-").exclude(email="").update(email="")
     chair, _ = User.objects.get_or_create(username="bo-county-chair", defaults={"is_staff": False})
     RoleGrant.objects.get_or_create(user=chair, org_unit=county, role=Role.CHAIR)
     branches = list(OrgUnit.objects.filter(path__startswith=county.path, kind=OrgUnit.Kind.BRANCH).order_by("pk"))
@@ -190,13 +194,12 @@ def main() -> None:
 
     inapp_total = Delivery.objects.filter(channel="inapp").count()
     started = time.perf_counter()
-    sent = 0
-    while True:
-        result = reminders_dispatch_due(now=now + dt.timedelta(days=8))
-        sent += result.sent
-        if not result.sent and not result.skipped:
-            break
-    dispatch_s = _step(f"dispatch: {sent} sent ({inapp_total} in-app)", started)
+    # The in-app deliveries alone first (email_batch_size=0 claims no email): the target's rate.
+    sent = reminders_dispatch_due(now=now + dt.timedelta(days=8), email_batch_size=0).sent
+    dispatch_s = _step(f"dispatch in-app: {sent} sent of {inapp_total}", started)
+    started = time.perf_counter()
+    emails = reminders_dispatch_due(now=now + dt.timedelta(days=8), batch_size=0, email_batch_size=500)
+    email_s = _step(f"email deliveries: {emails.sent} sent, {emails.skipped} skipped (no address)", started)
     per_delivery = Notification.objects.values("delivery").annotate(n=Count("pk")).filter(n__gt=1).count()
     per_reminder = (
         Notification.objects.values("recipient", "delivery__reminder").annotate(n=Count("pk")).filter(n__gt=1).count()
@@ -211,10 +214,9 @@ def main() -> None:
     print(f"| Materialise 2 months ({rows:,} occurrences) | {materialise_s:.1f} s | < 10 s |")
     print(f"| Materialise again (adds {again}) | {materialise_again_s:.1f} s | idempotent |")
     print(f"| Plan the week's reminders ({planned:,} deliveries) | {plan_s:.1f} s | — |")
-    print(
-        f"| Dispatch the week ({sent:,} deliveries, {inapp_total:,} in-app) | {dispatch_s:.1f} s, "
-        f"{inapp_total / dispatch_s:,.0f} in-app/s ({sent / dispatch_s:,.0f} all/s) | ≥ 2,000 in-app/s |"
-    )
+    rate = sent / dispatch_s
+    print(f"| Dispatch the week's {sent:,} in-app deliveries | {dispatch_s:.1f} s, {rate:,.0f}/s | ≥ 2,000/s |")
+    print(f"| Then its {emails.skipped:,} email deliveries (skipped: no address) | {email_s:.1f} s | — |")
     print(f"| Duplicates (per delivery / per recipient and reminder) | {per_delivery} / {per_reminder} | 0 |")
     print(
         f"| Month calendar, county chair ({chair_items:,} items) "

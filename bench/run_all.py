@@ -25,7 +25,10 @@ BI…), so the 100,000 base members stay as they are. Markdown tables go to stdo
 
 Environment: BENCH_DATABASE_URL; BENCH_DURATION (wrk, default 10s); BENCH_REPEAT (runs per
 measurement, median reported, default 3); BENCH_BASELINE_TIMEOUT (seconds allowed to the default
-django-import-export on 100,000 rows, default 90); BENCH_SKIP (comma-separated: load, export, import).
+django-import-export on 100,000 rows, default 90); BENCH_SKIP (comma-separated: load, export, import,
+finance). Unless skipped, the run ends with the finance growth table of bench/finance_reports.py
+(20,000 / 200,000 / 2,000,000 entries, issue 23) in its own database, BENCH_FINANCE_DATABASE_URL
+(default union_bench_finance; the 2,200,000 entries are booked on the first run, a few minutes).
 """
 
 import argparse
@@ -65,6 +68,9 @@ WARMUP = "3s"  # before each page, not reported
 # The cache of the gunicorn under load: Redis, as in production (docs/deploy), in a database of its
 # own that is emptied before the run; "none" for each worker's own memory (the first rounds).
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+FINANCE_DATABASE_URL = os.environ.get(
+    "BENCH_FINANCE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/union_bench_finance"
+)
 SKIP = {part.strip() for part in os.environ.get("BENCH_SKIP", "").split(",") if part.strip()}
 DATA_DIR = ROOT / "var" / "bench-import"
 SIZES = (10_000, 100_000)
@@ -964,6 +970,17 @@ def targets_section(load: dict, export: dict, imports: dict) -> None:
     out()
 
 
+def finance_section() -> None:
+    """The fund reports' growth table (bench/finance_reports.py, its own database and children)."""
+    note("finance reports at 20,000 / 200,000 / 2,000,000 entries")
+    env = {**os.environ, "BENCH_DATABASE_URL": FINANCE_DATABASE_URL}
+    script = str(ROOT / "bench" / "finance_reports.py")
+    # Its progress goes on to stderr; the table comes back on stdout.
+    table = subprocess.run([sys.executable, script], env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
+    out("\n## Fund reports by number of entries (issue 23)\n")
+    out(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -1000,6 +1017,8 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE members_member")
         targets_section(load, export, imports)
+    if "finance" not in SKIP:
+        finance_section()
     out(f"Load average at the end: {load_average()}; whole run {(time.monotonic() - started) / 60:.1f} min.")
 
 

@@ -303,6 +303,50 @@ class LedgerEntry(models.Model):
         return _("借") if self.account.kind == AccountKind.EXPENSE else _("贷")
 
 
+def source_channel(source_key: str) -> str:
+    """How an entry without a source record came in: "form" (the treasurer's form), "import" (a
+    ledger import), or "" (anything else); the 帮扶资金使用情况表 groups payouts by it."""
+    prefix = source_key.split(":", 1)[0] if ":" in source_key else ""
+    return prefix if prefix in ("form", "import") else ""
+
+
+class LedgerDayTotal(models.Model):
+    """The net amount and number of a unit's entries on one day, account and source, kept by the
+    booking service.
+
+    The reports and the books' pages read these instead of the entries: a year of a unit has at
+    most 366 rows per account (times the few kinds of source) however many entries it has, so a
+    report's GROUP BY costs the same at 20,000 and at 2,000,000 entries (docs/performance.md).
+    `services` adds every entry it books to its row under the unit-year's voucher lock; entries
+    are never changed or deleted, so the totals only grow. `services.ledger_day_totals_rebuild`
+    recounts them from the entries (after a bulk load), and the tests compare both.
+    """
+
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # What caused the entries (LedgerEntry.source_type and `source_channel` of its source_key).
+    source_type = models.ForeignKey(ContentType, null=True, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, blank=True)
+    # signed_amount added up: reversals subtract.
+    total = models.DecimalField(**MONEY)
+    entry_count = models.PositiveIntegerField()
+    reversal_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index of every period read: WHERE org_unit = … AND date BETWEEN …. Rows
+            # without a source_type (NULL, so not unique here) stay single through the booking
+            # lock; a second one would only split a sum, since every read adds the rows up.
+            models.UniqueConstraint(
+                fields=["org_unit", "date", "account", "source_type", "channel"], name="ledgerdaytotal_unique_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit_id}/{self.date}/{self.account_id}: {self.total} ({self.entry_count})"
+
+
 class MonthClose(models.Model):
     """A closed month (结账): no entry may be booked on or before it in that year.
 

@@ -1,8 +1,10 @@
 """Reads of the books that check access and cost a fixed number of queries.
 
-The aggregates (`account_totals`, `totals_by_code`, `budget_rows`, `month_rows`) are single GROUP BY
-queries over LedgerEntry.signed_amount, served by the (org_unit, date) index; the reports
-(finance/reports*.py) build on them.
+The aggregates (`account_totals`, `period_and_year_totals`, `totals_by_code`, `budget_rows`,
+`month_rows`, `balance`) are single GROUP BY queries over the ledger's day totals (LedgerDayTotal:
+one row per unit, day and account, kept by the booking service), served by their unique
+(org_unit, date, account) index: their cost follows the days and accounts of the period, not the
+number of entries. The reports (finance/reports/) build on them.
 """
 
 import calendar
@@ -11,13 +13,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
+from django.utils import timezone
 
 from members import access
 from members.models import OrgUnit
 
-from .models import Account, AccountKind, Budget, BudgetAdjustment, DuesBatch, LedgerEntry, MonthClose
+from .models import (
+    Account,
+    AccountKind,
+    Budget,
+    BudgetAdjustment,
+    DuesBatch,
+    LedgerDayTotal,
+    LedgerEntry,
+    MonthClose,
+    VoucherCounter,
+)
 from .money import ZERO, MoneySum
 from .services import BOOKKEEPING_KINDS
 
@@ -58,6 +71,18 @@ def visible_dues_batches(user: Any) -> QuerySet[DuesBatch]:
     return access.visible(user, VIEW, DuesBatch.objects.select_related("org_unit", "entry", "created_by"))
 
 
+def ledger_years(user: Any) -> list[int]:
+    """Years with entries in the user's scope, plus this year; newest first.
+
+    Read from the voucher counters (one row per unit and year that has booked a voucher), not from
+    a DISTINCT over every entry.
+    """
+    counters = access.visible(user, VIEW, VoucherCounter.objects.filter(last_number__gt=0).order_by())
+    years = set(counters.values_list("year", flat=True).distinct())
+    years.add(timezone.localdate().year)
+    return sorted(years, reverse=True)
+
+
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
@@ -65,12 +90,30 @@ def year_bounds(year: int) -> tuple[dt.date, dt.date]:
 def account_totals(org_unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> dict[int, Decimal]:
     """{account_id: net amount} booked in the period (both ends included); one query."""
     rows = (
-        LedgerEntry.objects.filter(org_unit=org_unit, date__gte=date_from, date__lte=date_to)
+        LedgerDayTotal.objects.filter(org_unit=org_unit, date__gte=date_from, date__lte=date_to)
         .values("account_id")
-        .annotate(total=MoneySum("signed_amount"))
+        .annotate(total=MoneySum("total"))
         .order_by()
     )
     return {row["account_id"]: row["total"] for row in rows}
+
+
+def period_and_year_totals(
+    org_unit: OrgUnit, date_from: dt.date, date_to: dt.date
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """{account_id: (net amount in the period, net amount from 1 January of date_to's year to
+    date_to)}: the 本期数 and 本年累计数 columns of the 经费收支表, in one query over both ranges."""
+    year_start = dt.date(date_to.year, 1, 1)
+    rows = (
+        LedgerDayTotal.objects.filter(org_unit=org_unit, date__gte=min(date_from, year_start), date__lte=date_to)
+        .values("account_id")
+        .annotate(
+            period=MoneySum("total", filter=Q(date__gte=date_from)),
+            year=MoneySum("total", filter=Q(date__gte=year_start)),
+        )
+        .order_by()
+    )
+    return {row["account_id"]: (row["period"], row["year"]) for row in rows}
 
 
 def totals_by_code(org_unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> dict[str, Decimal]:
@@ -89,9 +132,9 @@ def totals_by_code(org_unit: OrgUnit, date_from: dt.date, date_to: dt.date) -> d
 
 def balance(org_unit: OrgUnit, until: dt.date) -> Decimal:
     """Income minus expense booked up to and including `until` (经费结余, without opening balances)."""
-    totals = LedgerEntry.objects.filter(org_unit=org_unit, date__lte=until).aggregate(
-        income=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)),
-        expense=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.EXPENSE)),
+    totals = LedgerDayTotal.objects.filter(org_unit=org_unit, date__lte=until).aggregate(
+        income=MoneySum("total", filter=Q(account__kind=AccountKind.INCOME)),
+        expense=MoneySum("total", filter=Q(account__kind=AccountKind.EXPENSE)),
     )
     return totals["income"] - totals["expense"]
 
@@ -117,13 +160,13 @@ class MonthRow:
 def month_rows(org_unit: OrgUnit, year: int) -> list[MonthRow]:
     """The twelve months of a year: income, expense, entries, closed or not; two queries."""
     rows = (
-        LedgerEntry.objects.filter(org_unit=org_unit, year=year)
+        LedgerDayTotal.objects.filter(org_unit=org_unit, date__range=year_bounds(year))
         .annotate(month=ExtractMonth("date"))
         .values("month")
         .annotate(
-            income=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)),
-            expense=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.EXPENSE)),
-            count=Count("pk"),
+            income=MoneySum("total", filter=Q(account__kind=AccountKind.INCOME)),
+            expense=MoneySum("total", filter=Q(account__kind=AccountKind.EXPENSE)),
+            count=Sum("entry_count"),
         )
         .order_by()
     )

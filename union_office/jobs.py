@@ -81,7 +81,7 @@ def resend(jobs: QuerySet, task: Task, *, reset: dict[str, Any]) -> tuple[list[i
     first message the broker refuses (the next sweep tries again). Returns the ids sent and whether
     the broker took every message.
     """
-    sent = []
+    sent: list[int] = []
     for pk, stamp, status in jobs.values_list("pk", "updated_at", "status").order_by("pk"):
         won = jobs.model.objects.filter(pk=pk, updated_at=stamp, status=status).update(**reset)
         if won != 1:

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "import_export",
+    # The history of the rules a union sets (慰问标准, 经费使用规则): union_office/history.py.
+    "simple_history",
     # Authentication hardening (docs/authentication.md): login lockout, TOTP two-factor.
     "axes",
     "django_otp",

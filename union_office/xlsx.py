@@ -12,9 +12,9 @@ One writer for every report so they all look alike and share the same safety rul
   opened by people whose spreadsheet may run it, or who copy it into another one.
 * Numbers stay numbers (a negative Decimal amount is not text), so the exported sums can be checked.
 
-The package is written here with `zipfile`, not with openpyxl: its write-only mode needed 22-27 s
-for a 100,000-row roster (openpyxl builds an object per cell and serialises it through ElementTree),
-this writer about 1.6 s (bench/xlsx_writer.py). The parts are small and fixed (content types,
+The package is written here with `zipfile`, not with openpyxl: its write-only mode builds an
+object per cell and serialises it through ElementTree, many times slower for a 100,000-row roster
+(figures in docs/performance.md, `bench/xlsx_writer.py`). The parts are small and fixed (content types,
 relationships, the workbook with the print titles, one stylesheet holding every cell style the
 reports use), except the sheet, which is deflated into the archive in chunks of rows as they are
 produced: a report read with `QuerySet.iterator()` never holds its rows in memory. `write_report`

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import aid, campaign
+from .views import aid, campaign, rules
 
 app_name = "welfare"
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
     path("notice/<int:pk>/objection/", aid.objection_raise, name="objection_raise"),
     path("objections/<int:pk>/resolve/", aid.objection_resolve, name="objection_resolve"),
     path("visits/", aid.visit_list, name="visits"),
+    path("visit-rules/", rules.visit_rules, name="visit_rules"),
+    path("visit-rules/<int:pk>/clear/", rules.visit_rule_clear, name="visit_rule_clear"),
     path("report/", aid.report, name="report"),
     path("jinqiu/", campaign.campaign_list, name="campaign_list"),
     path("jinqiu/new/", campaign.campaign_create, name="campaign_create"),

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -132,10 +133,15 @@ def year_stats(root: OrgUnit, year: int) -> YearStats:
         .order_by(),
         joined="n",
     )
-    # A person holding several roles (or roles at two units of one union) is one 干部 of that union.
+    # A person holding several roles (or roles at two units of one union) is one 干部 of that union;
+    # counted as on the year's last day (or today, for the year still running).
     cadres: dict[int, set[int]] = defaultdict(set)
     for unit_id, user_id in (
-        RoleGrant.objects.filter(subtree).exclude(role=Role.MEMBER).values_list("org_unit_id", "user_id").distinct()
+        RoleGrant.objects.current(on=min(end, timezone.localdate()))
+        .filter(subtree)
+        .exclude(role=Role.MEMBER)
+        .values_list("org_unit_id", "user_id")
+        .distinct()
     ):
         if unit_id in by_unit:
             cadres[id(by_unit[unit_id])].add(user_id)
@@ -200,6 +206,10 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
     """Where each figure's records are listed: the roster filtered to the unit, or the module's list."""
     roster = reverse("members:member_list")
     unit = {"unit": stats.unit.pk, "status": MemberStatus.ACTIVE}
+    # The applications the 帮扶 figures count: paid in the year, in the unit's subtree.
+    aid = (
+        f"{reverse('welfare:aid_list')}?{urlencode({'state': AidState.PAID, 'paid_year': year, 'unit': stats.unit.pk})}"
+    )
     return {
         "members": f"{roster}?{urlencode(unit)}",
         "women": f"{roster}?{urlencode({**unit, 'gender': Gender.FEMALE})}",
@@ -209,8 +219,8 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
         "cadres": reverse("members:unit_detail", args=[stats.unit.pk]),
         "congresses": reverse("congress:index"),
         "motions": reverse("congress:index"),
-        "aid_count": reverse("welfare:aid_list"),
-        "aid_amount": reverse("welfare:aid_list"),
+        "aid_count": aid,
+        "aid_amount": aid,
         "student_count": reverse("welfare:campaign_list"),
         "student_amount": reverse("welfare:campaign_list"),
         "income": reverse("finance:index"),

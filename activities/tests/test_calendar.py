@@ -10,7 +10,7 @@ from activities import calendar, ics
 from activities.calendar import CalendarItem, items_for, month_grid
 from activities.models import CalendarFeed, Recurrence, Schedule, ScheduleException
 
-from .builders import build_event
+from .factories import EventFactory
 
 D = dt.date
 
@@ -22,9 +22,13 @@ def _at(day, hour=9):
 @pytest.fixture
 def month(org):
     """May 2026: a school event, a hospital event, a county event, a weekly schedule with a holiday."""
-    build_event(org.school, title="校运动会", starts_at=_at(D(2026, 5, 20)), ends_at=_at(D(2026, 5, 20), 17))
-    build_event(org.hospital, title="医院义诊", starts_at=_at(D(2026, 5, 21)), ends_at=_at(D(2026, 5, 21), 12))
-    build_event(org.county, title="全县职工合唱比赛", starts_at=_at(D(2026, 5, 28)), ends_at=_at(D(2026, 5, 28), 12))
+    EventFactory(org_unit=org.school, title="校运动会", starts_at=_at(D(2026, 5, 20)), ends_at=_at(D(2026, 5, 20), 17))
+    EventFactory(
+        org_unit=org.hospital, title="医院义诊", starts_at=_at(D(2026, 5, 21)), ends_at=_at(D(2026, 5, 21), 12)
+    )
+    EventFactory(
+        org_unit=org.county, title="全县职工合唱比赛", starts_at=_at(D(2026, 5, 28)), ends_at=_at(D(2026, 5, 28), 12)
+    )
     fitness = Schedule.objects.create(
         title="全员健身",
         org_unit=org.school,
@@ -81,7 +85,9 @@ def test_month_view_has_the_same_query_count_for_few_and_many_events(
     with django_assert_max_num_queries(12) as few:
         assert client.get(url).status_code == 200
     for day in range(1, 29):
-        build_event(org.school, title=f"活动{day}", starts_at=_at(D(2026, 5, day)), ends_at=_at(D(2026, 5, day), 11))
+        EventFactory(
+            org_unit=org.school, title=f"活动{day}", starts_at=_at(D(2026, 5, day)), ends_at=_at(D(2026, 5, day), 11)
+        )
     with django_assert_max_num_queries(12) as many:
         response = client.get(url)
     assert len(few.captured_queries) == len(many.captured_queries)

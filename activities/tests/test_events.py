@@ -11,7 +11,7 @@ from activities.models import Eligibility, Event, EventStatus, SubEvent
 from activities.services import ActivityError
 from union_office.models import AuditEntry
 
-from .builders import build_event, person
+from .factories import EventFactory, person
 
 SOON = timezone.now() + dt.timedelta(days=10)
 
@@ -63,7 +63,7 @@ def test_who_may_organise(member, committee, treasurer, org):
 @pytest.mark.parametrize("status", EventStatus.values)
 @pytest.mark.parametrize("action", sorted({t.action for t in workflow.EVENT_TRANSITIONS}))
 def test_every_move_is_allowed_exactly_as_the_table_says(chair, org, status, action):
-    event = build_event(org.school, status=status)
+    event = EventFactory(org_unit=org.school, status=status)
     move = workflow.find(workflow.EVENT_TRANSITIONS, action, status)
     if move is None:
         with pytest.raises(ActivityError, match="不能执行此操作"):
@@ -74,13 +74,13 @@ def test_every_move_is_allowed_exactly_as_the_table_says(chair, org, status, act
 
 
 def test_cancelling_needs_a_reason(chair, org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     with pytest.raises(ActivityError, match="请填写取消活动的原因"):
         services.event_transition(actor=chair, event_id=event.pk, action="cancel")
 
 
 def test_items_and_rankings(chair, org):
-    event = build_event(org.school, kind=Event.Kind.SPORTS_DAY)
+    event = EventFactory(org_unit=org.school, kind=Event.Kind.SPORTS_DAY)
     tug = services.sub_event_add(actor=chair, event_id=event.pk, name="拔河", capacity=20)
     with pytest.raises(ActivityError, match="已有名为“拔河”"):
         services.sub_event_add(actor=chair, event_id=event.pk, name="拔河")

@@ -9,7 +9,7 @@ from activities import services
 from activities.models import GroupPlan
 from activities.services import ActivityError
 
-from .builders import member_of, person
+from .factories import member_of, person
 
 
 @pytest.fixture

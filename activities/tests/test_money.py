@@ -14,7 +14,7 @@ from finance.models import LedgerEntry
 from finance.services import FinanceError
 from finance.tests.builders import approved_budget
 
-from .builders import build_event, person
+from .factories import EventFactory, person
 
 TODAY = timezone.localdate()
 
@@ -26,8 +26,8 @@ def budget(org):
 
 def _retreat(org, days=2, **values):
     starts = timezone.now() + dt.timedelta(days=20)
-    return build_event(
-        org.school,
+    return EventFactory(
+        org_unit=org.school,
         kind=Event.Kind.RETREAT,
         title="优秀教师疗休养",
         starts_at=starts,
@@ -37,7 +37,7 @@ def _retreat(org, days=2, **values):
 
 
 def test_a_branch_events_payout_is_booked_on_the_base_unions_books(treasurer, budget, org):
-    event = build_event(org.branch_b, kind=Event.Kind.SPORTS_DAY, title="高二趣味运动会")
+    event = EventFactory(org_unit=org.branch_b, kind=Event.Kind.SPORTS_DAY, title="高二趣味运动会")
     expense = services.expense_book(actor=treasurer, event_id=event.pk, amount="1200.00", date=TODAY, summary="奖品")
     entry = LedgerEntry.objects.get(pk=expense.entry_id)
     assert (entry.org_unit, entry.account.code, entry.amount) == (org.school, "50101", Decimal("1200.00"))
@@ -47,7 +47,7 @@ def test_a_branch_events_payout_is_booked_on_the_base_unions_books(treasurer, bu
 
 
 def test_only_the_treasurer_of_the_books_pays(chair, member, budget, org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     for user in (chair, member):
         with pytest.raises(PermissionDenied):
             services.expense_book(actor=user, event_id=event.pk, amount="10", date=TODAY, summary="水")
@@ -56,14 +56,14 @@ def test_only_the_treasurer_of_the_books_pays(chair, member, budget, org):
 
 def test_a_refused_booking_leaves_nothing_behind(treasurer, org, settings):
     settings.FINANCE_BUDGET_CHECK = "block"
-    event = build_event(org.school)  # no budget approved for the year: finance refuses
+    event = EventFactory(org_unit=org.school)  # no budget approved for the year: finance refuses
     with pytest.raises(FinanceError, match="预算尚未批复"):
         services.expense_book(actor=treasurer, event_id=event.pk, amount="10", date=TODAY, summary="水")
     assert not EventExpense.objects.exists() and not LedgerEntry.objects.exists()
 
 
 def test_the_same_form_posted_twice_books_once(treasurer, budget, org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     services.expense_book(actor=treasurer, event_id=event.pk, amount="10", date=TODAY, summary="水", token="abc")
     with pytest.raises(FinanceError, match="已经记过账"):
         services.expense_book(actor=treasurer, event_id=event.pk, amount="10", date=TODAY, summary="水", token="abc")
@@ -127,7 +127,7 @@ def test_checkup_paid_by_the_employer_is_blocked(treasurer, chair, budget, org):
         rule=PolicyRule.Kind.NO_UNION_FUNDS,
         severity=PolicyRule.Severity.BLOCK,
     )
-    event = build_event(org.school, kind=Event.Kind.CHECKUP, title="年度体检")
+    event = EventFactory(org_unit=org.school, kind=Event.Kind.CHECKUP, title="年度体检")
     with pytest.raises(ActivityError) as refused:
         services.expense_book(actor=treasurer, event_id=event.pk, amount="300", date=TODAY, summary="体检费")
     assert refused.value.messages == ["体检费用应由单位（行政）承担，不得使用工会经费。（第一中学工会）"]
@@ -138,7 +138,7 @@ def test_checkup_paid_by_the_employer_is_blocked(treasurer, chair, budget, org):
 
 
 def test_over_the_events_budget_warns(treasurer, budget, org):
-    event = build_event(org.school, budget=Decimal("500.00"))
+    event = EventFactory(org_unit=org.school, budget=Decimal("500.00"))
     services.expense_book(actor=treasurer, event_id=event.pk, amount="400", date=TODAY, summary="场地")
     expense = services.expense_book(actor=treasurer, event_id=event.pk, amount="200", date=TODAY, summary="饮料")
     assert expense.warnings == ["活动支出合计 600.00 元，已超出活动预算 500.00 元。"]
@@ -151,21 +151,22 @@ def test_rules_are_set_through_the_service_and_audited(chair, member, org):
         event_kind=Event.Kind.RETREAT,
         rule=PolicyRule.Kind.MAX_DAYS,
         limit=Decimal("2"),
+        reason="主席办公会",
     )
     assert rule.severity == PolicyRule.Severity.WARN
     with pytest.raises(ActivityError, match="限额"):
         services.policy_rule_create(
-            actor=chair, org_unit=org.school, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS
+            actor=chair, org_unit=org.school, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS, reason="x"
         )
     with pytest.raises(PermissionDenied):
-        services.policy_rule_delete(actor=member, rule_id=rule.pk)
+        services.policy_rule_delete(actor=member, rule_id=rule.pk, reason="x")
 
 
 def test_a_reversed_payout_no_longer_counts(treasurer, budget, org):
     from activities.services.money import spent
     from finance.services import reverse_entry
 
-    event = build_event(org.school, budget=Decimal("500.00"))
+    event = EventFactory(org_unit=org.school, budget=Decimal("500.00"))
     first = services.expense_book(actor=treasurer, event_id=event.pk, amount="400", date=TODAY, summary="场地")
     reverse_entry(actor=treasurer, entry_id=first.entry_id, reason="记错金额")
     assert spent(event) == Decimal("0.00")

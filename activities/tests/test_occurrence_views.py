@@ -5,6 +5,8 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +15,7 @@ from activities.calendar import rrule_of
 from activities.models import Attendance, AttendanceStatus, CalendarFeed, Occurrence, Recurrence, Schedule
 from activities.services.occurrences import occurrence_move
 
-from .builders import member_of
+from .factories import member_of
 
 
 @pytest.fixture
@@ -163,3 +165,47 @@ def test_the_feed_publishes_a_recurring_activity_as_one_series(client, login, ch
 def test_rrule_of_each_rule(values, rrule):
     schedule = Schedule(start_time=dt.time(14), end_time=dt.time(16), starts_on=dt.date(2026, 1, 1), **values)
     assert rrule_of(schedule) == rrule
+
+
+def _weekly_at(chair, unit, title):
+    return services.schedule_create(
+        actor=chair,
+        org_unit=unit,
+        title=title,
+        recurrence=Recurrence.WEEKLY,
+        weekday=timezone.localdate().weekday(),
+        start_time=dt.time(23, 58),
+        end_time=dt.time(23, 59),
+        starts_on=timezone.localdate(),
+        place="礼堂",
+    )
+
+
+def test_the_month_lists_the_units_own_activities_and_counts_those_below(login, chair, org):
+    """A county lists its own activities, and per day how many its unions hold (~3,900 a month
+    at county scale were unreadable and slow); choosing a union below lists that union's."""
+    _weekly_at(chair, org.school, "全校读书会")
+    for n in range(3):
+        _weekly_at(chair, org.branch_a, f"高一健身{n}")
+    client = login(chair)
+    today = timezone.localdate()
+    page = client.get(reverse("activities:calendar"))
+    assert "全校读书会" in page.text and "高一健身" not in page.text
+    assert f'data-testid="cal-below-{today:%Y-%m-%d}">下属单位 3 次' in page.text
+    drilled = client.get(reverse("activities:calendar") + f"?unit={org.branch_a.pk}")
+    assert "高一健身0" in drilled.text and "cal-below-" not in drilled.text
+    # A unit outside the user's scope is not listed: the view falls back to the user's own.
+    elsewhere = client.get(reverse("activities:calendar") + f"?unit={org.hospital.pk}")
+    assert "全校读书会" in elsewhere.text and "人民医院" not in elsewhere.text
+
+
+def test_the_month_query_count_does_not_grow_with_the_units_below(login, chair, org, django_assert_num_queries):
+    _weekly_at(chair, org.branch_a, "高一健身")
+    client = login(chair)
+    client.get(reverse("activities:calendar"))  # warm the session and the caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("activities:calendar"))
+    for n in range(10):
+        _weekly_at(chair, org.branch_b, f"高二健身{n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        client.get(reverse("activities:calendar"))

@@ -36,7 +36,7 @@ from union_office.notifications.dispatch import reminders_dispatch_due
 from union_office.notifications.services import notification_mute_set
 from union_office.testing import run_at_once
 
-from .builders import person
+from .factories import person
 
 on_postgres = pytest.mark.skipif(
     connection.vendor == "sqlite",

@@ -11,7 +11,7 @@ from activities.models import Event
 from union_office.notifications import Notification, Reminder
 from union_office.notifications.dispatch import reminders_dispatch_due
 
-from .builders import build_event, person
+from .factories import EventFactory, person
 
 
 def _reminders(user, kind="activities.event_upcoming"):
@@ -19,7 +19,7 @@ def _reminders(user, kind="activities.event_upcoming"):
 
 
 def test_a_sign_up_schedules_one_reminder_the_day_before(org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     runner = person(org.branch_b)
     services.signup_create(actor=runner.user, event_id=event.pk)
     (reminder,) = _reminders(runner.user)
@@ -29,7 +29,7 @@ def test_a_sign_up_schedules_one_reminder_the_day_before(org):
 
 
 def test_the_member_gets_it_in_the_inbox_once_after_dispatch(org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     runner = person(org.branch_b)
     services.signup_create(actor=runner.user, event_id=event.pk)
     reminders_dispatch_due(now=event.starts_at - dt.timedelta(hours=23))
@@ -40,7 +40,7 @@ def test_the_member_gets_it_in_the_inbox_once_after_dispatch(org):
 
 
 def test_a_rolled_back_sign_up_reminds_nobody(org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     runner = person(org.branch_b)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.signup_create(actor=runner.user, event_id=event.pk)
@@ -49,7 +49,7 @@ def test_a_rolled_back_sign_up_reminds_nobody(org):
 
 
 def test_cancelling_withdraws_the_reminder_and_the_promoted_member_is_told(org):
-    event = build_event(org.school, capacity=1)
+    event = EventFactory(org_unit=org.school, capacity=1)
     first, second = person(org.branch_b), person(org.branch_b)
     mine = services.signup_create(actor=first.user, event_id=event.pk)
     services.signup_create(actor=second.user, event_id=event.pk)
@@ -83,7 +83,7 @@ def test_moving_the_event_moves_the_reminders_and_the_organiser_has_one(chair, o
 
 
 def test_cancelling_the_event_withdraws_reminders_and_tells_the_participants(chair, org):
-    event = build_event(org.school, organiser=chair)
+    event = EventFactory(org_unit=org.school, organiser=chair)
     runner = person(org.branch_b)
     services.signup_create(actor=runner.user, event_id=event.pk)
     services.event_transition(actor=chair, event_id=event.pk, action="cancel", reason="台风停课")

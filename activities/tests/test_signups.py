@@ -14,7 +14,7 @@ from members.models import Member
 from union_office.models import AuditEntry
 from union_office.testing import run_at_once
 
-from .builders import build_event, member_of, person
+from .factories import EventFactory, member_of, person
 
 
 def _statuses(event):
@@ -22,7 +22,7 @@ def _statuses(event):
 
 
 def test_member_signs_up_and_gets_a_place(member, org):
-    event = build_event(org.school, capacity=10)
+    event = EventFactory(org_unit=org.school, capacity=10)
     signup = services.signup_create(actor=member, event_id=event.pk)
     assert signup.status == SignUpStatus.SIGNED_UP
     assert signup.member == member_of(member)
@@ -30,7 +30,7 @@ def test_member_signs_up_and_gets_a_place(member, org):
 
 
 def test_full_event_waitlists_and_a_cancellation_promotes_the_first_in_line(org):
-    event = build_event(org.school, capacity=2)
+    event = EventFactory(org_unit=org.school, capacity=2)
     people = [person(org.branch_b, name=name) for name in ("甲", "乙", "丙", "丁")]
     signups = [services.signup_create(actor=p.user, event_id=event.pk) for p in people]
     assert [s.status for s in signups] == ["signed_up", "signed_up", "waitlisted", "waitlisted"]
@@ -42,7 +42,7 @@ def test_full_event_waitlists_and_a_cancellation_promotes_the_first_in_line(org)
 
 
 def test_cancelling_a_waitlisted_place_promotes_nobody(org):
-    event = build_event(org.school, capacity=1)
+    event = EventFactory(org_unit=org.school, capacity=1)
     first, second, third = (person(org.branch_b, name=n) for n in ("甲", "乙", "丙"))
     services.signup_create(actor=first.user, event_id=event.pk)
     waiting = services.signup_create(actor=second.user, event_id=event.pk)
@@ -52,7 +52,7 @@ def test_cancelling_a_waitlisted_place_promotes_nobody(org):
 
 
 def test_a_larger_capacity_promotes_the_waitlist_at_once(chair, org):
-    event = build_event(org.school, capacity=1)
+    event = EventFactory(org_unit=org.school, capacity=1)
     people = [person(org.branch_b, name=n) for n in ("甲", "乙", "丙")]
     for p in people:
         services.signup_create(actor=p.user, event_id=event.pk)
@@ -61,7 +61,7 @@ def test_a_larger_capacity_promotes_the_waitlist_at_once(chair, org):
 
 
 def test_signing_up_twice_is_refused_and_again_after_cancelling_goes_to_the_back(org):
-    event = build_event(org.school, capacity=1)
+    event = EventFactory(org_unit=org.school, capacity=1)
     first, second = person(org.branch_b, name="甲"), person(org.branch_b, name="乙")
     mine = services.signup_create(actor=first.user, event_id=event.pk)
     with pytest.raises(ActivityError, match="已经报过名了"):
@@ -74,7 +74,9 @@ def test_signing_up_twice_is_refused_and_again_after_cancelling_goes_to_the_back
 
 
 def test_a_man_cannot_sign_up_for_the_womens_day_event(member, org):
-    event = build_event(org.school, kind=Event.Kind.WOMENS_DAY, eligibility=Eligibility.WOMEN, title="三八妇女节活动")
+    event = EventFactory(
+        org_unit=org.school, kind=Event.Kind.WOMENS_DAY, eligibility=Eligibility.WOMEN, title="三八妇女节活动"
+    )
     member_of(member, gender="M")
     with pytest.raises(ActivityError) as refused:
         services.signup_create(actor=member, event_id=event.pk)
@@ -83,13 +85,13 @@ def test_a_man_cannot_sign_up_for_the_womens_day_event(member, org):
 
 
 def test_a_woman_may_sign_up_for_the_womens_day_event(member, org):
-    event = build_event(org.school, kind=Event.Kind.WOMENS_DAY, eligibility=Eligibility.WOMEN)
+    event = EventFactory(org_unit=org.school, kind=Event.Kind.WOMENS_DAY, eligibility=Eligibility.WOMEN)
     member_of(member, gender="F")
     assert services.signup_create(actor=member, event_id=event.pk).status == SignUpStatus.SIGNED_UP
 
 
 def test_chosen_units_only(member, member_in_a, chair, org):
-    event = build_event(org.school, eligibility=Eligibility.UNITS)
+    event = EventFactory(org_unit=org.school, eligibility=Eligibility.UNITS)
     event.eligible_units.set([org.branch_a])
     with pytest.raises(ActivityError, match="仅限以下单位的会员参加：高一年级分工会"):
         services.signup_create(actor=member, event_id=event.pk)
@@ -98,7 +100,7 @@ def test_chosen_units_only(member, member_in_a, chair, org):
 
 
 def test_retirees_only_and_the_organiser_signs_them_up(chair, member, org):
-    event = build_event(org.school, eligibility=Eligibility.RETIREES, title="退休职工重阳节登山")
+    event = EventFactory(org_unit=org.school, eligibility=Eligibility.RETIREES, title="退休职工重阳节登山")
     retiree = person(org.branch_b, status=Member.Status.RETIRED)
     with pytest.raises(ActivityError, match="仅限退休职工"):
         services.signup_create(actor=member, event_id=event.pk)
@@ -106,13 +108,13 @@ def test_retirees_only_and_the_organiser_signs_them_up(chair, member, org):
 
 
 def test_members_of_another_union_are_refused(outsider, org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     with pytest.raises(ActivityError, match="仅限其会员报名"):
         services.signup_create(actor=outsider, event_id=event.pk)
 
 
 def test_a_plain_member_cannot_sign_up_someone_else(member, member_in_b, org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     with pytest.raises(PermissionDenied):
         services.signup_create(actor=member, event_id=event.pk, member=member_in_b)
 
@@ -126,13 +128,13 @@ def test_a_plain_member_cannot_sign_up_someone_else(member, member_in_b, org):
     ],
 )
 def test_sign_up_only_while_open_and_inside_the_window(member, org, values, message):
-    event = build_event(org.school, **values)
+    event = EventFactory(org_unit=org.school, **values)
     with pytest.raises(ActivityError, match=message):
         services.signup_create(actor=member, event_id=event.pk)
 
 
 def test_no_cancelling_once_the_event_has_started(member, org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     signup = services.signup_create(actor=member, event_id=event.pk)
     Event.objects.filter(pk=event.pk).update(status=Event.Status.RUNNING)
     with pytest.raises(ActivityError, match="不能取消报名"):
@@ -140,7 +142,7 @@ def test_no_cancelling_once_the_event_has_started(member, org):
 
 
 def test_items_per_person_cap_and_item_capacity(org):
-    event = build_event(org.school, kind=Event.Kind.SPORTS_DAY, items_per_person=2, capacity=None)
+    event = EventFactory(org_unit=org.school, kind=Event.Kind.SPORTS_DAY, items_per_person=2, capacity=None)
     tug, table_tennis, badminton = (
         SubEvent.objects.create(event=event, name=name, capacity=cap)
         for name, cap in (("拔河", None), ("乒乓球", 1), ("羽毛球", None))
@@ -162,7 +164,7 @@ def test_items_per_person_cap_and_item_capacity(org):
 
 
 def test_waitlisted_members_cannot_enter_items(org):
-    event = build_event(org.school, kind=Event.Kind.SPORTS_DAY, capacity=1)
+    event = EventFactory(org_unit=org.school, kind=Event.Kind.SPORTS_DAY, capacity=1)
     item = SubEvent.objects.create(event=event, name="拔河")
     services.signup_create(actor=person(org.branch_b).user, event_id=event.pk)
     late = person(org.branch_b)
@@ -172,7 +174,7 @@ def test_waitlisted_members_cannot_enter_items(org):
 
 
 def test_check_in_by_the_organiser_only(committee, chair, member, org):
-    event = build_event(org.school)
+    event = EventFactory(org_unit=org.school)
     signup = services.signup_create(actor=member, event_id=event.pk)
     with pytest.raises(PermissionDenied):
         services.check_in(actor=member, signup_id=signup.pk)
@@ -194,7 +196,7 @@ def test_check_in_by_the_organiser_only(committee, chair, member, org):
     "cannot be shared between threads; run with DATABASE_URL=postgres://…",
 )
 def test_fifty_simultaneous_sign_ups_for_twenty_places(org):
-    event = build_event(org.school, capacity=20)
+    event = EventFactory(org_unit=org.school, capacity=20)
     people = [person(org.branch_b, name=f"会员{i:02d}") for i in range(50)]
     # Nobody is refused (the full event waitlists), so any exception fails the test.
     outcomes = run_at_once(

@@ -10,12 +10,14 @@ from django.utils import timezone
 from activities import services
 from activities.models import Eligibility, Event, Recurrence, Schedule, SignUp, SubEvent
 
-from .builders import build_event, member_of, person
+from .factories import EventFactory, member_of, person
 
 
 @pytest.fixture
 def event(org):
-    return build_event(org.school, kind=Event.Kind.SPORTS_DAY, title="春季运动会", capacity=1, items_per_person=2)
+    return EventFactory(
+        org_unit=org.school, kind=Event.Kind.SPORTS_DAY, title="春季运动会", capacity=1, items_per_person=2
+    )
 
 
 def test_login_is_needed(client, event):
@@ -87,7 +89,9 @@ def test_sign_up_and_cancel_with_htmx(login, member, org, event):
 
 
 def test_a_refusal_is_shown_in_the_panel(login, member, org):
-    event = build_event(org.school, kind=Event.Kind.WOMENS_DAY, eligibility=Eligibility.WOMEN, title="三八节插花")
+    event = EventFactory(
+        org_unit=org.school, kind=Event.Kind.WOMENS_DAY, eligibility=Eligibility.WOMEN, title="三八节插花"
+    )
     member_of(member, gender="M")
     client = login(member)
     page = client.get(reverse("activities:event_detail", args=[event.pk]))
@@ -190,7 +194,7 @@ def test_schedule_form_and_detail(login, chair, org):
 @pytest.mark.parametrize("rows", [1, 30])
 def test_event_list_query_count_does_not_grow(login, member, org, rows, django_assert_num_queries):
     for i in range(rows):
-        build_event(org.school, title=f"活动{i}")
+        EventFactory(org_unit=org.school, title=f"活动{i}")
     client = login(member)
     client.get(reverse("activities:index"))  # warm the session and the user's grants
     with django_assert_num_queries(5):
@@ -221,7 +225,7 @@ def test_group_screens(login, chair, member, org):
 def test_the_organiser_signs_up_a_retiree_by_name(login, chair, member, org):
     from members.models import Member
 
-    event = build_event(org.school, eligibility=Eligibility.RETIREES, title="重阳登山")
+    event = EventFactory(org_unit=org.school, eligibility=Eligibility.RETIREES, title="重阳登山")
     retiree = person(org.branch_b, name="老张", status=Member.Status.RETIRED)
     client = login(chair)
     client.post(reverse("activities:signup_for", args=[event.pk]), {"who": "老张"})
@@ -246,8 +250,8 @@ def test_the_organiser_exports_the_list_and_formulas_are_neutralised(login, chai
 
 
 def test_the_dashboard_card_shows_my_sign_ups_and_open_events(login, member, chair, org):
-    mine = build_event(org.school, title="我报名的读书会")
-    build_event(org.school, title="正在报名的合唱")
+    mine = EventFactory(org_unit=org.school, title="我报名的读书会")
+    EventFactory(org_unit=org.school, title="正在报名的合唱")
     services.signup_create(actor=member, event_id=mine.pk)
     page = login(member).get(reverse("dashboard")).text
     assert 'data-card="activities"' in page

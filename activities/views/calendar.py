@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from union_office.integers import parse_int
 
 from .. import ics
-from ..calendar import items_for, month_grid, month_range, schedule_series
+from ..calendar import below_counts, calendar_unit, items_for, month_grid, month_range, schedule_series
 from ..models import CalendarFeed, new_feed_token
 from ..recurrence import WEEKDAY_SHORT
 from .common import require_reader
@@ -35,12 +35,18 @@ def month(request: HttpRequest) -> HttpResponse:
         year, month_no = today.year, today.month
     first = dt.date(year, month_no, 1)
     start, end = month_range(first.year, first.month)
-    items = items_for(request.user, start, end)
+    # A county sees its own activities and, per day, how many its unions hold (docs/activities.md).
+    unit = calendar_unit(request.user, parse_int(request.GET.get("unit", "")))
+    items = items_for(request.user, start, end, unit=unit)
+    below = below_counts(request.user, unit, start, end) if unit is not None else {}
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     context = {
         "first": first,
-        "weeks": month_grid(first.year, first.month, items),
+        "weeks": month_grid(first.year, first.month, items, below),
+        "unit": unit,
+        "below_total": sum(count for day, count in below.items() if day.month == first.month),
+        "child_units": unit.children.order_by("name") if unit is not None else [],
         "today": today,
         "previous": previous,
         "following": following,

@@ -1,9 +1,9 @@
 """帮扶资金使用情况: what was paid from 502 维权支出 (困难职工帮扶, 送温暖 …), by month or by source.
 
-One GROUP BY query gives, per month (or per source) and sub-item, the net amount and the number of
-payouts (a 红字冲销 takes its payout back out of the count). Every month of the period is a row,
-zeros included, so a reader sees the months without aid too. The 合计 row and column are the sums
-of those aggregates.
+One GROUP BY query over the ledger's day totals gives, per month (or per source) and sub-item, the
+net amount and the number of payouts (a 红字冲销 takes its payout back out of the count). Every
+month of the period is a row, zeros included, so a reader sees the months without aid too. The 合计
+row and column are the sums of those aggregates.
 """
 
 import datetime as dt
@@ -11,15 +11,15 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.db.models import Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from union_office.xlsx import Column
 
-from ..models import Account, LedgerEntry
-from ..money import ZERO
+from ..models import Account, LedgerDayTotal
+from ..money import ZERO, MoneySum
 from .base import Params, Report, ReportRow, ReportSpec, period_label
 
 AID_LINE = "502"  # 维权支出: 50201 困难职工帮扶, 50202 送温暖, 50203 劳动保护 (工会会计制度)
@@ -40,37 +40,26 @@ class AidUsage(ReportSpec):
         assert date_from is not None and date_to is not None
         by_source = params.group == "source"
         accounts = list(Account.objects.filter(code__startswith=AID_LINE).order_by("code"))
-        # By the accounts' ids, not account__code: no join with the chart for every entry.
-        entries = LedgerEntry.objects.filter(
+        # From the ledger's day totals (one row per day, account and source), by the accounts' ids.
+        totals = LedgerDayTotal.objects.filter(
             org_unit=unit, date__gte=date_from, date__lte=date_to, account_id__in=[a.pk for a in accounts]
         )
         if by_source:
             keys = ("source_type", "channel")
-            entries = entries.annotate(
-                channel=Case(
-                    When(source_key__startswith="form:", then=Value("form")),
-                    When(source_key__startswith="import:", then=Value("import")),
-                    default=Value(""),
-                    output_field=CharField(),
-                )
-            )
         else:
             keys = ("year_of", "month_of")
-            entries = entries.annotate(year_of=ExtractYear("date"), month_of=ExtractMonth("date"))
+            totals = totals.annotate(year_of=ExtractYear("date"), month_of=ExtractMonth("date"))
         aggregates = (
-            entries.values(*keys, "account_id")
-            .annotate(
-                total=Sum("signed_amount"),
-                paid=Count("pk", filter=Q(is_reversal=False)),
-                reversed=Count("pk", filter=Q(is_reversal=True)),
-            )
+            totals.values(*keys, "account_id")
+            .annotate(total=MoneySum("total"), entries=Sum("entry_count"), reversed=Sum("reversal_count"))
             .order_by()
         )
         cells: dict[tuple, dict[int, tuple[int, Decimal]]] = defaultdict(dict)
         used: set[int] = set()
         for row in aggregates:
             bucket = tuple(row[key] for key in keys)
-            cells[bucket][row["account_id"]] = (row["paid"] - row["reversed"], row["total"])
+            # A 红字冲销 takes its payout back out of the count: payouts − reversals.
+            cells[bucket][row["account_id"]] = (row["entries"] - 2 * row["reversed"], row["total"])
             used.add(row["account_id"])
         items = [a for a in accounts if (a.parent_id is not None and a.is_active) or a.pk in used]
         if by_source:

@@ -40,8 +40,9 @@ class IncomeExpense(ReportSpec):
     def build(self, params: Params) -> Report:
         unit, date_from, date_to = params.unit, params.date_from, params.date_to
         assert date_from is not None and date_to is not None
-        period = selectors.account_totals(unit, date_from, date_to)
-        year_to_date = selectors.account_totals(unit, dt.date(date_to.year, 1, 1), date_to)
+        totals = selectors.period_and_year_totals(unit, date_from, date_to)
+        period = {pk: p for pk, (p, _y) in totals.items()}
+        year_to_date = {pk: y for pk, (_p, y) in totals.items()}
         accounts = list(Account.objects.order_by("code"))
         rows: list[ReportRow] = []
         section_totals: dict[str, tuple[Decimal, Decimal]] = {}

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,10 +44,12 @@ from ..models import (
     BudgetAdjustment,
     BudgetLine,
     BudgetStatus,
+    LedgerDayTotal,
     LedgerEntry,
     MonthClose,
     OpeningBalance,
     VoucherCounter,
+    source_channel,
 )
 from ..money import MAX_AMOUNT, ZERO, MoneySum, to_decimal, yuan
 
@@ -166,9 +169,12 @@ def _entry_changes(entry: LedgerEntry, **extra: Any) -> dict[str, Any]:
 
 def spent_on(org_unit_id: int, year: int, account_code: str) -> Decimal:
     """Net amount booked in the year on an account and its sub-items (reversals subtract)."""
-    return LedgerEntry.objects.filter(
-        org_unit_id=org_unit_id, year=year, account__code__startswith=account_code
-    ).aggregate(total=MoneySum("signed_amount"))["total"]
+    return LedgerDayTotal.objects.filter(
+        org_unit_id=org_unit_id,
+        date__gte=dt.date(year, 1, 1),
+        date__lte=dt.date(year, 12, 31),
+        account__code__startswith=account_code,
+    ).aggregate(total=MoneySum("total"))["total"]
 
 
 def line_available(line: BudgetLine) -> Decimal:
@@ -284,6 +290,7 @@ def _book(
         except IntegrityError:
             # Another unit-year's lock does not cover the same source booked under another year.
             raise FinanceError(_("该笔业务（%(source)s）已经记过账，不能重复记账。") % {"source": key}) from None
+        _add_to_day_total(entry)
         extra = {"budget_warning": warning} if warning else {}
         audit_record(actor=actor, action="finance.entry.book", obj=entry, changes=_entry_changes(entry, **extra))
     entry.budget_warning = warning
@@ -406,6 +413,7 @@ def reverse_entry(*, actor: Any, entry_id: int, reason: str, date: dt.date | Non
                 entry.save()
         except IntegrityError:
             raise FinanceError(_("凭证 %(voucher)s 已经冲销过。") % {"voucher": original.voucher_label}) from None
+        _add_to_day_total(entry)
         audit_record(
             actor=actor,
             action="finance.entry.reverse",
@@ -413,6 +421,56 @@ def reverse_entry(*, actor: Any, entry_id: int, reason: str, date: dt.date | Non
             changes=_entry_changes(entry, reverses=original.voucher_label, reason=reason),
         )
     return entry
+
+
+def _add_to_day_total(entry: LedgerEntry) -> None:
+    """Count a new entry in its unit's total of the day, account and source (what the reports read).
+
+    Called under the unit-year's voucher lock (`_lock_books`), which every booking of that day
+    holds too, so the update-or-insert below cannot race another booking of the same row.
+    """
+    signed = -entry.amount if entry.is_reversal else entry.amount
+    reversal = int(entry.is_reversal)
+    key = {
+        "org_unit_id": entry.org_unit_id,
+        "date": entry.date,
+        "account_id": entry.account_id,
+        "source_type_id": entry.source_type_id,
+        "channel": source_channel(entry.source_key),
+    }
+    updated = LedgerDayTotal.objects.filter(**key).update(
+        total=models.F("total") + signed,
+        entry_count=models.F("entry_count") + 1,
+        reversal_count=models.F("reversal_count") + reversal,
+    )
+    if not updated:
+        LedgerDayTotal.objects.create(**key, total=signed, entry_count=1, reversal_count=reversal)
+
+
+def ledger_day_totals_rebuild(*, org_unit: OrgUnit) -> int:
+    """Recount a unit's day totals from its entries (after entries were loaded in bulk, bypassing
+    the service); returns the number of rows. The migration that added the table did the same."""
+    channel = models.Case(
+        models.When(source_key__startswith="form:", then=models.Value("form")),
+        models.When(source_key__startswith="import:", then=models.Value("import")),
+        default=models.Value(""),
+        output_field=models.CharField(),
+    )
+    with transaction.atomic():
+        LedgerDayTotal.objects.filter(org_unit=org_unit).delete()
+        rows = (
+            LedgerEntry.objects.filter(org_unit=org_unit)
+            .annotate(channel=channel)
+            .values("org_unit_id", "date", "account_id", "source_type_id", "channel")
+            .annotate(
+                total=MoneySum("signed_amount"),
+                entry_count=models.Count("pk"),
+                reversal_count=models.Count("pk", filter=models.Q(is_reversal=True)),
+            )
+            .order_by()
+        )
+        created = LedgerDayTotal.objects.bulk_create(LedgerDayTotal(**row) for row in rows)
+    return len(created)
 
 
 # --- Closing a month ----------------------------------------------------------------------------
@@ -438,7 +496,9 @@ def close_month(*, actor: Any, org_unit: OrgUnit, year: int, month: int) -> Mont
         if last is not None and month <= last:
             raise FinanceError(_("%(year)s年%(month)s月已结账。") % {"year": year, "month": last})
         open_before = (
-            LedgerEntry.objects.filter(org_unit=org_unit, year=year, date__lt=first_day, date__month__gt=last or 0)
+            LedgerDayTotal.objects.filter(
+                org_unit=org_unit, date__gte=dt.date(year, 1, 1), date__lt=first_day, date__month__gt=last or 0
+            )
             .order_by("date")
             .values_list("date", flat=True)
             .first()
@@ -447,10 +507,10 @@ def close_month(*, actor: Any, org_unit: OrgUnit, year: int, month: int) -> Mont
             raise FinanceError(
                 _("请先结账%(year)s年%(month)s月，月份须按顺序结账。") % {"year": year, "month": open_before.month}
             )
-        totals = LedgerEntry.objects.filter(org_unit=org_unit, date__gte=first_day, date__lt=next_month).aggregate(
-            income=MoneySum("signed_amount", filter=models.Q(account__kind=AccountKind.INCOME)),
-            expense=MoneySum("signed_amount", filter=models.Q(account__kind=AccountKind.EXPENSE)),
-            count=models.Count("pk"),
+        totals = LedgerDayTotal.objects.filter(org_unit=org_unit, date__gte=first_day, date__lt=next_month).aggregate(
+            income=MoneySum("total", filter=models.Q(account__kind=AccountKind.INCOME)),
+            expense=MoneySum("total", filter=models.Q(account__kind=AccountKind.EXPENSE)),
+            count=Coalesce(models.Sum("entry_count"), 0),
         )
         closed = MonthClose.objects.create(
             org_unit=org_unit,
@@ -539,9 +599,11 @@ def _locked_budget(budget_id: int) -> Budget:
 def previous_year_actuals(org_unit: OrgUnit, year: int) -> dict[int, Decimal]:
     """{account_id: net amount} booked in `year` - 1: the 上年决算 column's starting values."""
     rows = (
-        LedgerEntry.objects.filter(org_unit=org_unit, year=year - 1)
+        LedgerDayTotal.objects.filter(
+            org_unit=org_unit, date__gte=dt.date(year - 1, 1, 1), date__lte=dt.date(year - 1, 12, 31)
+        )
         .values("account_id")
-        .annotate(total=MoneySum("signed_amount"))
+        .annotate(total=MoneySum("total"))
         .order_by()
     )
     return {row["account_id"]: row["total"] for row in rows if row["total"]}

@@ -45,18 +45,9 @@ def require_writer(user: Any, perm: str = selectors.CHANGE) -> None:
         raise PermissionDenied(_("您的角色只能查看经费账目，不能进行此操作。"))
 
 
-def ledger_years(user: Any) -> list[int]:
-    """Years with entries in the user's scope, plus this year; newest first."""
-    years = set(
-        access.visible(user, selectors.VIEW, LedgerEntry.objects.order_by()).values_list("year", flat=True).distinct()
-    )
-    years.add(timezone.localdate().year)
-    return sorted(years, reverse=True)
-
-
 def pick_unit_year(request: HttpRequest, units: Any, form_class: type = UnitYearForm, **extra: Any) -> Any:
     """The unit/year (and month) form of a page, filled from GET with sensible defaults."""
-    years = ledger_years(request.user)
+    years = selectors.ledger_years(request.user)
     first_unit = units.first()
     if first_unit is None:
         raise Http404
@@ -75,7 +66,9 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     require_reader(request.user)
     units = selectors.ledger_units(request.user)
     entries = selectors.visible_entries(request.user).order_by("-date", "-year", "-voucher_number")
-    entry_filter = EntryFilter(request.GET or None, queryset=entries, units=units, years=ledger_years(request.user))
+    entry_filter = EntryFilter(
+        request.GET or None, queryset=entries, units=units, years=selectors.ledger_years(request.user)
+    )
     filtered = entry_filter.qs
     totals = filtered.order_by().aggregate(
         income=MoneySum("signed_amount", filter=Q(account__kind=AccountKind.INCOME)),

@@ -27,7 +27,7 @@ from union_office.xlsx import XLSX_CONTENT_TYPE
 from .. import reports, resources, selectors
 from ..forms import UnitYearForm
 from ..reports.forms import ReportForm
-from .ledger import ledger_years, pick_unit_year, require_reader, require_writer
+from .ledger import pick_unit_year, require_reader, require_writer
 
 # The page shows this many rows of a 明细账; the .xlsx has them all.
 PAGE_ROWS = 1_000
@@ -53,7 +53,7 @@ def _report_form(request: HttpRequest, spec: reports.ReportSpec) -> ReportForm:
         raise Http404
     data = ReportForm.defaults(first)
     data.update({key: value for key, value in request.GET.items() if key in data})
-    years = set(ledger_years(request.user))
+    years = set(selectors.ledger_years(request.user))
     if "year" in spec.fields:
         years |= set(selectors.visible_budgets(request.user).order_by().values_list("year", flat=True).distinct())
     return ReportForm(data, spec=spec, units=units, years=sorted(years, reverse=True))

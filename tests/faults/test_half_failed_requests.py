@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from activities.models import SignUp, SignUpStatus
 from activities.services import signups as signup_services
-from activities.tests.builders import build_event, person
+from activities.tests.factories import EventFactory, person
 from congress import services as congress_services
 from congress.models import MotionStatus
 from congress.services import motions as motion_services
@@ -104,7 +104,7 @@ def test_welfare_aid_payout(failing_client, chair, treasurer, member, org, setti
 
 
 def test_cancelling_a_sign_up_with_waitlist_promotion(failing_client, org, monkeypatch):
-    event = build_event(org.school, capacity=1)
+    event = EventFactory(org_unit=org.school, capacity=1)
     leaving, waiting = person(org.branch_b, name="甲"), person(org.branch_b, name="乙")
     first = signup_services.signup_create(actor=leaving.user, event_id=event.pk)
     second = signup_services.signup_create(actor=waiting.user, event_id=event.pk)

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from activities.models import SignUp, SignUpStatus
-from activities.tests.builders import build_event, member_of
+from activities.tests.factories import EventFactory, member_of
 from members import exports
 from members.exports import roster_export_requeue
 from members.imports import roster_import_requeue
@@ -171,7 +171,7 @@ def test_import_check_and_commit_wait_for_the_broker_and_nothing_is_written_twic
 
 
 def test_a_sign_up_schedules_its_reminder_without_the_broker_and_it_is_sent(dead_broker, client, member, org):
-    event = build_event(org.school, capacity=1, starts_at=timezone.now() + dt.timedelta(days=3))
+    event = EventFactory(org_unit=org.school, capacity=1, starts_at=timezone.now() + dt.timedelta(days=3))
     client.force_login(member)
     client.raise_request_exception = False
     response = client.post(reverse("activities:signup", args=[event.pk]))

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from activities import services as activity_services
 from activities.models import CalendarFeed
-from activities.tests.builders import build_event, person
+from activities.tests.factories import EventFactory, person
 from congress import services as congress_services
 from congress.tests import builders as congress_builders
 from finance.tests.builders import book
@@ -192,7 +192,7 @@ def test_motion_handling_table(login, world):
 
 
 def test_activity_sign_up_list(login, chair, org):
-    event = build_event(org.school, title="=活动", place="@操场", capacity=50)
+    event = EventFactory(org_unit=org.school, title="=活动", place="@操场", capacity=50)
     department = DepartmentFactory(name="+后勤", org_unit=org.school)
     for payload in PAYLOADS:
         signed = person(org.school, name=payload[:50], department=department, phone=payload[:20])
@@ -220,7 +220,7 @@ def test_plan_docx_has_text_not_fields(login, chair, org):
 
 
 def test_an_event_title_cannot_add_lines_to_the_calendar_feed(client, login, member, org):
-    build_event(org.school, title="乒乓球赛\rATTENDEE:mailto:x@example.org\r\nX-INJECTED:1\nLOCATION:别处")
+    EventFactory(org_unit=org.school, title="乒乓球赛\rATTENDEE:mailto:x@example.org\r\nX-INJECTED:1\nLOCATION:别处")
     login(member).post(reverse("activities:feed_renew"))
     token = CalendarFeed.objects.get(user=member).token
     client.logout()

@@ -15,6 +15,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from activities.models import (
     Attendance,
@@ -44,7 +46,7 @@ from activities.models import (
     SubEvent,
     SubEventEntry,
 )
-from activities.tests.builders import build_event
+from activities.tests.factories import EventFactory
 from congress.models import (
     Ballot,
     BallotItem,
@@ -60,6 +62,7 @@ from congress.models import (
     VoterRecord,
 )
 from congress.tests.builders import make_session, world  # noqa: F401  (world: the congress fixture)
+from finance import services as finance_services
 from finance.models import Account, Budget, BudgetAdjustment, BudgetLine, BudgetStatus, DuesBatch, DuesLine, LedgerEntry
 from finance.reports import REPORTS
 from finance.tests.builders import approved_budget
@@ -91,6 +94,7 @@ from welfare.models import (
     VisitKind,
 )
 from welfare.models.campaign import GRANTED_STATES
+from welfare.services import visits as visit_services
 from welfare.tests.campaign_builders import campaign, ready_for_approval
 from welfare.tests.campaign_builders import county_chair as _county_chair
 
@@ -239,14 +243,14 @@ def _membership_changes(w, count):
 
 def _events(w, count):
     for _ in range(count):
-        build_event(_unit(w), title=f"活动{seq()}")
+        EventFactory(org_unit=_unit(w), title=f"活动{seq()}")
 
 
 def _month_events(w, count):
     """Events this month and weekly schedules: both fill the month's grid."""
     middle = timezone.make_aware(dt.datetime(TODAY.year, TODAY.month, 15, 10))
     for _ in range(count):
-        build_event(w.org.school, title=f"活动{seq()}", starts_at=middle)
+        EventFactory(org_unit=w.org.school, title=f"活动{seq()}", starts_at=middle)
         Schedule.objects.create(
             title=f"羽毛球{seq()}",
             org_unit=w.org.school,
@@ -263,7 +267,7 @@ def _feed_target(w):
 
 
 def _event_target(w):
-    w.event = build_event(w.org.school, kind=Event.Kind.SPORTS_DAY, title="教职工运动会")
+    w.event = EventFactory(org_unit=w.org.school, kind=Event.Kind.SPORTS_DAY, title="教职工运动会")
     w.item = SubEvent.objects.create(event=w.event, name="拔河")
     return {"pk": w.event.pk}
 
@@ -384,10 +388,33 @@ def _group_contents(w, count):
 
 
 def _policies(w, count):
-    PolicyRule.objects.bulk_create(
-        PolicyRule(org_unit=w.org.school, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS, limit=seq() + 1)
-        for _ in range(count)
+    """Rules and their history rows (each with its author), as the page lists both."""
+    bulk_create_with_history(
+        [
+            PolicyRule(
+                org_unit=w.org.school, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS, limit=seq() + 1
+            )
+            for _ in range(count)
+        ],
+        PolicyRule,
+        default_user=UserFactory(),
+        default_change_reason="主席办公会",
     )
+
+
+def _visit_rule_history(w, count):
+    """The 慰问标准 page lists the standards (a fixed eight) and every change of them, by its author."""
+    for _ in range(count):
+        visit_services.visit_rule_set(
+            actor=UserFactory(is_superuser=True),
+            org_unit=w.org.school,
+            kind=VisitKind.ILLNESS,
+            max_per_visit=Decimal(seq() + 1),
+            max_per_year=None,
+            once_per_cause_per_year=True,
+            cash_allowed=True,
+            reason="主席办公会",
+        )
 
 
 # --- congress ------------------------------------------------------------------------------------
@@ -560,7 +587,10 @@ def vouchers(w, specs: list[tuple[str, Any, dt.date]], summary: str = "测试", 
                 reverses=reversed_entry,
             )
         )
-    return LedgerEntry.objects.bulk_create(entries)
+    created = LedgerEntry.objects.bulk_create(entries)
+    # Past the service, so its day totals (what the reports and the month list read) are recounted.
+    finance_services.ledger_day_totals_rebuild(org_unit=w.org.school)
+    return created
 
 
 def _entries(w, count):
@@ -901,7 +931,7 @@ def _plan_contents(w, count, plan=None):
             status="done" if i % 2 else "not_started",
         )
         entry = ScheduleEntry.objects.create(plan=plan, position=n, month_text="三月", activity=f"活动{n}")
-        build_event(w.org.school, title=f"活动{n}", source_key=event_source_key(entry.pk))
+        EventFactory(org_unit=w.org.school, title=f"活动{n}", source_key=event_source_key(entry.pk))
 
 
 def _compare_query(w) -> str:
@@ -1029,6 +1059,7 @@ PAGES: dict[str, Page] = {
     "welfare:notice": Page("chair", _notice),
     "welfare:notice_pdf": Page("chair", _notice_of_school, lambda w: {"unit_pk": w.org.school.pk}),
     "welfare:visits": Page("chair", _visits),
+    "welfare:visit_rules": Page("chair", _visit_rule_history),
     "welfare:report": Page("chair", _aid_given),
     "welfare:report[xlsx]": Page("chair", _aid_given, query="format=xlsx"),
     "welfare:campaign_list": Page("chair", _campaigns),
@@ -1125,6 +1156,8 @@ NOT_LIST_PAGES: dict[str, str] = {
     "activities:group_plan_save": POST_ONLY,
     "activities:group_plan_transition": POST_ONLY,
     "activities:policy_delete": POST_ONLY,
+    "welfare:visit_rule_clear": POST_ONLY,
+    "activities:policy_edit": FORM,
     # congress
     "congress:session_create": FORM,
     "congress:session_edit": FORM,

@@ -67,6 +67,7 @@ from welfare.models import (
     StudentPayment,
     StudentState,
     Visit,
+    VisitRule,
 )
 from welfare.services import aid as aid_services
 from welfare.services import hardship as hardship_services
@@ -246,6 +247,7 @@ def _side(name: str, unit: OrgUnit, branch: OrgUnit, builder, today: dt.date) ->
     s.policy = PolicyRule.objects.create(
         org_unit=unit, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS, limit=Decimal(2)
     )
+    s.visit_rule = VisitRule.objects.create(org_unit=unit, kind="illness", max_per_visit=Decimal(1000))
 
     # Congress: a session with delegates, a motion handed to this side's 总务处 and answered.
     s.session = CongressSession.objects.create(

@@ -36,7 +36,7 @@ State = Delivery.State
 
 MAX_EMAIL_ATTEMPTS = 5
 # Emails are marked "attempted" (one durable commit) and "sent" in groups: one commit per message
-# would make the database's fsync the bottleneck (10 ms a message here). The price: a worker killed
+# would make the database's fsync the bottleneck (docs/notifications.md). The price: a worker killed
 # mid-send leaves up to this many rows to review (待核对) instead of one.
 EMAIL_ATTEMPT_GROUP = 10
 # Minutes to wait before email attempt n+1 after a failure (the mail server is down, a timeout).
@@ -82,7 +82,8 @@ def deliver_inapp(deliveries: list[Delivery], *, now: datetime, result: Dispatch
     caller's transaction (so both happen or neither)."""
     result = result or DispatchResult()
     muted = _muted_pairs(deliveries)
-    to_send, skipped = [], {}
+    to_send: list[Delivery] = []
+    skipped: dict[str, list[int]] = {}
     for delivery in deliveries:
         reason = _skip_reason(delivery, muted)
         if reason:
@@ -161,7 +162,8 @@ def _dispatch_email_batch(*, now: datetime, batch_size: int, result: DispatchRes
     mine = Delivery.objects.filter(claim_token=token)
     deliveries = list(mine.filter(state=State.SENDING).select_related("reminder__recipient").order_by("due_at", "id"))
     muted = _muted_pairs(deliveries)
-    to_send, skipped = [], {}
+    to_send: list[Delivery] = []
+    skipped: dict[str, list[int]] = {}
     for delivery in deliveries:
         reason = _skip_reason(delivery, muted)
         if reason:

@@ -7,9 +7,11 @@ whose transaction rolls back never existed and is never sent; no on_commit is ne
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .kinds import check_kind
@@ -99,14 +101,21 @@ def reminder_schedule(
     return reminder
 
 
-# Recipients per INSERT in reminders_schedule_many: well under SQLite's bound-parameter limit.
+# Recipient ids per statement when reminders_schedule_many gets a list: under SQLite's parameter limit.
 MANY_CHUNK = 2000
+
+
+def _recipients_sql(recipients: QuerySet | list[int]) -> tuple[str, tuple]:
+    """SELECT of one column `uid`: the recipients' user ids, as a subquery for INSERT … SELECT."""
+    if not isinstance(recipients, QuerySet):
+        recipients = get_user_model().objects.filter(pk__in=recipients).values(uid=F("pk"))
+    return recipients.query.sql_with_params()
 
 
 def reminders_schedule_many(
     *,
     kind: str,
-    recipient_ids: Iterable[int],
+    recipient_ids: QuerySet | Iterable[int],
     due_at: datetime,
     subject: str,
     body: str = "",
@@ -117,30 +126,65 @@ def reminders_schedule_many(
 ) -> int:
     """The same reminder for many recipients at once (an activity's whole audience), in bulk.
 
+    `recipient_ids` is a list of user ids or a queryset of `.values(uid=…)` (the audience query
+    itself: its rows never travel to Python). Two INSERT … SELECT statements per channel set, not
+    a statement or an object per recipient: an activity's week of 200,000 deliveries is planned
+    by the database alone.
+
     Adds only what is missing: a (recipient, kind, source, key) that already has a reminder keeps
-    it as it is, neither moved nor reopened, so a second call (a second beat) adds nothing. Use a
-    new key for a new occasion. Returns the number of deliveries added.
+    it as it is, neither moved nor reopened (ON CONFLICT DO NOTHING on reminder_unique_per_source;
+    a concurrent caller's rows win), and only reminders without any delivery get theirs, so a
+    second call (a second beat) adds nothing. Use a new key for a new occasion. Returns the number
+    of deliveries added.
     """
     channels = _checked(kind, channels, due_at)
-    ids = sorted(set(recipient_ids))
-    fields = {"kind": kind, "key": key, **_source_fields(source)}
-    text = {"subject": str(subject)[:200], "body": str(body), "url": str(url)[:500], "due_at": due_at}
-    added = 0
-    with transaction.atomic():
-        for start in range(0, len(ids), MANY_CHUNK):
-            chunk = ids[start : start + MANY_CHUNK]
-            # ON CONFLICT DO NOTHING on reminder_unique_per_source: a concurrent caller's rows win.
-            Reminder.objects.bulk_create(
-                [Reminder(recipient_id=user_id, **fields, **text) for user_id in chunk], ignore_conflicts=True
+    source_type = ContentType.objects.get_for_model(source)
+    reminder, delivery, key_column = Reminder._meta.db_table, Delivery._meta.db_table, connection.ops.quote_name("key")
+    due = connection.ops.adapt_datetimefield_value(due_at)
+    chunks = [recipient_ids] if isinstance(recipient_ids, QuerySet) else _chunks(sorted(set(recipient_ids)))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The foreign-key checks of these rows run at COMMIT as cached plans. A plan made while
+            # the reminder table was small (a new installation, a long-lived worker connection)
+            # stays a sequential scan as the table grows, and a week's fan-out then takes hours:
+            # plan each check for the table as it is (docs/performance.md, recurring activities).
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        for recipients in chunks:
+            users_sql, users_params = _recipients_sql(recipients)
+            # WHERE true: SQLite needs it to read ON CONFLICT after a SELECT.
+            cursor.execute(
+                f"INSERT INTO {reminder} (kind, recipient_id, due_at, subject, body, url, source_type_id,"
+                f" source_id, {key_column}, created_at)"
+                " SELECT %s, users.uid, %s, %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP"
+                f" FROM ({users_sql}) users WHERE true ON CONFLICT DO NOTHING",
+                [
+                    kind,
+                    due,
+                    str(subject)[:200],
+                    str(body),
+                    str(url)[:500],
+                    source_type.pk,
+                    str(source.pk),
+                    key,
+                    *users_params,
+                ],
             )
-            bare = Reminder.objects.filter(recipient_id__in=chunk, deliveries__isnull=True, **fields)
-            deliveries = [
-                Delivery(reminder_id=reminder_id, channel=channel, due_at=due_at)
-                for reminder_id in bare.values_list("pk", flat=True)
-                for channel in channels
-            ]
-            added += len(Delivery.objects.bulk_create(deliveries, ignore_conflicts=True))
+        # Every reminder of this (kind, source, key) that has no delivery yet (those just inserted)
+        # gets one per channel; the channels are a UNION ALL, which both databases read.
+        names = " UNION ALL ".join(["SELECT %s AS channel"] * len(channels))
+        cursor.execute(
+            f"INSERT INTO {delivery} (reminder_id, channel, state, due_at, attempts, note)"
+            f" SELECT r.id, c.channel, %s, %s, 0, '' FROM {reminder} r, ({names}) c"
+            f" WHERE r.source_type_id = %s AND r.source_id = %s AND r.kind = %s AND r.{key_column} = %s"
+            f" AND NOT EXISTS (SELECT 1 FROM {delivery} d WHERE d.reminder_id = r.id) ON CONFLICT DO NOTHING",
+            [Delivery.State.PENDING, due, *channels, source_type.pk, str(source.pk), kind, key],
+        )
+        added = cursor.rowcount
     return added
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + MANY_CHUNK] for start in range(0, len(ids), MANY_CHUNK)]
 
 
 def reminders_cancel(*, source: models.Model, kind: str | None = None, key: str | None = None, recipient=None) -> int:

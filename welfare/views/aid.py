@@ -118,6 +118,12 @@ def aid_list(request: HttpRequest) -> HttpResponse:
             applications = applications.filter(kind=data["kind"])
         if data["q"]:
             applications = applications.filter(member__name__contains=data["q"])
+        if data["paid_year"]:
+            applications = applications.filter(paid_at__year=data["paid_year"])
+        if data["unit"]:
+            # Within what the user already sees: another union's number only narrows to nothing.
+            unit = OrgUnit.objects.filter(pk=data["unit"]).first()
+            applications = applications.filter(org_unit__path__startswith=unit.path) if unit else applications.none()
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
         request,

@@ -17,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from activities.models import Event, EventExpense, EventStatus, SignUp, SignUpStatus
-from activities.tests.builders import build_event
+from activities.tests.factories import EventFactory
 from finance import services as finance
 from finance.tests.builders import approved_budget
 from members.tests.factories import MemberFactory
@@ -76,7 +76,7 @@ def test_summary_figures_equal_the_sums_of_the_records(
         by_code: dict[str, Decimal] = defaultdict(Decimal)
         for n, (unit, status, before, signups, expenses) in enumerate(events):
             when = timezone.make_aware(dt.datetime.combine(_day(year - before, n * 37), dt.time(9)))
-            e = build_event(units[unit], starts_at=when, status=status)
+            e = EventFactory(org_unit=units[unit], starts_at=when, status=status)
             for person, signup_status in zip(people, signups, strict=False):
                 SignUp.objects.create(event=e, member=person, status=signup_status, queued_at=when)
             counts = unit in COUNTED and not before and status != EventStatus.CANCELLED
@@ -195,9 +195,9 @@ def test_summary_figures_equal_the_sums_of_the_records(
 def test_the_counted_events_are_the_year_s(org, chair):
     """A cancelled event and one of another unit are not counted (an example of the property)."""
     now = timezone.now()
-    build_event(org.school, title="三八节活动", starts_at=now, status=EventStatus.FINISHED)
-    build_event(org.school, title="取消的活动", starts_at=now, status=EventStatus.CANCELLED)
-    build_event(org.hospital, title="医院的活动", starts_at=now, status=EventStatus.FINISHED)
+    EventFactory(org_unit=org.school, title="三八节活动", starts_at=now, status=EventStatus.FINISHED)
+    EventFactory(org_unit=org.school, title="取消的活动", starts_at=now, status=EventStatus.CANCELLED)
+    EventFactory(org_unit=org.hospital, title="医院的活动", starts_at=now, status=EventStatus.FINISHED)
     data = figures.activities_figures(org.school, now.year)
     assert [e["title"] for e in data["events"]] == ["三八节活动"]
     assert Event.objects.count() == 3

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.tests.builders import build_event
+from activities.tests.factories import EventFactory
 from members.tests.factories import MemberFactory
 from plans.tests.builders import build_plan
 from welfare.models import AidApplication
@@ -22,7 +22,7 @@ def world(org, treasurer):
     rows = {}
     for side, unit, branch in (("school", org.school, org.branch_a), ("hospital", org.hospital, org.ward)):
         person = MemberFactory(org_unit=branch, name=f"{KEYWORD}{side}", member_no=f"NO-{side}")
-        event = build_event(branch, title=f"{KEYWORD}氏杯{side}", starts_at=timezone.now())
+        event = EventFactory(org_unit=branch, title=f"{KEYWORD}氏杯{side}", starts_at=timezone.now())
         plan = build_plan(unit, tree=[{"title": "一、工作", "items": [{"content": f"{KEYWORD}{side}条目"}]}])
         aid = AidApplication.objects.create(
             member=person, org_unit=branch, kind="living", amount_requested="500", reason="困难", created_by=treasurer
@@ -83,7 +83,7 @@ def test_the_query_count_is_the_same_for_one_hit_and_thirty(chair, org, django_a
         search(user, "钱")
     for n in range(30):
         MemberFactory(org_unit=org.branch_a, name=f"钱{n}号")
-        build_event(org.school, title=f"钱塘游{n}", starts_at=timezone.now())
+        EventFactory(org_unit=org.school, title=f"钱塘游{n}", starts_at=timezone.now())
     user = User.objects.get(pk=chair.pk)
     with django_assert_num_queries(7):
         groups = search(user, "钱")

@@ -119,3 +119,35 @@ def test_the_county_sees_who_lacks_a_plan_or_summary_and_reminds_them(login, org
 def test_only_an_upper_union_s_chair_sees_the_county_view(login, chair, org):
     assert login(chair).get(reverse("yearend:county")).status_code == 404
     assert login(chair).post(reverse("yearend:remind"), {"unit": org.county.pk}).status_code == 404
+
+
+def test_the_aid_figures_link_to_the_applications_they_count(login, chair, org, treasurer, settings):
+    """帮扶人次 linked to the whole 帮扶 list; now to the paid applications of that year and unit."""
+    from welfare.models import AidApplication, AidState
+
+    settings.FINANCE_BUDGET_CHECK = "warn"
+    member = MemberFactory(org_unit=org.branch_a, name="王帮扶")
+    cases = ((org.branch_a, YEAR, "本年"), (org.school, YEAR - 1, "去年"), (org.hospital, YEAR, "医院"))
+    for unit, year, name in cases:
+        day = dt.date(year, 1, 5)
+        entry = finance.book_entry(
+            actor=treasurer, org_unit=org.school, date=day, account="50201", amount="100", summary="帮扶"
+        )
+        AidApplication.objects.create(
+            member=member if unit != org.hospital else MemberFactory(org_unit=unit),
+            org_unit=unit,
+            kind="illness",
+            amount_requested=Decimal("100"),
+            amount_granted=Decimal("100"),
+            reason=name,
+            state=AidState.PAID,
+            paid_at=timezone.make_aware(dt.datetime.combine(day, dt.time(10))),
+            ledger_entry=entry,
+            created_by=treasurer,
+        )
+    school = stats.year_stats(org.school, YEAR).total
+    link = stats.figure_links(school, YEAR)["aid_count"]
+    page = login(chair).get(link)
+    assert page.status_code == 200
+    assert school.values["aid_count"] == 1 == len(page.context["page"].object_list)
+    assert page.context["page"].object_list[0].reason == "本年"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from docx import Document
 
 from activities.models import EventStatus
-from activities.tests.builders import build_event
+from activities.tests.factories import EventFactory
 from plans.models import PlanStatus
 from plans.tests.builders import build_plan
 from union_office.models import AuditEntry
@@ -48,7 +48,7 @@ def test_redrafting_keeps_the_edited_text_and_refreshes_the_figures(org, chair, 
         text="我们全年举办活动【已举办】项，职工踊跃参加。",
         expected_revision=summary.revision,
     )
-    build_event(org.school, title="教职工运动会", starts_at=timezone.now(), status=EventStatus.FINISHED)
+    EventFactory(org_unit=org.school, title="教职工运动会", starts_at=timezone.now(), status=EventStatus.FINISHED)
     services.summary_draft(actor=chair, org_unit=org.school, year=YEAR)
 
     section.refresh_from_db()

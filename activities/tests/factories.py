@@ -1,8 +1,9 @@
-"""Test helpers: events in a given state without the workflow, and members who may join them."""
+"""Test data of activities: events in a given state without the workflow, and members who may join them."""
 
 import datetime as dt
 from typing import Any
 
+import factory
 from django.utils import timezone
 
 from activities.models import Event, EventStatus
@@ -11,20 +12,20 @@ from members.models import Member, OrgUnit
 from members.tests.factories import MemberFactory, UserFactory
 
 
-def build_event(org_unit: OrgUnit, **values: Any) -> Event:
-    """An event open for sign-up, a week ahead, 3 hours long (no audit, no reminders)."""
-    starts = values.pop("starts_at", timezone.now() + dt.timedelta(days=7))
-    kind = values.pop("kind", Event.Kind.CONTEST)
-    defaults = {
-        "title": "教职工乒乓球赛",
-        "kind": kind,
-        "starts_at": starts,
-        "ends_at": starts + dt.timedelta(hours=3),
-        "status": EventStatus.OPEN,
-        "place": "学校体育馆",
-        "account": default_account(kind),
-    }
-    return Event.objects.create(org_unit=org_unit, **(defaults | values))
+class EventFactory(factory.django.DjangoModelFactory):
+    """An event open for sign-up, a week ahead, 3 hours long (no audit, no reminders); the account
+    follows the kind unless given. The unit is always given: EventFactory(org_unit=org.school)."""
+
+    class Meta:
+        model = Event
+
+    title = "教职工乒乓球赛"
+    kind = Event.Kind.CONTEST
+    starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda event: event.starts_at + dt.timedelta(hours=3))
+    status = EventStatus.OPEN
+    place = "学校体育馆"
+    account = factory.LazyAttribute(lambda event: default_account(event.kind))
 
 
 def person(org_unit: OrgUnit, *, gender: str = "F", name: str | None = None, **values: Any) -> Member:
