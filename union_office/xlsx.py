@@ -773,7 +773,9 @@ def _write_sheet(
     if header_last > header_first:
         # A group title spans its columns; an ungrouped title spans both rows, so half its lines each.
         spans = [(group, list(members)) for group, members in groupby(columns, key=lambda column: column.group)]
-        first = [(group, sum(c.width for c in members)) for group, members in spans if group is not None]
+        first: list[tuple[str, float]] = [
+            (group, sum(c.width for c in members)) for group, members in spans if group is not None
+        ]
         first += [(c.title, c.width / 2) for group, members in spans if group is None for c in members]
         second = [(c.title, c.width) for c in columns if c.group is not None] or [("", 10)]
         sheet.append(cells([column.group or column.title for column in columns], "header"), height=height(*first))
