@@ -29,8 +29,25 @@ def compilation_pdf(session: CongressSession) -> bytes:
         # only for a session that has none yet.
         "printed_on": session.meeting_date or timezone.localdate(),
         "key_count": sum(1 for m in motions if m.is_key),
+        "summary": handling_summary(motions),
     }
     return render_pdf("congress/pdf/compilation.html", context)
+
+
+def handling_summary(motions: list[Motion]) -> dict[str, int]:
+    """The counts the 提案汇编 opens with: answered, closed, still in hand, and the proposers' ratings."""
+    statuses = Counter(m.status for m in motions)
+    ratings = Counter(m.satisfaction for m in motions if m.satisfaction)
+    answered = statuses[Motion.Status.REPLIED] + statuses[Motion.Status.EVALUATED] + statuses[Motion.Status.CLOSED]
+    return {
+        "replied": answered,
+        "closed": statuses[Motion.Status.CLOSED],
+        "handling": len(motions) - answered,
+        "rated": sum(ratings.values()),
+        "satisfied": ratings[Satisfaction.SATISFIED],
+        "basic": ratings[Satisfaction.BASIC],
+        "unsatisfied": ratings[Satisfaction.UNSATISFIED],
+    }
 
 
 HANDLING_COLUMNS = [

@@ -245,6 +245,8 @@ class Motion(TimeStampedModel):
     merged_into = models.ForeignKey(
         "self", verbose_name=_("并入提案"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
+    # The 提案工作委员会's opinion on 立案, printed in the 提案汇编 (a standard sentence when blank).
+    review_opinion = models.CharField(_("立案审查意见"), max_length=500, blank=True)
     rejection_reason = models.CharField(_("不予立案理由"), max_length=14, choices=RejectionReason, blank=True)
     rejection_note = models.TextField(_("说明"), blank=True)
     lead_department = models.ForeignKey(

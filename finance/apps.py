@@ -11,6 +11,7 @@ class FinanceConfig(AppConfig):
         from union_office.notifications import register_kind
 
         register_kind("finance.budget_turn", label=_("经费预算审批"))
+        register_kind("finance.opening_balance_turn", label=_("上年结余确认"))
         from .todo import register as register_todo
 
         register_todo()

@@ -102,6 +102,19 @@ class BudgetCreateForm(forms.Form):
         _bootstrap(self, small=True)
 
 
+class OpeningBalanceForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("单位"), queryset=OrgUnit.objects.none(), empty_label=None)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    # Text, checked by the service: a deficit is negative, thousands separators are allowed.
+    amount = forms.CharField(label=_("上年结余（元，赤字填负数）"), max_length=20)
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("year", timezone.localdate().year)
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        _bootstrap(self, small=True)
+
+
 class AdjustmentForm(forms.Form):
     account = forms.ModelChoiceField(label=_("科目"), queryset=Account.objects.none())
     amount = forms.DecimalField(

@@ -438,6 +438,11 @@ class DuesLine(models.Model):
         return f"{self.member_id}: {self.amount}"
 
 
+class OpeningBalanceStatus(models.TextChoices):
+    RECORDED = "recorded", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+
+
 class OpeningBalance(models.Model):
     """上年结余: the fund balance a unit's books carry into a year, entered once, never changed.
 
@@ -452,18 +457,38 @@ class OpeningBalance(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    # The treasurer records it, someone else confirms it (finance/workflow.py): one person alone
+    # does not set the figure every 本年结余 starts from.
+    status = models.CharField(
+        _("状态"), max_length=10, choices=OpeningBalanceStatus, default=OpeningBalanceStatus.RECORDED
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("上年结余")
         verbose_name_plural = _("上年结余")
         constraints = [
             models.UniqueConstraint(fields=["org_unit", "year"], name="openingbalance_unique_unit_year"),
+            models.CheckConstraint(
+                condition=Q(status__in=OpeningBalanceStatus.values), name="openingbalance_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:
         return _("%(year)s年上年结余") % {"year": self.year}
 
     def save(self, *args, **kwargs) -> None:
+        # The figure is never changed; only its confirmation is written later.
         if not self._state.adding:
-            raise LedgerImmutableError("an opening balance is never changed")
+            stored = OpeningBalance.objects.filter(pk=self.pk).values_list("org_unit_id", "year", "amount").get()
+            if stored != (self.org_unit_id, self.year, self.amount):
+                raise LedgerImmutableError("an opening balance is never changed")
         super().save(*args, **kwargs)

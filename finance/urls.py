@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import budget, dues, ledger, reports
+from .views import budget, dues, ledger, opening, reports
 
 app_name = "finance"
 urlpatterns = [
@@ -16,6 +16,9 @@ urlpatterns = [
     path("budgets/<int:pk>/lines/", budget.budget_lines, name="budget_lines"),
     path("budgets/<int:pk>/transition/<slug:action>/", budget.budget_transition, name="budget_transition"),
     path("budgets/<int:pk>/adjust/", budget.budget_adjust, name="budget_adjust"),
+    path("opening-balances/", opening.opening_balance_list, name="opening_balances"),
+    path("opening-balances/record/", opening.opening_balance_record, name="opening_balance_record"),
+    path("opening-balances/<int:pk>/confirm/", opening.opening_balance_confirm, name="opening_balance_confirm"),
     path("dues/", dues.dues_index, name="dues"),
     path("dues/create/", dues.dues_create, name="dues_create"),
     path("dues/<int:pk>/", dues.dues_detail, name="dues_detail"),

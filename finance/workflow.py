@@ -11,13 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from union_office.workflow import Guard, Notice, Transition
 
-from .models import Budget, BudgetStatus
+from .models import Budget, BudgetStatus, OpeningBalanceStatus
 
 CHANGE_LEDGER = "finance.change_ledger"
 APPROVE_BUDGET = "finance.approve_budget"
 YOUR_TURN = "finance.budget_turn"
 TO_APPROVERS = "approvers"
 TO_SUBMITTER = "submitter"
+TO_RECORDER = "recorder"
+OPENING_TURN = "finance.opening_balance_turn"
 
 
 def _has_lines(budget: Budget, fields) -> str | None:
@@ -69,3 +71,34 @@ TRANSITIONS: tuple[Transition, ...] = (
 EDITABLE_STATUSES = frozenset({BudgetStatus.DRAFT})
 # Adjustments are recorded on an approved budget only; spending is checked against it.
 IN_FORCE_STATUSES = frozenset({BudgetStatus.APPROVED})
+
+
+# 上年结余: the treasurer records it (services.opening_balance_record, which tells the confirmers),
+# someone else who may approve the budget confirms it. Who recorded may not confirm, unless the
+# unit has a single officer.
+OPENING_BALANCE_TRANSITIONS: tuple[Transition, ...] = (
+    # Creates the row (no source state): taken by the service, listed so the table and the
+    # "not by whoever recorded" rule can name it.
+    Transition(
+        "record",
+        (),
+        OpeningBalanceStatus.RECORDED,
+        CHANGE_LEDGER,
+        _("录入上年结余"),
+        done=_("上年结余已录入"),
+        todo=False,
+    ),
+    Transition(
+        "confirm",
+        (OpeningBalanceStatus.RECORDED,),
+        OpeningBalanceStatus.CONFIRMED,
+        APPROVE_BUDGET,
+        _("确认上年结余"),
+        not_by=("record",),
+        not_by_waived=lambda balance: balance.org_unit.single_officer,
+        notify=(Notice(TO_RECORDER, _("上年结余已确认：%(obj)s")),),
+        confirm=_("确认后，本年的经费收支表以此数为上年结余，之后不能修改。"),
+        done=_("上年结余已确认"),
+        style="success",
+    ),
+)

@@ -35,7 +35,17 @@ from union_office.xlsx import Column, write_report_into
 from . import access, selectors
 from .filters import MemberFilter
 from .idcard import birth_shown_with_masked_id
-from .models import Department, EmploymentType, Gender, Member, MemberStatus, OrgUnit, RosterExport
+from .models import (
+    Department,
+    Education,
+    EmploymentType,
+    Gender,
+    Member,
+    MemberStatus,
+    OrgUnit,
+    PoliticalStatus,
+    RosterExport,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +79,16 @@ ROSTER_COLUMNS = [
     Column(_("姓名"), width=10),
     Column(_("会员编号"), width=12),
     Column(_("性别"), width=6),
+    Column(_("民族"), width=8),
     Column(_("身份证号"), width=21),
     Column(_("出生日期"), width=12, kind="date"),
+    Column(_("文化程度"), width=12),
+    Column(_("政治面貌"), width=13),
     Column(_("手机号"), width=14),
     Column(_("所属工会"), width=22),
     Column(_("部门"), width=14),
     Column(_("入会日期"), width=12, kind="date"),
+    Column(_("会员证号"), width=12),
     Column(_("会籍状态"), width=10),
     Column(_("用工形式"), width=10),
     Column(_("一线职工"), width=8),
@@ -84,18 +98,28 @@ _ROW_FIELDS = [
     "name",
     "member_no",
     "gender",
+    "ethnicity",
     "id_number_masked",  # replaced by id_number_cipher for a full-number export
     "birth_date",
+    "education",
+    "political_status",
     "phone",
     "org_unit__name",
     "department__name",
     "joined_on",
+    "card_no",
     "status",
     "employment_type",
     "frontline",
     "wage_base",
     "org_unit__path",  # not a column: whether the phone is shown in full (members.view_phone)
 ]
+
+
+def roster_signatures(unit: OrgUnit | None = None) -> list[str]:
+    """The foot of a 花名册 to sign: who filled it in, who checked it, the union's phone."""
+    phone = unit.contact_phone if unit is not None else ""
+    return [gettext("填报人："), gettext("审核人："), gettext("联系电话：%(phone)s") % {"phone": phone}]
 
 
 def filter_query(params: QueryDict) -> str:
@@ -166,15 +190,25 @@ def export_queryset(*, user: Any, queryset: QuerySet[Member], full_id_numbers: b
     return access.visible(user, FULL_ID_PERM, queryset)
 
 
-def roster_scope_label(*, user: Any, member_filter: MemberFilter | None = None) -> str:
-    """The 单位 line of an export: the filtered unit, else the roots of the user's roster scope."""
+def roster_scope_units(*, user: Any, member_filter: MemberFilter | None = None) -> list[OrgUnit]:
+    """The units an export is about: the filtered unit, else the roots of the user's roster scope
+    ([] for all units). One query at most."""
     unit = member_filter.form.cleaned_data.get("unit") if member_filter is not None else None
     if unit is not None:
-        return unit.name
+        return [unit]
     roots = access.scope_paths(user, "members.view_member")
     if user.is_superuser or not roots:
-        return gettext("全部单位")
-    return "、".join(OrgUnit.objects.filter(path__in=roots).order_by("path").values_list("name", flat=True))
+        return []
+    return list(OrgUnit.objects.filter(path__in=roots).order_by("path"))
+
+
+def roster_scope_label(
+    *, user: Any, member_filter: MemberFilter | None = None, units: list[OrgUnit] | None = None
+) -> str:
+    """The 单位 line of an export: the filtered unit, else the roots of the user's roster scope."""
+    if units is None:
+        units = roster_scope_units(user=user, member_filter=member_filter)
+    return "、".join(unit.name for unit in units) or gettext("全部单位")
 
 
 def _roster_rows(
@@ -192,12 +226,31 @@ def _roster_rows(
     genders = {value: str(label) for value, label in Gender.choices}
     statuses = {value: str(label) for value, label in MemberStatus.choices}
     employment = {value: str(label) for value, label in EmploymentType.choices}
+    educations = {value: str(label) for value, label in Education.choices}
+    politics = {value: str(label) for value, label in PoliticalStatus.choices}
     yes, no = gettext("是"), gettext("否")
     rows = queryset.order_by(*EXPORT_ORDERING).values_list(*fields).iterator(chunk_size=CHUNK_SIZE)
     for number, row in enumerate(rows, start=1):
-        name, member_no, gender, id_number, birth, mobile, unit, department, joined, status, kind, front, wage, path = (
-            row
-        )
+        (
+            name,
+            member_no,
+            gender,
+            ethnicity,
+            id_number,
+            birth,
+            education,
+            political,
+            mobile,
+            unit,
+            department,
+            joined,
+            card_no,
+            status,
+            kind,
+            front,
+            wage,
+            path,
+        ) = row
         if full_id_numbers:
             id_number = crypto.decrypt(id_number) if id_number else ""
         else:
@@ -207,12 +260,16 @@ def _roster_rows(
             name,
             member_no,
             genders.get(gender, gender),
+            ethnicity,
             id_number,
             birth,
+            educations.get(education, education),
+            politics.get(political, political),
             phone(mobile or "", path),
             unit,
             department or "",
             joined,
+            card_no,
             statuses.get(status, status),
             employment.get(kind, kind),
             yes if front else no,
@@ -232,6 +289,7 @@ def write_roster_xlsx(
     query: str = "",
     on_progress: Callable[[int], None] | None = None,
     audit_obj: RosterExport | None = None,
+    signing_unit: OrgUnit | None = None,
 ) -> int:
     """Write the 会员花名册 of `queryset` as .xlsx into `target`; returns the number of rows.
 
@@ -241,6 +299,10 @@ def write_roster_xlsx(
     site language: it is an official document that the roster import reads back by its headers.
     """
     queryset = export_queryset(user=user, queryset=queryset, full_id_numbers=full_id_numbers)
+    if signing_unit is None and not unit_label:
+        units = roster_scope_units(user=user)
+        unit_label = roster_scope_label(user=user, units=units)
+        signing_unit = units[0] if len(units) == 1 else None
     written = 0
 
     def rows() -> Iterator[tuple[Any, ...]]:
@@ -256,12 +318,14 @@ def write_roster_xlsx(
         write_report_into(
             target,
             title=gettext("会员花名册"),
-            unit=unit_label or roster_scope_label(user=user),
+            unit=unit_label,
+            unit_label=gettext("填报单位"),
             period=timezone.localdate().isoformat(),
-            period_label=gettext("导出日期"),
+            period_label=gettext("填报日期"),
             columns=ROSTER_COLUMNS,
             rows=rows(),
             sheet_title=gettext("会员花名册"),
+            signatures=roster_signatures(signing_unit),
         )
     with transaction.atomic():
         audit_record(
@@ -280,11 +344,18 @@ def export_roster_xlsx(
     full_id_numbers: bool,
     unit_label: str = "",
     query: str = "",
+    signing_unit: OrgUnit | None = None,
 ) -> bytes:
     """The 会员花名册 of `queryset` as .xlsx bytes: the export in the request (≤ EXPORT_SYNC_LIMIT rows)."""
     buffer = BytesIO()
     write_roster_xlsx(
-        buffer, user=user, queryset=queryset, full_id_numbers=full_id_numbers, unit_label=unit_label, query=query
+        buffer,
+        user=user,
+        queryset=queryset,
+        full_id_numbers=full_id_numbers,
+        unit_label=unit_label,
+        query=query,
+        signing_unit=signing_unit,
     )
     return buffer.getvalue()
 
@@ -346,7 +417,8 @@ def roster_export_run(*, export_id: int) -> None:
         queryset = member_filter.qs
         total = export_queryset(user=user, queryset=queryset, full_id_numbers=export.full_id_numbers).count()
         rows.update(total_rows=total, updated_at=timezone.now())
-        unit_label = roster_scope_label(user=user, member_filter=member_filter)
+        units = roster_scope_units(user=user, member_filter=member_filter)
+        unit_label = roster_scope_label(user=user, units=units)
         # Written to a temporary file, then copied into storage in chunks: the worker never holds
         # the whole file (8 MiB for 100,000 rows) in memory. The temporary file is unnamed (gone
         # with its handle, also on a crash), and the 身份证号 it holds stay off any other path.
@@ -360,6 +432,7 @@ def roster_export_run(*, export_id: int) -> None:
                 query=export.query,
                 on_progress=on_progress,
                 audit_obj=export,
+                signing_unit=units[0] if len(units) == 1 else None,
             )
             spool.seek(0)
             filename = roster_export_filename(unit_label)
@@ -422,6 +495,8 @@ def unit_roster_pdf_context(*, user: Any, unit: OrgUnit, status: str = MemberSta
     shown = access.phone_masker(user)
     for member in rows:  # shown, never saved
         member.phone = shown(member.phone, member.org_unit.path)
+        # 出生年月 beside a masked 身份证号: the year only (the month would narrow the hidden digits).
+        member.birth_shown = birth_shown_with_masked_id(member.birth_date)
     if len(rows) > PDF_ROW_LIMIT:
         raise ValidationError(
             _("“%(unit)s”的会员超过 %(limit)s 人，打印版请按分工会分别生成，或导出 Excel 花名册。"),
@@ -440,4 +515,7 @@ def unit_roster_pdf_context(*, user: Any, unit: OrgUnit, status: str = MemberSta
         "status_label": MemberStatus(status).label if status else gettext("全部会籍状态"),
         "print_date": timezone.localdate(),
         "has_subunits": any(member.org_unit_id != unit.pk for member in rows),
+        # One status printed in the heading; a roster of every status says each member's.
+        "show_status": not status,
+        "column_count": 12 if status else 13,
     }

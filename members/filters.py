@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import django_filters
 from django import forms
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from union_office.integers import parse_int
 
 from . import access, selectors
-from .models import Department, Gender, Member, MemberStatus, OrgUnit
+from .models import Department, Education, Ethnicity, Gender, Member, MemberStatus, OrgUnit, PoliticalStatus
 from .stats import AGE_BAND_BY_KEY, AGE_BANDS
 
 INVALID_CHOICE = _("请从列表中选择。")
@@ -201,6 +202,13 @@ class JoinYearFilter(django_filters.Filter):
         return qs
 
 
+def _choice(label: str, choices: Any, **kwargs: Any) -> django_filters.ChoiceFilter:
+    """A roster filter over a list of choices, "全部" when empty, one message for a bad value."""
+    return django_filters.ChoiceFilter(
+        label=label, choices=choices, empty_label=_("全部"), error_messages={"invalid_choice": INVALID_CHOICE}, **kwargs
+    )
+
+
 class MemberFilter(django_filters.FilterSet):
     """Roster filters, all combinable. Build it with `request=` (its choice lists are the user's)."""
 
@@ -218,37 +226,30 @@ class MemberFilter(django_filters.FilterSet):
         empty_label=_("全部部门"),
         error_messages={"invalid_choice": _("没有这个部门，或它不在您可查看的范围内。")},
     )
-    status = django_filters.ChoiceFilter(
-        label=_("会籍状态"),
-        choices=MemberStatus.choices,
-        empty_label=_("全部"),
-        error_messages={"invalid_choice": INVALID_CHOICE},
-    )
-    gender = django_filters.ChoiceFilter(
-        label=_("性别"),
-        choices=Gender.choices,
-        empty_label=_("全部"),
-        error_messages={"invalid_choice": INVALID_CHOICE},
-    )
-    frontline = django_filters.ChoiceFilter(
-        label=_("一线职工"),
-        choices=[("yes", _("是")), ("no", _("否"))],
-        method="is_frontline",
-        empty_label=_("全部"),
-        error_messages={"invalid_choice": INVALID_CHOICE},
-    )
+    status = _choice(_("会籍状态"), MemberStatus.choices)
+    gender = _choice(_("性别"), Gender.choices)
+    frontline = _choice(_("一线职工"), [("yes", _("是")), ("no", _("否"))], method="is_frontline")
+    education = _choice(_("文化程度"), Education.choices)
+    political_status = _choice(_("政治面貌"), PoliticalStatus.choices)
+    ethnicity = _choice(_("民族"), Ethnicity.choices)
     join_year = JoinYearFilter(label=_("入会年份"))
-    age = django_filters.ChoiceFilter(
-        label=_("年龄段"),
-        choices=[(band.key, band.label) for band in AGE_BANDS],
-        method="in_age_band",
-        empty_label=_("全部"),
-        error_messages={"invalid_choice": INVALID_CHOICE},
-    )
+    age = _choice(_("年龄段"), [(band.key, band.label) for band in AGE_BANDS], method="in_age_band")
 
     class Meta:
         model = Member
-        fields = ["q", "unit", "department", "status", "gender", "frontline", "join_year", "age"]
+        fields = [
+            "q",
+            "unit",
+            "department",
+            "status",
+            "gender",
+            "frontline",
+            "education",
+            "political_status",
+            "ethnicity",
+            "join_year",
+            "age",
+        ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -189,6 +189,95 @@ class EmploymentType(models.TextChoices):
     REHIRED = "rehired", _("退休返聘")
 
 
+# The 56 民族 of GB/T 3304-1991 in its order, then its codes 97 and 98. The stored
+# value is the name itself: the roster is read and imported by these names, never by code.
+ETHNIC_GROUPS = [
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+    "其他未识别民族",
+    "外国血统中国籍人士",
+]
+# As choices (value = label = the name), so forms, filters and the import treat it like the others.
+Ethnicity = models.TextChoices("Ethnicity", [(name, name) for name in ETHNIC_GROUPS])
+
+
+class Education(models.TextChoices):
+    """文化程度, the levels a 会员花名册 asks for (after GB/T 4658, grouped as rosters print them)."""
+
+    DOCTOR = "doctor", _("博士研究生")
+    MASTER = "master", _("硕士研究生")
+    BACHELOR = "bachelor", _("大学本科")
+    COLLEGE = "college", _("大学专科")
+    SECONDARY = "secondary", _("中专（中技）")
+    HIGH_SCHOOL = "high_school", _("高中")
+    JUNIOR = "junior", _("初中及以下")
+
+
+class PoliticalStatus(models.TextChoices):
+    """政治面貌 after GB/T 4762 (the eight 民主党派 as one entry: the roster counts them together)."""
+
+    PARTY_MEMBER = "party_member", _("中共党员")
+    PROBATIONARY = "probationary", _("中共预备党员")
+    LEAGUE_MEMBER = "league_member", _("共青团员")
+    DEMOCRATIC_PARTY = "democratic_party", _("民主党派成员")
+    NON_PARTY = "non_party", _("无党派人士")
+    MASSES = "masses", _("群众")
+
+
 class MemberQuerySet(models.QuerySet):
     def with_id_number(self, number: str) -> "MemberQuerySet":
         return self.filter(id_number_hash=crypto.keyed_hash(normalize_id_number(number)))
@@ -216,6 +305,11 @@ class Member(TimeStampedModel):
         Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     joined_on = models.DateField(_("入会日期"), null=True, blank=True)
+    # The card the 基层工会 issues on joining; numbered by each union, so not unique across unions.
+    card_no = models.CharField(_("会员证号"), max_length=32, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True, choices=[(name, name) for name in ETHNIC_GROUPS])
+    education = models.CharField(_("文化程度"), max_length=20, blank=True, choices=Education)
+    political_status = models.CharField(_("政治面貌"), max_length=20, blank=True, choices=PoliticalStatus)
     status = models.CharField(_("会籍状态"), max_length=20, choices=Status, default=Status.ACTIVE)
     employment_type = models.CharField(
         _("用工形式"), max_length=20, choices=EmploymentType, default=EmploymentType.PERMANENT
@@ -249,6 +343,11 @@ class Member(TimeStampedModel):
                 name="member_joined_after_birth",
             ),
             models.CheckConstraint(condition=Q(wage_base__gte=0), name="member_wage_base_not_negative"),
+            models.CheckConstraint(condition=Q(ethnicity__in=["", *ETHNIC_GROUPS]), name="member_ethnicity_valid"),
+            models.CheckConstraint(condition=Q(education__in=["", *Education.values]), name="member_education_valid"),
+            models.CheckConstraint(
+                condition=Q(political_status__in=["", *PoliticalStatus.values]), name="member_political_status_valid"
+            ),
             # One member record per person: 转出 and 转入 move the record, never copy it.
             models.UniqueConstraint(fields=["id_number_hash"], name="member_id_number_unique"),
         ]

@@ -27,6 +27,7 @@ inline (t="inlineStr"), so there is no shared-strings table to keep until the en
 import datetime as dt
 import math
 import re
+import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -148,6 +149,26 @@ def _excel_value(value: Any) -> CellValue:
 # Room to sign between two labels of the signature row (six ideographic spaces).
 _SIGNATURE_GAP = "\u3000" * 6
 _ROLES = ("title", "meta_left", "meta_right", "header", "data", "total", "sign")
+# Points per printed line of 11 pt text, as LibreOffice lays out its CJK substitute (Excel's own
+# 宋体 line is 14.25): a wrapped cell gets this per line, or only its middle line shows.
+_LINE_HEIGHT = 16
+_TITLE_LINE_HEIGHT = 30  # the 16 pt title
+
+
+def text_width(text: str) -> int:
+    """How many column-width units `text` takes: a Chinese character (wide or full-width) two, the
+    rest one, as Excel's column width counts the digit 0 of the default font."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """The lines `text` wraps to in a cell `width` units wide (a unit is kept for the cell padding)."""
+    room = max(width - 1, 1)
+    return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
+
+
 _KINDS: tuple[ColumnKind, ...] = ("text", "money", "int", "date", "percent")
 # The format a date, datetime or time value gets in a column whose own format is not a date format.
 _VALUE_DATE_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd h:mm:ss", "time": "h:mm:ss"}
@@ -163,12 +184,14 @@ _KIND_ALIGNMENTS: dict[ColumnKind, tuple[str, str, bool]] = {
     "date": ("center", "center", False),
     "percent": ("right", "center", False),
 }
+# Every text role wraps, and the writer gives a row the height of its longest cell's lines: a
+# period line or a header wider than its cells shows whole instead of clipped.
 _ROLE_ALIGNMENTS = {
-    "title": ("center", "center", False),
-    "meta_left": ("left", "center", False),
-    "meta_right": ("right", "center", False),
+    "title": ("center", "center", True),
+    "meta_left": ("left", "center", True),
+    "meta_right": ("right", "center", True),
     "header": ("center", "center", True),
-    "sign": ("left", "center", False),
+    "sign": ("left", "center", True),
 }
 # Indexes into <fonts>, <fills> and <borders> below.
 _FONT_NORMAL, _FONT_TITLE, _FONT_BOLD = 0, 1, 2
@@ -465,11 +488,13 @@ class _Sheet:
         for index, column in enumerate(columns, start=1):
             style = _STYLE_IDS["data", column.kind, None]
             date_style = _STYLE_IDS.get(("data", column.kind, "date"), style)
-            specs.append((_column_letter(index), column.kind, style, date_style))
+            # Text that may not fit on one line (two units a character at most) is measured.
+            fits = column.width - 1 if column.kind == "text" else 1 << 30
+            specs.append((_column_letter(index), column.kind, style, date_style, fits // 2, column.width))
         pending, member, row = self.pending, self.member, self.row
         str_, int_, decimal, date = str, int, Decimal, dt.date
         illegal, triggers, spaces, escape = XML_ILLEGAL_RE.sub, _TRIGGER_CHARS, _XML_SPACE, _escape
-        epoch, big = _EXCEL_EPOCH, _MAX_EXACT_INT
+        epoch, big, line_height = _EXCEL_EPOCH, _MAX_EXACT_INT, _LINE_HEIGHT
         cls_of, total_row = type, TotalRow
         try:
             for values in rows:
@@ -481,12 +506,15 @@ class _Sheet:
                 if cls_of(values) is total_row:
                     cells.extend(
                         _cell_xml(f"{letter}{r}", value, "total", kind)
-                        for (letter, kind, _style, _date_style), value in zip(specs, values, strict=True)
+                        for (letter, kind, _style, _date_style, _short, _width), value in zip(
+                            specs, values, strict=True
+                        )
                     )
                     cells.append("</row>")
                     pending.append("".join(cells))
                     continue
-                for (letter, kind, style, date_style), value in zip(specs, values, strict=False):
+                lines = 1
+                for (letter, kind, style, date_style, short, column_width), value in zip(specs, values, strict=False):
                     cls = type(value)
                     if cls is str_:
                         # safe_cell and _text_xml, inlined
@@ -495,6 +523,8 @@ class _Sheet:
                         if not value:
                             cells.append(f'<c r="{letter}{r}" s="{style}"/>')
                             continue
+                        if len(value) > short:
+                            lines = max(lines, wrapped_lines(value, column_width))
                         if value[0] in triggers:
                             value = "'" + value
                         if "&" in value or "<" in value or ">" in value or "_x" in value:
@@ -519,6 +549,8 @@ class _Sheet:
                         cells.append(f'<c r="{letter}{r}" s="{date_style}"><v>{days}</v></c>')
                     else:
                         cells.append(_cell_xml(letter + r, value, "data", kind))
+                if lines > 1:  # a wrapped cell: the row as high as its lines
+                    cells[0] = f'<row r="{r}" ht="{lines * line_height}" customHeight="1">'
                 cells.append("</row>")
                 pending.append("".join(cells))
                 if len(pending) >= _ROWS_PER_WRITE:
@@ -541,6 +573,7 @@ def write_report(
     orientation: Literal["portrait", "landscape"] = "landscape",
     period_label: str | None = None,
     empty_text: str | None = None,
+    unit_label: str | None = None,
 ) -> bytes:
     """Write a one-sheet report and return the .xlsx bytes (see `write_report_into` for the layout).
 
@@ -560,6 +593,7 @@ def write_report(
         orientation=orientation,
         period_label=period_label,
         empty_text=empty_text,
+        unit_label=unit_label,
     )
     return buffer.getvalue()
 
@@ -578,27 +612,29 @@ def write_report_into(
     orientation: Literal["portrait", "landscape"] = "landscape",
     period_label: str | None = None,
     empty_text: str | None = None,
+    unit_label: str | None = None,
 ) -> None:
     """Write a report as .xlsx into `target`, a binary file object opened for writing.
 
-    Layout: row 1 the title, row 2 单位 (left) and 期间 (right), then the header (two rows when any
-    column has a group), the data rows (a TotalRow among them is a bold subtotal), and an optional
-    bold 合计 row. Every row, `totals` included, has one value per column. `totals` must hold the
-    computed totals (None for blank cells); the 合计 label goes into the first text column when its
-    total is None. `period_label` names what row 2's right half says (期间 by default);
-    `empty_text` is written as one merged row when `rows` yields none ("无报名"). `signatures`
-    ("单位负责人：", "会计：" ...) go on one row after a blank one, across the table, as the foot
-    of a paper report to sign. Print setup is A4 in
-    `orientation` (landscape unless the report fits a portrait page), fitted to one page wide,
-    repeating the header on every page; panes are frozen below the header.
+        Layout: row 1 the title, row 2 单位 (left) and 期间 (right), then the header (two rows when any
+        column has a group), the data rows (a TotalRow among them is a bold subtotal), and an optional
+        bold 合计 row. Every row, `totals` included, has one value per column. `totals` must hold the
+        computed totals (None for blank cells); the 合计 label goes into the first text column when its
+        total is None. `period_label` names what row 2's right half says (期间 by default), `unit_label`
+    its left half (单位 by default; a 花名册 says 填报单位);
+        `empty_text` is written as one merged row when `rows` yields none ("无报名"). `signatures`
+        ("单位负责人：", "会计：" ...) go on one row after a blank one, across the table, as the foot
+        of a paper report to sign. Print setup is A4 in
+        `orientation` (landscape unless the report fits a portrait page), fitted to one page wide,
+        repeating the header on every page; panes are frozen below the header.
 
-    A report longer than a sheet may be (Excel's 1,048,576 rows; settings.XLSX_MAX_ROWS_PER_SHEET)
-    goes on over further sheets named "<sheet_title> (2)", "(3)"…, each with the title and header
-    again; the 合计 row ends the last one.
+        A report longer than a sheet may be (Excel's 1,048,576 rows; settings.XLSX_MAX_ROWS_PER_SHEET)
+        goes on over further sheets named "<sheet_title> (2)", "(3)"…, each with the title and header
+        again; the 合计 row ends the last one.
 
-    `rows` may be a generator: it is consumed once, row by row (see the module docstring for memory).
-    The archive is deflated into `target` as it is written; `target` is left open, positioned at
-    its end. It need not be seekable (zipfile then writes data descriptors).
+        `rows` may be a generator: it is consumed once, row by row (see the module docstring for memory).
+        The archive is deflated into `target` as it is written; `target` is left open, positioned at
+        its end. It need not be seekable (zipfile then writes data descriptors).
     """
     if not columns:
         raise ValueError("A report needs at least one column")
@@ -609,8 +645,9 @@ def write_report_into(
     header_first = 3
     header_last = header_first + (1 if two_level else 0)
 
-    # Data rows a sheet holds: what the title, header and a 合计 row leave of the limit.
-    per_sheet = settings.XLSX_MAX_ROWS_PER_SHEET - header_last - 1
+    # Data rows a sheet holds: what the title, header, a 合计 row and the signatures (a blank row and
+    # theirs) leave of the limit.
+    per_sheet = settings.XLSX_MAX_ROWS_PER_SHEET - header_last - 1 - (2 if signatures else 0)
     if per_sheet < 1:
         raise ValueError("XLSX_MAX_ROWS_PER_SHEET leaves no room for data rows")
 
@@ -637,6 +674,7 @@ def write_report_into(
                     orientation=orientation,
                     period_label=period_label,
                     empty_text=empty_text,
+                    unit_label=unit_label,
                 )
         archive.writestr("[Content_Types].xml", _content_types_xml(len(sheet_names)))
         archive.writestr("_rels/.rels", _ROOT_RELS_XML)
@@ -664,6 +702,7 @@ def _write_sheet(
     orientation: str = "landscape",
     period_label: str | None = None,
     empty_text: str | None = None,
+    unit_label: str | None = None,
 ) -> Iterator[Sequence[Any]] | None:
     """Stream one sheet: everything before <sheetData>, up to `capacity` rows, then what follows them.
 
@@ -700,28 +739,50 @@ def _write_sheet(
         f"<cols>{cols}</cols><sheetData>"
     )
 
+    widths = [column.width for column in columns]
+    table_width = sum(widths)
+
+    def height(*texts_and_widths: tuple[str, float]) -> int | None:
+        """The height of a row whose longest cell wraps to more than one line (None: one line)."""
+        lines = max(wrapped_lines(text, room) for text, room in texts_and_widths)
+        return lines * _LINE_HEIGHT if lines > 1 else None
+
     # Row 1: title across the table (its merged cells written too, so every row is as wide as the table).
-    title_row = sheet.append(cells([title] + [None] * (width - 1), "title"), height=30)
+    # The 16 pt title takes 16/11 of the units an 11 pt line does.
+    title_lines = wrapped_lines(title, table_width * 11 / 16)
+    title_row = sheet.append(cells([title] + [None] * (width - 1), "title"), height=_TITLE_LINE_HEIGHT * title_lines)
     merge(title_row, 1, title_row, width)
 
     # Row 2: unit on the left half, period on the right half.
-    unit_text = gettext("单位：%(unit)s") % {"unit": unit}
+    unit_text = gettext("%(label)s：%(unit)s") % {"label": unit_label or gettext("单位"), "unit": unit}
     # 期间 only for a period; a report about something else names what its line says (时间地点, 导出日期).
     period_text = gettext("%(label)s：%(period)s") % {"label": period_label or gettext("期间"), "period": period}
     if width == 1:
-        sheet.append(cells([f"{unit_text}  {period_text}"], "meta_left"))
+        meta_text = f"{unit_text}  {period_text}"
+        sheet.append(cells([meta_text], "meta_left"), height=height((meta_text, table_width)))
     else:
         split = (width + 1) // 2
         values = [unit_text] + [None] * (split - 1) + [period_text] + [None] * (width - split - 1)
         roles = ["meta_left"] * split + ["meta_right"] * (width - split)
-        meta_row = sheet.append(cells(values, roles))
+        meta_height = height((unit_text, sum(widths[:split])), (period_text, sum(widths[split:])))
+        meta_row = sheet.append(cells(values, roles), height=meta_height)
         merge(meta_row, 1, meta_row, split)
         merge(meta_row, split + 1, meta_row, width)
 
     # Header: grouped columns share a merged group title; ungrouped ones span both header rows.
     if header_last > header_first:
-        sheet.append(cells([column.group or column.title for column in columns], "header"))
-        sheet.append(cells([None if column.group is None else column.title for column in columns], "header"))
+        # A group title spans its columns; an ungrouped title spans both rows, so half its lines each.
+        spans = [(group, list(members)) for group, members in groupby(columns, key=lambda column: column.group)]
+        first: list[tuple[str, float]] = [
+            (group, sum(c.width for c in members)) for group, members in spans if group is not None
+        ]
+        first += [(c.title, c.width / 2) for group, members in spans if group is None for c in members]
+        second = [(c.title, c.width) for c in columns if c.group is not None] or [("", 10)]
+        sheet.append(cells([column.group or column.title for column in columns], "header"), height=height(*first))
+        sheet.append(
+            cells([None if column.group is None else column.title for column in columns], "header"),
+            height=height(*second),
+        )
         index = 1
         for group, members in groupby(columns, key=lambda column: column.group):
             span = len(list(members))
@@ -732,7 +793,10 @@ def _write_sheet(
                 merge(header_first, index, header_first, index + span - 1)
             index += span
     else:
-        sheet.append(cells([column.title for column in columns], "header"))
+        sheet.append(
+            cells([column.title for column in columns], "header"),
+            height=height(*((column.title, column.width) for column in columns)),
+        )
 
     before = sheet.row
     sheet.data_rows(columns, islice(rows, capacity))
@@ -754,7 +818,9 @@ def _write_sheet(
         sheet.append([])
         # One cell across the table, the labels spaced for the hand: a first column as narrow as
         # 科目编码 cannot hold "单位负责人：" on its own.
-        sign_row = sheet.append(cells([_SIGNATURE_GAP.join(signatures)] + [None] * (width - 1), "sign"), height=24)
+        sign_text = _SIGNATURE_GAP.join(signatures)
+        sign_height = max(24, height((sign_text, table_width)) or 0)
+        sign_row = sheet.append(cells([sign_text] + [None] * (width - 1), "sign"), height=sign_height)
         merge(sign_row, 1, sign_row, width)
 
     merge_cells = "".join(

@@ -36,14 +36,15 @@ def _cosign(motion: Motion, *, actor: Any) -> dict[str, Any]:
     return {"delegate": str(invitation.delegate)}
 
 
-def _register(motion: Motion, *, actor: Any) -> dict[str, Any]:
+def _register(motion: Motion, *, actor: Any, opinion: str = "") -> dict[str, Any]:
     """The next number of the session, gapless: the caller locked the session row (the counter)
     before the motion, so a second registration waits and reads the incremented value; a rollback
-    takes the number back."""
+    takes the number back. `opinion`: the 立案审查意见 (blank: the 汇编 prints the standard one)."""
     CongressSession.objects.filter(pk=motion.session_id).update(last_motion_number=F("last_motion_number") + 1)
     motion.number = CongressSession.objects.values_list("last_motion_number", flat=True).get(pk=motion.session_id)
     motion.registered_at = timezone.now()
-    return {"number": motion.number_display}
+    motion.review_opinion = opinion
+    return {"number": motion.number_display, **({"opinion": opinion} if opinion else {})}
 
 
 def _reject(motion: Motion, *, actor: Any, reason: str, note: str = "") -> dict[str, Any]:

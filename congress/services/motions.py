@@ -238,10 +238,14 @@ def motion_move(*, actor: Any, motion_id: int, action: str, today: Any = None) -
 # --- The committee's review ---------------------------------------------------------------------
 
 
-def motion_register(*, actor: Any, motion_id: int) -> Motion:
+def motion_register(*, actor: Any, motion_id: int, opinion: str = "") -> Motion:
     """立案: the next number of the session, gapless even when two committee members click at once
-    (motion_step locks the session row, the counter, before the motion; see apply.py)."""
-    return motion_step(actor=actor, motion_id=motion_id, action="register")
+    (motion_step locks the session row, the counter, before the motion; see apply.py). `opinion`
+    is the committee's 立案审查意见, printed in the 提案汇编."""
+    opinion = (opinion or "").strip()
+    if len(opinion) > Motion._meta.get_field("review_opinion").max_length:
+        raise CongressError(_("立案审查意见最多 500 字。"))
+    return motion_step(actor=actor, motion_id=motion_id, action="register", opinion=opinion)
 
 
 def motion_reject(*, actor: Any, motion_id: int, reason: str, note: str = "") -> Suggestion:

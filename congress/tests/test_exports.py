@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 from congress import exports, services
 from congress.models import CompilationExport, Satisfaction
 from union_office.jobs import JobStatus
+from union_office.paper_checks import write_artifact
 
-from .builders import TODAY, motion_assigned, motion_registered, user_of
+from .builders import TODAY, motion_assigned, motion_registered, motion_submitted, user_of
 
 pytestmark = pytest.mark.django_db
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -45,14 +46,36 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:
 
 
 @needs_poppler
-def test_compilation_has_cover_contents_and_each_motion_with_its_reply(world, handled, tmp_path):
-    text = _pdf_text(exports.compilation_pdf(world.session), tmp_path)
-    pages = text.split("\f")
+def test_compilation_has_cover_summary_contents_and_each_motion_with_its_reply(world, handled, tmp_path):
+    text = _pdf_text(write_artifact("compilation.pdf", exports.compilation_pdf(world.session)), tmp_path)
+    pages = text.replace("\n", "").split("\f")
     assert "提案汇编" in pages[0] and "立案提案2件" in pages[0] and "其中重点提案1件" in pages[0]
-    assert "目录" in pages[1]
-    assert re.search(rf"{TODAY.year}-001改善教职工食堂就餐条件（delegate1）\.+3", pages[1]), pages[1]
-    assert "已增设两个售饭窗口。" in pages[2] and "重点提案" in pages[2] and "满意" in pages[2]
-    assert "增加教师培训经费" in pages[3] and "尚在办理中" in pages[3]
+    # Issue 18: the 办理情况 summary at the front, counted and listed motion by motion.
+    assert "提案办理情况汇总表" in pages[1]
+    assert "本届立案提案2件：已答复1件，其中已办结0件；正在办理1件。" in pages[1]
+    assert "提案人评价1件：满意1件，基本满意0件，不满意0件。" in pages[1]
+    assert re.search(rf"{TODAY.year}-001改善教职工食堂就餐条件delegate1总务处已评价满意", pages[1]), pages[1]
+    assert "目录" in pages[2]
+    assert re.search(rf"{TODAY.year}-001改善教职工食堂就餐条件（delegate1）\.+4", pages[2]), pages[2]
+    first = pages[3]
+    assert "已增设两个售饭窗口。" in first and "重点提案" in first and "满意" in first
+    # The dates of its course and the committee's 立案审查意见 (the standard sentence when none was written).
+    day = f"{TODAY.year}年{TODAY.month}月{TODAY.day}日"
+    for label in ("提交日期", "立案日期", "交办日期", "答复日期"):
+        assert re.search(label + day, first), label
+    assert "立案审查意见经提案工作委员会审查，符合立案条件，同意立案。列为重点提案。" in first
+    assert "增加教师培训经费" in pages[4] and "尚在办理中" in pages[4]
+
+
+@needs_poppler
+def test_the_review_opinion_written_on_registration_is_printed(world, tmp_path):
+    motion = motion_submitted(world.session, world.d1, [world.d2, world.d3])
+    services.motion_move(actor=world.motions, motion_id=motion.pk, action="review")
+    services.motion_register(actor=world.motions, motion_id=motion.pk, opinion="同意立案，建议由总务处主办。")
+    with pytest.raises(services.CongressError, match="500"):
+        services.motion_register(actor=world.motions, motion_id=motion.pk, opinion="长" * 501)
+    text = _pdf_text(exports.compilation_pdf(world.session), tmp_path)
+    assert "立案审查意见同意立案，建议由总务处主办。" in text.replace("\n", "")
 
 
 def test_handling_table_lists_registered_motions_safely(world, handled):

@@ -184,7 +184,8 @@ def motion_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action in services.motions.SIMPLE_ACTIONS:
             done = services.motion_move(actor=request.user, motion_id=motion.pk, action=action)
         elif action == "register":
-            done = services.motion_register(actor=request.user, motion_id=motion.pk)
+            opinion = request.POST.get("opinion", "")
+            done = services.motion_register(actor=request.user, motion_id=motion.pk, opinion=opinion)
             messages.success(request, _("已立案，提案号 %(number)s。") % {"number": done.number_display})
             messages.info(request, done.done_message)
             return redirect("congress:motion_detail", pk=pk)

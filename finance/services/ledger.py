@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _l
 from members import access
 from members.models import OrgUnit
 from union_office.audit import audit_record
+from union_office.notifications.services import notify
 from union_office.workflow import Recipients, Result, Transition, Workflow, perform
 
 from .. import workflow
@@ -551,13 +552,41 @@ def opening_balance_record(*, actor: Any, org_unit: OrgUnit, year: int, amount: 
         if OpeningBalance.objects.filter(org_unit=org_unit, year=year).exists():
             raise FinanceError(_("%(year)s年的上年结余已录入，不能重复录入。") % {"year": year})
         balance = OpeningBalance.objects.create(org_unit=org_unit, year=year, amount=value, recorded_by=actor)
-        audit_record(
+        entry = audit_record(
             actor=actor,
             action="finance.opening_balance.record",
             obj=balance,
             changes={"unit": str(org_unit), "year": year, "amount": str(value)},
         )
+        # Their turn: those who may confirm it, not the recorder.
+        confirmers = [user for user in access.holders(APPROVE_BUDGET, org_unit) if user.pk != actor.pk]
+        subject = _("待确认的上年结余：%(obj)s") % {"obj": f"{org_unit} {balance}"}
+        url = reverse("finance:opening_balances")
+
+        def tell() -> None:
+            for user in confirmers:
+                notify(
+                    kind=workflow.OPENING_TURN,
+                    recipient=user,
+                    subject=subject,
+                    url=url,
+                    source=balance,
+                    key=f"record:{entry.pk}",
+                )
+
+        transaction.on_commit(tell, robust=True)
     return balance
+
+
+def opening_balance_confirm(*, actor: Any, balance_id: int) -> Result:
+    """Confirm a recorded 上年结余 (someone other than the recorder, who may approve budgets)."""
+    access.require(actor, APPROVE_BUDGET, OpeningBalance.objects.select_related("org_unit").get(pk=balance_id).org_unit)
+    return perform(OPENING_BALANCE, actor=actor, pk=balance_id, action="confirm")
+
+
+def _opening_balance_apply(balance: OpeningBalance, t: Transition, *, actor: Any, comment: str, fields: dict) -> dict:
+    balance.confirmed_by, balance.confirmed_at = actor, timezone.now()
+    return {"amount": str(balance.amount)}
 
 
 # --- Budget -------------------------------------------------------------------------------------
@@ -755,3 +784,25 @@ def budget_adjust(
             changes={"account": str(account), "amount": str(value), "reason": reason, "available": str(available)},
         )
     return adjustment
+
+
+OPENING_BALANCE = Workflow(
+    name="finance.opening_balance",  # its audit prefix: "record" is written by opening_balance_record
+    model=OpeningBalance,
+    transitions=workflow.OPENING_BALANCE_TRANSITIONS,
+    can=lambda user, perm, balance, at: access.can(user, perm, balance.org_unit),
+    is_subject=lambda user, balance: False,
+    notice_kind=workflow.OPENING_TURN,
+    url=lambda balance: reverse("finance:opening_balances"),
+    recipients={
+        workflow.TO_RECORDER: Recipients(
+            _l("录入人"), lambda balance: [balance.recorded_by] if balance.recorded_by_id else []
+        ),
+    },
+    apply=_opening_balance_apply,
+    state_field="status",
+    related=("org_unit", "recorded_by"),
+    noun=_l("上年结余"),
+    permission_label=lambda perm: access.PERMISSIONS[perm].label,
+    error=FinanceError,
+)

@@ -428,6 +428,29 @@ def test_income_expense_workbook_in_an_office_suite_is_one_page_with_its_signatu
     assert "2026年1月至3月" in text  # the period line is not clipped
 
 
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed (install-system-packages --with-browser)")
+@pytest.mark.parametrize(
+    ("key", "params", "headers"),
+    [
+        ("budget-execution", {"year": 2026}, ["完成率", "剩余"]),
+        ("account-ledger", {"account": "502", "date_from": "2026-01-01", "date_to": "2026-03-31"}, ["凭证号"]),
+        ("aid-usage", {"date_from": "2026-01-01", "date_to": "2026-03-31"}, []),
+    ],
+)
+def test_the_other_fund_workbooks_in_an_office_suite(login, org, books, treasurer, key, params, headers):
+    """Issue 18: each workbook as LibreOffice prints it: one page for these books, every header
+    and the signature row whole (not clipped by a narrow or short cell)."""
+    data = xlsx(login(treasurer), key, unit=org.school.pk, **params)
+    pages = read_pdf(write_artifact(f"{key}-office.pdf", office_to_pdf(data, ".xlsx")))
+    assert len(pages) == 1
+    text = pages[0].text
+    header = workbook_rows(data)[2]
+    for title in [str(value) for value in header if value] + headers:
+        assert title in text, title
+    for signature in ("单位负责人：", "经审委员会：", "会计：", "制表："):
+        assert signature in text
+
+
 def test_opening_balance_once_and_the_closing_balance_in_the_workbook(login, org, books, treasurer, member):
     from django.core.exceptions import PermissionDenied
 

@@ -304,6 +304,7 @@ def test_docs_show_the_budget_table_of_the_code():
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "finance.md").read_text()
     assert markdown_table(services.BUDGET) in text
+    assert markdown_table(services.OPENING_BALANCE) in text
 
 
 def test_a_submitted_budget_waits_on_the_chairs_todo_list(org, chair, treasurer):

@@ -296,3 +296,59 @@ def test_ledger_list_query_count_does_not_grow(login, org, request, user_fixture
     with django_assert_num_queries(LEDGER_LIST_QUERIES):
         response = client.get(url)
     assert len(re.findall(r'href="/finance/entries/\d+/"', response.content.decode())) == 32
+
+
+def test_opening_balance_page_records_once_and_another_person_confirms(
+    login, org, treasurer, chair, outsider, django_capture_on_commit_callbacks
+):
+    """Issue 18: 上年结余 had only a management command. The treasurer records it on a page, the
+    chair is told and confirms it; the treasurer may not confirm what she recorded."""
+    from finance.models import OpeningBalance, OpeningBalanceStatus
+    from union_office.models import AuditEntry
+    from union_office.notifications.models import Reminder
+
+    url = reverse("finance:opening_balances")
+    client = login(treasurer)
+    assert "录入上年结余" in client.get(url).content.decode()
+    data = {"unit": org.school.pk, "year": 2026, "amount": "-1,234.50"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("finance:opening_balance_record"), data, follow=True)
+    assert "待确认" in response.content.decode()
+    balance = OpeningBalance.objects.get(org_unit=org.school, year=2026)
+    assert (balance.amount, balance.status) == (Decimal("-1234.50"), OpeningBalanceStatus.RECORDED)
+    # Bad input: a clear message, nothing saved twice, no 500.
+    again = client.post(reverse("finance:opening_balance_record"), data | {"amount": "12.345"}, follow=True)
+    assert "最多两位小数" in again.content.decode() or "已录入" in again.content.decode()
+    assert OpeningBalance.objects.count() == 1
+    assert Reminder.objects.filter(recipient=chair, subject__startswith="待确认的上年结余").exists()
+
+    # The recorder may not confirm her own figure.
+    confirm = reverse("finance:opening_balance_confirm", args=[balance.pk])
+    assert client.post(confirm).status_code == 403
+    balance.refresh_from_db()
+    assert balance.status == OpeningBalanceStatus.RECORDED
+
+    assert login(outsider).post(confirm).status_code == 404
+    page = login(chair).get(url).content.decode()
+    assert "确认上年结余" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(chair).post(confirm, follow=True)
+    assert "上年结余已确认" in response.content.decode()
+    balance.refresh_from_db()
+    assert (balance.status, balance.confirmed_by) == (OpeningBalanceStatus.CONFIRMED, chair)
+    assert AuditEntry.objects.filter(action="finance.opening_balance.confirm", actor=chair).count() == 1
+    assert Reminder.objects.filter(recipient=treasurer, subject__startswith="上年结余已确认").exists()
+    # Confirmed once: a second click changes nothing.
+    login(chair).post(confirm)
+    assert AuditEntry.objects.filter(action="finance.opening_balance.confirm").count() == 1
+
+
+def test_the_recorder_may_not_confirm_even_holding_both_roles(org, treasurer):
+    from finance import services
+    from members.models import Role
+    from members.tests.factories import RoleGrantFactory
+
+    RoleGrantFactory(user=treasurer, org_unit=org.school, role=Role.CHAIR)
+    balance = services.opening_balance_record(actor=treasurer, org_unit=org.school, year=2026, amount="100")
+    with pytest.raises(services.FinanceError):
+        services.opening_balance_confirm(actor=treasurer, balance_id=balance.pk)

@@ -43,8 +43,25 @@ DEPARTMENT, JOINED_ON, MEMBER_NO, EMPLOYMENT, FRONTLINE, WAGE_BASE = (
     "一线职工",
     "会费工资基数",
 )
+CARD_NO, ETHNICITY, EDUCATION, POLITICAL_STATUS = "会员证号", "民族", "文化程度", "政治面貌"
 BIRTH_DATE = "出生日期"  # not in the template; when a file has it (our export), it is checked
-COLUMNS = [NAME, ID_NUMBER, GENDER, PHONE, UNIT, DEPARTMENT, JOINED_ON, MEMBER_NO, EMPLOYMENT, FRONTLINE, WAGE_BASE]
+COLUMNS = [
+    NAME,
+    ID_NUMBER,
+    GENDER,
+    PHONE,
+    UNIT,
+    DEPARTMENT,
+    JOINED_ON,
+    MEMBER_NO,
+    EMPLOYMENT,
+    FRONTLINE,
+    WAGE_BASE,
+    CARD_NO,
+    ETHNICITY,
+    EDUCATION,
+    POLITICAL_STATUS,
+]
 REQUIRED_COLUMNS = [NAME, ID_NUMBER, UNIT]
 # Other headers people write for our columns. A new column (rows.py, FIELDS) adds its own here.
 HEADER_ALIASES = {
@@ -58,6 +75,8 @@ HEADER_ALIASES = {
     "是否一线职工": FRONTLINE,
     "工资基数": WAGE_BASE,
     "会费工资基数（月）": WAGE_BASE,
+    "会员证编号": CARD_NO,
+    "学历": EDUCATION,
 }
 EXAMPLE_MARK = "示例"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")

@@ -26,12 +26,15 @@ from django.utils.translation import gettext
 from union_office import crypto
 
 from ..idcard import ID_NUMBER_FORMAT, IdNumberInfo, mask_id_number, normalize_id_number
-from ..models import Department, EmploymentType, Gender, Member, OrgUnit
+from ..models import Department, Education, EmploymentType, Ethnicity, Gender, Member, OrgUnit, PoliticalStatus
 from .files import (
     BIRTH_DATE,
+    CARD_NO,
     COLUMNS,
     DEPARTMENT,
+    EDUCATION,
     EMPLOYMENT,
+    ETHNICITY,
     EXAMPLE_MARK,
     FRONTLINE,
     GENDER,
@@ -41,6 +44,7 @@ from .files import (
     MEMBER_NO,
     NAME,
     PHONE,
+    POLITICAL_STATUS,
     PROGRESS_EVERY,
     UNIT,
     WAGE_BASE,
@@ -62,6 +66,9 @@ from .widgets import (
 BATCH = 2_000  # rows per lookup of existing members and per write
 
 
+EDUCATION_SHORT = {"博士": "doctor", "硕士": "master", "本科": "bachelor", "大专": "college", "中专": "secondary"}
+
+
 def _widgets() -> dict[str, Any]:
     """column → (Member attribute, its widget, whether the column repeats its values)."""
     return {
@@ -76,6 +83,20 @@ def _widgets() -> dict[str, Any]:
         EMPLOYMENT: ("employment_type", ChoiceWidget(EmploymentType, EMPLOYMENT), True),
         FRONTLINE: ("frontline", YesNoWidget(), True),
         WAGE_BASE: ("wage_base", MoneyWidget(), True),
+        # Issue 18's roster columns. 民族 also as written without 族 (汉, 回); 文化程度 and 政治面貌
+        # also by their common short names.
+        CARD_NO: ("card_no", TextWidget(32, CARD_NO, plain=True), False),
+        ETHNICITY: (
+            "ethnicity",
+            ChoiceWidget(Ethnicity, ETHNICITY, extra={name.removesuffix("族"): name for name in Ethnicity.values}),
+            True,
+        ),
+        EDUCATION: ("education", ChoiceWidget(Education, EDUCATION, extra=EDUCATION_SHORT), True),
+        POLITICAL_STATUS: (
+            "political_status",
+            ChoiceWidget(PoliticalStatus, POLITICAL_STATUS, extra={"党员": "party_member", "团员": "league_member"}),
+            True,
+        ),
         # Checked against the 身份证号 when a file has it (our export does), never written.
         BIRTH_DATE: ("birth_date", ExcelDateWidget(BIRTH_DATE), True),
     }
@@ -93,6 +114,10 @@ COMPARED_FIELDS = [
     "employment_type",
     "frontline",
     "wage_base",
+    "card_no",
+    "ethnicity",
+    "education",
+    "political_status",
 ]
 _LOADED = ["id", "org_unit_id", *COMPARED_FIELDS]  # what is fetched of an existing member
 _COLUMN_OF = {attribute: column for column, (attribute, _w, _r) in _widgets().items()}

@@ -24,11 +24,14 @@ from union_office.xlsx import safe_cell
 
 from .. import access
 from ..idcard import make_id_number
-from ..models import EmploymentType, OrgUnit, RosterImport
+from ..models import Education, EmploymentType, OrgUnit, PoliticalStatus, RosterImport
 from .files import (
+    CARD_NO,
     COLUMNS,
     DEPARTMENT,
+    EDUCATION,
     EMPLOYMENT,
+    ETHNICITY,
     FRONTLINE,
     GENDER,
     ID_NUMBER,
@@ -37,6 +40,7 @@ from .files import (
     MEMBER_NO,
     NAME,
     PHONE,
+    POLITICAL_STATUS,
     UNIT,
     WAGE_BASE,
     RosterImportError,
@@ -336,6 +340,7 @@ def roster_template_xlsx(*, user: Any) -> bytes:
     sheet.title = "花名册"
     widths = {NAME: 10, ID_NUMBER: 22, GENDER: 6, PHONE: 14, UNIT: 20, DEPARTMENT: 14, JOINED_ON: 12}
     widths |= {MEMBER_NO: 12, EMPLOYMENT: 10, FRONTLINE: 9, WAGE_BASE: 13}
+    widths |= {CARD_NO: 12, ETHNICITY: 8, EDUCATION: 12, POLITICAL_STATUS: 12}
     bold, fill = Font(bold=True), PatternFill("solid", start_color="FFD9D9D9", end_color="FFD9D9D9")
     sheet.append(COLUMNS)
     for index, column in enumerate(COLUMNS, start=1):
@@ -343,7 +348,7 @@ def roster_template_xlsx(*, user: Any) -> bytes:
         cell.font, cell.fill, cell.alignment = bold, fill, Alignment(horizontal="center")
         letter = cell.column_letter
         sheet.column_dimensions[letter].width = widths[column]
-        if column in {ID_NUMBER, PHONE, MEMBER_NO, JOINED_ON}:
+        if column in {ID_NUMBER, PHONE, MEMBER_NO, JOINED_ON, CARD_NO}:
             # Text, so that Excel keeps all 18 digits and the leading zeros.
             sheet.column_dimensions[letter].number_format = "@"
     units = list(access.units(user, "members.change_member").order_by("path")[:500])
@@ -362,6 +367,10 @@ def roster_template_xlsx(*, user: Any) -> bytes:
         str(EmploymentType.PERMANENT.label),
         "是",
         "6500.00",
+        "",
+        "汉族",
+        str(Education.BACHELOR.label),
+        str(PoliticalStatus.MASSES.label),
     ]
     sheet.append(example)
     for index in range(1, len(COLUMNS) + 1):
@@ -370,6 +379,8 @@ def roster_template_xlsx(*, user: Any) -> bytes:
         (GENDER, "男,女"),
         (EMPLOYMENT, ",".join(str(c.label) for c in EmploymentType)),
         (FRONTLINE, "是,否"),
+        (EDUCATION, ",".join(str(c.label) for c in Education)),
+        (POLITICAL_STATUS, ",".join(str(c.label) for c in PoliticalStatus)),
     ):
         letter = sheet.cell(row=1, column=COLUMNS.index(column) + 1).column_letter
         validation = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
@@ -393,6 +404,10 @@ def roster_template_xlsx(*, user: Any) -> bytes:
         (EMPLOYMENT, "、".join(str(c.label) for c in EmploymentType)),
         (FRONTLINE, gettext("是 或 否。")),
         (WAGE_BASE, gettext("月工资基数，不小于0，最多两位小数。")),
+        (CARD_NO, gettext("可不填。")),
+        (ETHNICITY, gettext("可不填；写民族全称，如 汉族、回族。")),
+        (EDUCATION, "、".join(str(c.label) for c in Education)),
+        (POLITICAL_STATUS, "、".join(str(c.label) for c in PoliticalStatus)),
         ("", ""),
         ("", gettext("已在花名册中的会员按身份证号匹配并更新；空着的选填格保留原值。")),
         ("", gettext("整个文件全部无误才会导入；有任何一行出错都不会导入，请按提示改正后重新上传。")),

@@ -19,6 +19,7 @@ from members.tasks import roster_export_task
 from members.tests.factories import DepartmentFactory, MemberFactory, RoleGrantFactory, UserFactory
 from union_office.jobs import JobStatus
 from union_office.models import AuditEntry
+from union_office.paper_checks import office_to_pdf, read_pdf, soffice, write_artifact
 from union_office.xlsx import XLSX_CONTENT_TYPE
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
@@ -41,8 +42,11 @@ def workbook_rows(data: bytes) -> list[tuple]:
 
 
 def data_rows(data: bytes) -> list[tuple]:
-    """The member rows: below the title, the unit/period line and the header."""
-    return workbook_rows(data)[3:]
+    """The member rows: below the title, the unit/period line and the header, above the blank row
+    before the signatures."""
+    rows = workbook_rows(data)[3:]
+    blank = next((i for i, row in enumerate(rows) if all(value is None for value in row)), len(rows))
+    return rows[:blank]
 
 
 def full_numbers_in(data: bytes) -> list[str]:
@@ -108,27 +112,31 @@ def test_default_export_has_masked_numbers_only(login, chair, member_in_a, membe
     assert full_numbers_in(data) == []
     rows = workbook_rows(data)
     assert rows[0][0] == "会员花名册"
-    assert rows[1][0] == "单位：第一中学工会"
+    assert rows[1][0] == "填报单位：第一中学工会"
     assert rows[2] == (
         "序号",
         "姓名",
         "会员编号",
         "性别",
+        "民族",
         "身份证号",
         "出生日期",
+        "文化程度",
+        "政治面貌",
         "手机号",
         "所属工会",
         "部门",
         "入会日期",
+        "会员证号",
         "会籍状态",
         "用工形式",
         "一线职工",
         "会费工资基数",
     )
     by_name = {row[1]: row for row in data_rows(data)}
-    assert by_name["张三"][4] == member_in_a.id_number_masked
-    assert by_name["张三"][7] == "语文组工会小组"
-    assert by_name["李四"][10] == "在册"
+    assert by_name["张三"][5] == member_in_a.id_number_masked
+    assert by_name["张三"][10] == "语文组工会小组"
+    assert by_name["李四"][14] == "在册"
     assert [row[0] for row in data_rows(data)] == list(range(1, len(by_name) + 1))
     assert not AuditEntry.objects.filter(action=EXPORT_AUDIT).exists()
 
@@ -141,7 +149,7 @@ def test_export_follows_the_list_filters_and_scope(login, committee, org, member
 
     data = login(committee).get(export_url(q="张三")).content
     assert [row[1] for row in data_rows(data)] == ["张三"]
-    assert workbook_rows(data)[1][0] == "单位：高一年级分工会"
+    assert workbook_rows(data)[1][0] == "填报单位：高一年级分工会"
 
 
 def test_filter_outside_the_scope_is_refused_with_a_message(login, committee, org, member_in_a):
@@ -170,8 +178,8 @@ def test_masked_export_shows_the_birth_year_only_and_is_audited(login, treasurer
 
     assert response.status_code == 200
     row = next(r for r in data_rows(response.content) if r[1] == member_in_b.name)
-    assert row[4] == member_in_b.id_number_masked
-    assert row[5] == str(member_in_b.birth_date.year)
+    assert row[5] == member_in_b.id_number_masked
+    assert row[6] == str(member_in_b.birth_date.year)
     entry = AuditEntry.objects.get(action="member.export_roster")
     assert entry.actor == treasurer
     assert entry.changes["filter"] == "status=active"
@@ -225,8 +233,8 @@ def test_formula_payloads_are_neutralised(login, chair, org, member_in_a):
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     row = next(row for row in data_rows(data) if row[2] == "'-1")
     assert row[1] == "'=1+1"
-    assert row[6] == "'+1"
-    assert row[8] == "'@SUM(A1)"
+    assert row[9] == "'+1"
+    assert row[11] == "'@SUM(A1)"
 
 
 # --- Large exports through Celery -----------------------------------------------------------
@@ -411,6 +419,56 @@ def test_unit_roster_pdf(login, chair, org, member_in_a, tmp_path):
     assert not AuditEntry.objects.filter(action__startswith="member.").exists()
 
 
+def test_unit_roster_pdf_has_the_standard_columns_and_the_filing_block(login, chair, org, tmp_path):
+    """The 会员花名册 as unions file it: 民族, 出生年月, 文化程度, 政治面貌, 会员证号, a 填报 block."""
+    org.branch_a.contact_phone = "0311-87654321"
+    org.branch_a.save()
+    MemberFactory(
+        name="马六",
+        org_unit=org.branch_a,
+        ethnicity="回族",
+        education="master",
+        political_status="party_member",
+        card_no="HZ2016-0042",
+        birth_date=timezone.localdate().replace(year=1986, month=7, day=15),
+        id_number="110105198607150017",
+    )
+    pdf = write_artifact(
+        "roster.pdf", login(chair).get(reverse("members:unit_roster_pdf", args=[org.branch_a.pk])).content
+    )
+    text = pdf_text(pdf, tmp_path)
+    squeezed = re.sub(r"\s+", "", text)
+    header = "序号姓名性别民族出生年月文化程度政治面貌身份证号部门入会时间会员证号联系电话"
+    assert header in squeezed
+    assert "回族" in squeezed and "硕士研究生" in squeezed and "中共党员" in squeezed and "HZ2016-0042" in squeezed
+    for label in ("填报单位（盖章）：高一年级分工会", "填报日期：", "填报人：", "审核人：", "单位负责人："):
+        assert label in squeezed
+    assert "联系电话：0311-87654321" in squeezed
+    # Beside the masked number only the birth year: 1986.07 would give back the hidden digits.
+    assert "1986" in squeezed and "1986.07" not in squeezed and "198607" not in squeezed
+
+
+def test_the_roster_workbook_has_the_new_columns_and_signature_row(login, chair, org):
+    MemberFactory(name="马六", org_unit=org.branch_a, ethnicity="回族", education="college", card_no="HZ7")
+    data = login(chair).get(export_url(unit=org.branch_a.pk)).content
+    rows = workbook_rows(data)
+    header = rows[2]
+    for title in ("民族", "文化程度", "政治面貌", "会员证号"):
+        assert title in header
+    assert str(rows[1][0]).startswith("填报单位：高一年级分工会")
+    assert any(str(value).startswith("填报日期：") for value in rows[1] if value)
+    row = next(r for r in rows[3:] if r[1] == "马六")
+    by_title = dict(zip(header, row, strict=True))
+    assert (by_title["民族"], by_title["文化程度"], by_title["会员证号"]) == ("回族", "大学专科", "HZ7")
+    signature = rows[-1][0]
+    assert "填报人：" in signature and "审核人：" in signature
+    if soffice() is not None:  # as an office suite prints it: the new columns fit, the 填报 lines whole
+        pages = read_pdf(write_artifact("roster-xlsx-office.pdf", office_to_pdf(data, ".xlsx")))
+        assert len(pages) == 1
+        for text in ("填报单位：高一年级分工会", "文化程度", "政治面貌", "会员证号", "填报人：", "审核人："):
+            assert text in pages[0].text, text
+
+
 def test_unit_roster_pdf_is_404_outside_the_scope(login, committee, outsider, org):
     assert login(outsider).get(reverse("members:unit_roster_pdf", args=[org.branch_a.pk])).status_code == 404
     assert login(committee).get(reverse("members:unit_roster_pdf", args=[org.branch_b.pk])).status_code == 404
@@ -464,19 +522,20 @@ def test_a_background_export_on_either_storage_backend_reaches_only_its_creator(
 def test_a_roster_longer_than_a_sheet_goes_on_over_further_sheets(settings, login, chair, org):
     """Issue 23: past Excel's row limit (here a small XLSX_MAX_ROWS_PER_SHEET) the export is not a
     broken file but further sheets, each with its header; no member lost or doubled."""
-    settings.XLSX_MAX_ROWS_PER_SHEET = 10  # title, unit line, header, (合计) leave 6 members a sheet
+    # Title, unit line, header, (合计), a blank row and the signatures leave 4 members a sheet.
+    settings.XLSX_MAX_ROWS_PER_SHEET = 10
     MemberFactory.create_batch(9, org_unit=org.branch_a)
     expected = Member.objects.filter(org_unit__path__startswith=org.school.path).count()
 
     workbook = load_workbook(BytesIO(login(chair).get(export_url()).content))
 
-    assert len(workbook.sheetnames) == -(-expected // 6) >= 2
+    assert len(workbook.sheetnames) == -(-expected // 4) >= 2
     members = []
     for sheet in workbook.worksheets:
         rows = list(sheet.iter_rows(values_only=True))
         assert len(rows) <= 10
         assert rows[2] == workbook_rows_header(workbook)
-        members += rows[3:]
+        members += [row for row in rows[3:] if isinstance(row[0], int)]
     assert len(members) == len(set(members)) == expected
 
 

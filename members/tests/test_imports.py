@@ -55,6 +55,10 @@ def row(i: int, **changes) -> list:
         "用工形式": "在编",
         "一线职工": "是",
         "会费工资基数": "5000",
+        "会员证号": f"HZ{i}",
+        "民族": "汉族",
+        "文化程度": "大学本科",
+        "政治面貌": "群众",
     }
     values.update(changes)
     return [values[h] for h in HEADER]
@@ -402,11 +406,12 @@ def test_preview_lists_every_bad_row_and_nothing_can_be_committed(start_import, 
         row(12, 入会日期="1975-01-01"),
         row(13, 用工形式="外包"),
         row(14, 所属工会="高三年级分工会", 部门="办公室"),  # no unit, so no department to check
+        row(15, 政治面貌="党外人士"),
     ]
     before = Member.objects.count()
     roster_import = start_import(committee, org.branch_a, csv_file(rows))
     assert roster_import.status == JobStatus.PREVIEW
-    assert (roster_import.new_count, roster_import.invalid_count) == (2, 12)
+    assert (roster_import.new_count, roster_import.invalid_count) == (2, 13)
     by_row = {}
     for error in roster_import.errors:
         by_row.setdefault(error["row"], []).append(f"{error['field']}：{error['message']}")
@@ -422,9 +427,12 @@ def test_preview_lists_every_bad_row_and_nothing_can_be_committed(start_import, 
     assert by_row[13][0].startswith("入会日期：入会日期 1975-01-01 早于出生日期")
     assert "只能填写：在编、合同制" in by_row[14][0]
     assert by_row[15] == ["所属工会：所属工会“高三年级分工会”不在“高一年级分工会”之下。"]
+    assert by_row[16] == [
+        "政治面貌：政治面貌“党外人士”无法识别，只能填写：中共党员、中共预备党员、共青团员、民主党派成员、无党派人士、群众。"
+    ]
     with pytest.raises(imports.RosterImportError) as exc_info:
         imports.roster_import_confirm(actor=committee, import_id=roster_import.pk)
-    assert "还有 12 行有错误" in message_of(exc_info)
+    assert "还有 13 行有错误" in message_of(exc_info)
     assert Member.objects.count() == before
 
 
@@ -472,7 +480,11 @@ def test_validation_queries_do_not_grow_with_rows(
 def test_a_valid_file_commits_every_row_and_one_audit_entry(
     start_import, committee, org, media, django_capture_on_commit_callbacks
 ):
-    rows = [row(1, 部门="办公室", 性别="女"), row(2, 所属工会="语文组工会小组"), row(3, 会费工资基数="", 一线职工="")]
+    rows = [
+        row(1, 部门="办公室", 性别="女"),
+        row(2, 所属工会="语文组工会小组", 民族="回", 文化程度="硕士", 政治面貌="中共党员"),
+        row(3, 会费工资基数="", 一线职工="", 会员证号="", 民族="", 文化程度="", 政治面貌=""),
+    ]
     roster_import = start_import(committee, org.branch_a, xlsx_file(rows))
     assert (roster_import.status, roster_import.new_count, roster_import.invalid_count) == (JobStatus.PREVIEW, 3, 0)
     assert Member.objects.filter(name__startswith="导入").count() == 0  # the preview writes nothing
@@ -490,9 +502,19 @@ def test_a_valid_file_commits_every_row_and_one_audit_entry(
     assert first.id_number == person(1) and first.id_number_masked.startswith("130534********")
     assert first.birth_date == datetime.date(1980, 1, 2) and first.joined_on == datetime.date(2016, 9, 1)
     assert (first.employment_type, first.frontline, first.wage_base) == ("permanent", True, Decimal("5000.00"))
-    assert Member.objects.with_id_number(person(2)).get().org_unit == org.group_a
+    assert (first.card_no, first.ethnicity, first.education, first.political_status) == (
+        "HZ1",
+        "汉族",
+        "bachelor",
+        "masses",
+    )
+    second = Member.objects.with_id_number(person(2)).get()
+    assert second.org_unit == org.group_a
+    # The short forms a clerk types (回, 硕士) are read as the full names.
+    assert (second.ethnicity, second.education, second.political_status) == ("回族", "master", "party_member")
     third = Member.objects.with_id_number(person(3)).get()
     assert (third.wage_base, third.frontline) == (None, False)
+    assert (third.card_no, third.ethnicity, third.education, third.political_status) == ("", "", "", "")
     entries = AuditEntry.objects.filter(action="member.import")
     assert entries.count() == 1
     assert entries.get().changes["new_count"] == 3

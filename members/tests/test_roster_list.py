@@ -773,3 +773,14 @@ def test_a_write_in_one_top_level_unit_leaves_the_other_units_version_alone(chai
     Member.objects.filter(org_unit=org.group_a).delete()
     school, hospital, whole = versions()
     assert school != before[0] and hospital == before[1] and whole != before[2]
+
+
+def test_filters_by_the_roster_fields_of_issue_18(login, chair, org):
+    MemberFactory(name="马六", org_unit=org.branch_a, ethnicity="回族", education="master", political_status="masses")
+    MemberFactory(name="周七", org_unit=org.branch_a, ethnicity="汉族", education="college", political_status="masses")
+    client = login(chair)
+    assert names(client.get(URL, {"ethnicity": "回族"})) == {"马六"}
+    assert names(client.get(URL, {"education": "college"})) == {"周七"}
+    assert names(client.get(URL, {"political_status": "masses"})) == {"马六", "周七"}
+    bad = client.get(URL, {"education": "phd"})
+    assert bad.status_code == 200 and "请从列表中选择" in bad.content.decode()

@@ -40,7 +40,8 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
         total = exports.export_queryset(
             user=request.user, queryset=member_filter.qs, full_id_numbers=full_id_numbers
         ).count()
-        unit_label = exports.roster_scope_label(user=request.user, member_filter=member_filter)
+        units = exports.roster_scope_units(user=request.user, member_filter=member_filter)
+        unit_label = exports.roster_scope_label(user=request.user, units=units)
         if total <= exports.EXPORT_SYNC_LIMIT:
             data = exports.export_roster_xlsx(
                 user=request.user,
@@ -48,6 +49,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
                 full_id_numbers=full_id_numbers,
                 unit_label=unit_label,
                 query=exports.filter_query(request.GET),
+                signing_unit=units[0] if len(units) == 1 else None,
             )
             return xlsx_response(data, exports.roster_export_filename(unit_label))
         export = exports.roster_export_create(

@@ -217,6 +217,16 @@ def test_official_page_geometry_fonts_and_line_pitch(org, tmp_path):
     assert "AR-PL-KaitiM-GB" in fonts.replace(" ", "-")  # （一） in 楷体
 
 
+def test_a_full_body_line_holds_28_characters(org):
+    """GB/T 9704: 28 characters of 三号 a line in the 156 mm type area (16 pt is 5.64 mm, so the
+    characters sit 156/28 mm apart); the PDF printed 27."""
+    text = "推动工会工作高质量发展" * 12  # 120 characters, no punctuation to shift a line break
+    plan = build_plan(org.school, tree=[{"title": "主要工作", "items": [{"content": text}, {"content": "另一项。"}]}])
+    lines = [line for page in read_pdf(plan_pdf(plan)) for line in page.body_lines]
+    full = [line for line in lines if len(line) > 20 and set(line) <= set(text)]
+    assert full and max(len(line) for line in full) == 28, full
+
+
 def test_draft_and_review_plans_carry_a_watermark_on_every_page(org):
     long_items = [{"content": f"第{i}项工作" + "内容较长的说明文字。" * 12, "deadline_text": "6月"} for i in range(20)]
     for year, status, mark in ((2026, PlanStatus.DRAFT, "草稿"), (2027, PlanStatus.REVIEW, "审议稿")):

@@ -491,3 +491,24 @@ def test_long_sheet_titles_stay_within_excel_s_31_characters(settings):
     assert len(workbook.sheetnames) == 4
     assert all(len(name) <= 31 for name in workbook.sheetnames)
     assert workbook.sheetnames[3].endswith(" (4)")
+
+
+def test_wrapped_text_gets_a_row_height_and_short_rows_keep_the_default():
+    """Issue 18: a 45-character 案题 in a 30-unit column wrapped with no row height, so an office
+    suite showed only its middle line; a header or a period line wider than its cells was clipped."""
+    columns = [Column("序号", width=6, kind="int"), Column("案题", width=30), Column("提案人及附议人名单", width=8)]
+    long_title = "关于进一步加强青年教师培养、完善校内职称评审办法和改善教职工食堂就餐条件的建议"
+    data = write_report(
+        title="提案汇总表",
+        unit="某某公司工会",
+        period="第三届第二次会员代表大会（2026年3月12日—3月13日）" * 2,
+        columns=columns,
+        rows=[[1, long_title, "张三"], [2, "短案题", "李四"]],
+    )
+    ws = load(data)
+    assert ws.row_dimensions[4].height == 16 * 3  # 90 units of text in 29 a line: three lines
+    assert ws.row_dimensions[5].height is None  # one line: the default height
+    assert ws.row_dimensions[3].height == 16 * 3  # the header 提案人及附议人名单 in 8 units
+    assert ws.row_dimensions[2].height and ws.row_dimensions[2].height > 16  # the long period line wraps
+    for row in (2, 3, 4):
+        assert ws.cell(row=row, column=2 if row == 4 else 1).alignment.wrap_text
