@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from union_office import crypto, queue
-from union_office.audit import audit_record
+from union_office.audit import audit_export
 from union_office.integers import parse_int
 from union_office.xlsx import Column, write_report_into
 
@@ -262,13 +262,26 @@ def write_roster_xlsx(
             sheet_title=gettext("会员花名册"),
         )
     with transaction.atomic():
-        audit_record(
+        audit_export(
             actor=user,
             action="member.export_full_id_numbers" if full_id_numbers else "member.export_roster",
             obj=audit_obj,
+            unit=roster_audit_unit(user=user, query=query),
             changes={"rows": written, "filter": query},
         )
     return written
+
+
+def roster_audit_unit(*, user: Any, query: str) -> OrgUnit | None:
+    """The unit an export's audit entry is filed under (the 审计日志 page's scope): the filtered
+    unit, else the root of the user's roster scope when there is one root."""
+    unit_pk = parse_int(QueryDict(query).get("unit"))
+    if unit_pk is not None:
+        unit = access.units(user, "members.view_member").filter(pk=unit_pk).first()
+        if unit is not None:
+            return unit
+    roots = access.scope_paths(user, "members.view_member")
+    return OrgUnit.objects.filter(path=roots[0]).first() if len(roots) == 1 else None
 
 
 def export_roster_xlsx(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import exports, roster
+from .views import audit_log, exports, roster
 from .views import imports as import_views
 from .views import logins as login_views
 from .views import membership as membership_views
@@ -27,6 +27,9 @@ urlpatterns = [
     path(
         "organisation/<int:pk>/grants/<int:grant_pk>/revoke/", org_views.grant_revoke, name="organisation_grant_revoke"
     ),
+    # 审计日志 (members/views/audit_log.py)
+    path("audit/", audit_log.audit_log, name="audit_log"),
+    path("audit/export/", audit_log.audit_log_export, name="audit_log_export"),
     path("logins/new/", login_views.login_create, name="login_create"),
     # Roster exports (members/views/exports.py)
     path("export/", exports.export_xlsx, name="export_xlsx"),

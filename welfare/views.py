@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from members import access
 from members.models import Member, OrgUnit, OrgUnitKind
+from union_office.audit import audit_export, audit_read, unit_pk_of
 from union_office.integers import parse_int
 from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
@@ -183,6 +184,9 @@ def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = privacy.application_get(request.user, pk)
     user = request.user
     reviewer = access.can(user, privacy.VIEW, application.org_unit)
+    if application.member.user_id != user.pk:
+        # Hardship details of someone else (issue 17, finding 6); the applicant's own reads are not.
+        audit_read(actor=user, action="welfare.aid.read", obj=application)
     buttons = workflow_buttons(aid_services.AID, user, application)
     objections = list(application.objections.select_related("raised_by", "resolved_by")) if reviewer else []
     context = {
@@ -263,6 +267,7 @@ def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = privacy.application_get(request.user, pk)
     if not access.can(request.user, privacy.VIEW, application.org_unit):
         raise PermissionDenied(_("申请表由工会打印存档。"))
+    audit_export(actor=request.user, action="welfare.aid.print", obj=application)
     pdf = render_pdf(
         "welfare/pdf/aid_form.html",
         {
@@ -290,6 +295,13 @@ def form_pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = privacy.attachment_get(request.user, pk)
+    if attachment.uploaded_by_id != request.user.pk:
+        audit_read(
+            actor=request.user,
+            action="welfare.attachment.read",
+            obj=attachment,
+            unit=OrgUnit(pk=unit_pk_of(attachment.owner)),
+        )
     return uploads.attachment_response(attachment, inline=request.GET.get("download") != "1")
 
 
@@ -347,6 +359,7 @@ def notice_pdf(request: HttpRequest, unit_pk: int) -> HttpResponse:
         raise Http404(_("该单位目前没有正在公示的帮扶。"))
     (notice,) = _notices(rows)
     pdf = render_pdf("welfare/pdf/notice.html", {"notice": notice}, request=request)
+    audit_export(actor=request.user, action="welfare.notice.print", obj=notice["unit"])
     filename = _("%(unit)s困难职工帮扶公示.pdf") % {"unit": notice["unit"].name}
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
@@ -491,6 +504,7 @@ def timeline(file: HardshipFile) -> list[dict[str, Any]]:
 def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     file = privacy.file_get(request.user, pk)
     may_edit = access.can(request.user, privacy.REVIEW, file.org_unit)
+    audit_read(actor=request.user, action="welfare.file.read", obj=file)
     context = {
         "file": file,
         "family": file.family.all(),
@@ -584,8 +598,18 @@ def report(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     data = reports.aid_given(request.user, year)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(reports.aid_given_xlsx(data), f"帮扶资金发放情况-{year}.xlsx")
+        response = xlsx_response(reports.aid_given_xlsx(data), f"帮扶资金发放情况-{year}.xlsx")
+        audit_export(
+            actor=request.user, action="welfare.report.export", unit=_report_unit(request.user), changes={"year": year}
+        )
+        return response
     return _render(request, "welfare/report.html", {"report": data, "year": year, "tab": "report"})
+
+
+def _report_unit(user: Any) -> OrgUnit | None:
+    """The unit a report export is filed under in the audit log: the root of the reader's scope."""
+    roots = access.scope_paths(user, privacy.VIEW)
+    return OrgUnit.objects.filter(path=roots[0]).first() if len(roots) == 1 else None
 
 
 def _year(request: HttpRequest) -> int:
