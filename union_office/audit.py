@@ -155,11 +155,16 @@ def audit_export(
 def audit_maintenance() -> Iterator[None]:
     """A transaction in which the PostgreSQL trigger lets entries be updated or deleted.
 
-    For a retention rule or a correction the operators decide on (migration 0007); SET LOCAL ends
-    with the transaction, so nothing else in the process gains the right.
+    For a retention rule or a correction the operators decide on (migration 0007). The setting is
+    local to the transaction, and switched off again at the end of the block: nested in an outer
+    transaction (a savepoint), it would otherwise last until that one ends.
     """
+    postgresql = connection.vendor == "postgresql"
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if postgresql:
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL union_office.audit_maintenance = 'on'")
+                cursor.execute("SELECT set_config('union_office.audit_maintenance', 'on', true)")
         yield
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('union_office.audit_maintenance', 'off', true)")

@@ -142,3 +142,21 @@ class TwoFactorEnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class FieldKeyCanary(models.Model):
+    """A known text encrypted under the field key, read back at start-up (crypto.check_keys).
+
+    A wrong FIELD_ENCRYPTION_KEYS then stops the start instead of answering 500 at the first
+    reveal of an ID number (issue 17, finding 7). One row; rotate_field_key rewrites it last.
+    """
+
+    token = models.TextField()
+    written_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("字段密钥校验值")
+        verbose_name_plural = _("字段密钥校验值")
+
+    def __str__(self) -> str:
+        return self.token.partition(":")[2].partition(":")[0]
