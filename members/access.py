@@ -202,6 +202,13 @@ def units(user: Any, perm: str) -> QuerySet[OrgUnit]:
     return visible(user, perm, OrgUnit.objects.all(), unit_field="")
 
 
+def scope_root(user: Any, perm: str) -> OrgUnit | None:
+    """The top unit of the user's scope for `perm` when it is one subtree, else None: the unit a
+    report or export of "everything I may read" is filed under in the audit log."""
+    roots = scope_paths(user, perm)
+    return OrgUnit.objects.filter(path=roots[0]).first() if len(roots) == 1 else None
+
+
 def can(user: Any, perm: str, unit: OrgUnit) -> bool:
     """Does the user hold `perm` at `unit`?"""
     if getattr(user, "is_superuser", False) and user.is_active:

@@ -280,8 +280,7 @@ def roster_audit_unit(*, user: Any, query: str) -> OrgUnit | None:
         unit = access.units(user, "members.view_member").filter(pk=unit_pk).first()
         if unit is not None:
             return unit
-    roots = access.scope_paths(user, "members.view_member")
-    return OrgUnit.objects.filter(path=roots[0]).first() if len(roots) == 1 else None
+    return access.scope_root(user, "members.view_member")
 
 
 def export_roster_xlsx(

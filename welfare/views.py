@@ -600,16 +600,13 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         response = xlsx_response(reports.aid_given_xlsx(data), f"帮扶资金发放情况-{year}.xlsx")
         audit_export(
-            actor=request.user, action="welfare.report.export", unit=_report_unit(request.user), changes={"year": year}
+            actor=request.user,
+            action="welfare.report.export",
+            unit=access.scope_root(request.user, privacy.VIEW),
+            changes={"year": year},
         )
         return response
     return _render(request, "welfare/report.html", {"report": data, "year": year, "tab": "report"})
-
-
-def _report_unit(user: Any) -> OrgUnit | None:
-    """The unit a report export is filed under in the audit log: the root of the reader's scope."""
-    roots = access.scope_paths(user, privacy.VIEW)
-    return OrgUnit.objects.filter(path=roots[0]).first() if len(roots) == 1 else None
 
 
 def _year(request: HttpRequest) -> int:

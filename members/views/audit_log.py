@@ -91,8 +91,7 @@ def audit_log_export(request: HttpRequest) -> HttpResponse:
     audit_log_xlsx_into(handle, entries=entries, query=query)
     handle.seek(0)
     if unit is None:
-        roots = access.scope_paths(request.user, VIEW_LOG)
-        unit = OrgUnit.objects.filter(path=roots[0]).first() if len(roots) == 1 else None
+        unit = access.scope_root(request.user, VIEW_LOG)
     with transaction.atomic():
         audit_export(actor=request.user, action="audit.export", unit=unit, changes={"rows": total, "filter": query})
     filename = _("审计日志-%(date)s.xlsx") % {"date": timezone.localdate().isoformat()}

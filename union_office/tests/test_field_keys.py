@@ -86,22 +86,18 @@ def test_the_web_process_refuses_to_start_with_a_wrong_key(tmp_path):
     subprocess.run(load, cwd=ROOT, env=rotating, check=True, capture_output=True)
 
 
+def settings_error(**env: str) -> str:
+    """What loading the settings with these field-key variables writes to stderr."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FIELD_ENCRYPTION_KEY")} | env
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'union_office.settings'; django.setup()"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True).stderr
+
+
 def test_both_settings_at_once_or_a_short_key_stop_start_up():
-    env = {**os.environ, "FIELD_ENCRYPTION_KEY": OLD, "FIELD_ENCRYPTION_KEYS": f"{NEW},{OLD}"}
-    both = subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='union_office.settings';"
-         " from django.conf import settings; settings.FIELD_ENCRYPTION_KEYS"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert "not both" in both.stderr
-    env = {**os.environ, "FIELD_ENCRYPTION_KEYS": f"{NEW},short"}
-    env.pop("FIELD_ENCRYPTION_KEY", None)
-    short = subprocess.run(
-        [sys.executable, "-c", "import os; os.environ['DJANGO_SETTINGS_MODULE']='union_office.settings';"
-         " from django.conf import settings; settings.FIELD_ENCRYPTION_KEYS"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert "at least 32 characters" in short.stderr
+    assert "not both" in settings_error(FIELD_ENCRYPTION_KEY=OLD, FIELD_ENCRYPTION_KEYS=f"{NEW},{OLD}")
+    assert "at least 32 characters" in settings_error(FIELD_ENCRYPTION_KEYS=f"{NEW},short")
+    assert "names a key twice" in settings_error(FIELD_ENCRYPTION_KEYS=f"{NEW}\n{NEW}")
+    assert settings_error(FIELD_ENCRYPTION_KEYS=f"{NEW}\n{OLD}") == ""
 
 
 def test_rotation_re_encrypts_and_re_hashes_in_batches_and_resumes(settings, org, login, chair):
