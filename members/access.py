@@ -202,11 +202,12 @@ def units(user: Any, perm: str) -> QuerySet[OrgUnit]:
     return visible(user, perm, OrgUnit.objects.all(), unit_field="")
 
 
-def scope_root(user: Any, perm: str) -> OrgUnit | None:
-    """The top unit of the user's scope for `perm` when it is one subtree, else None: the unit a
-    report or export of "everything I may read" is filed under in the audit log."""
+def scope_root_pk(user: Any, perm: str) -> int | None:
+    """The key of the top unit of the user's scope for `perm` when it is one subtree, else None: the
+    unit a report or export of "everything I may read" is filed under in the audit log. Read from
+    the path (its last segment is the unit's own key), with no query."""
     roots = scope_paths(user, perm)
-    return OrgUnit.objects.filter(path=roots[0]).first() if len(roots) == 1 else None
+    return int(roots[0].rstrip("/").rsplit("/", 1)[-1]) if len(roots) == 1 else None
 
 
 def can(user: Any, perm: str, unit: OrgUnit) -> bool:

@@ -266,21 +266,18 @@ def write_roster_xlsx(
             actor=user,
             action="member.export_full_id_numbers" if full_id_numbers else "member.export_roster",
             obj=audit_obj,
-            unit=roster_audit_unit(user=user, query=query),
+            unit_pk=roster_audit_unit_pk(user=user, query=query),
             changes={"rows": written, "filter": query},
         )
     return written
 
 
-def roster_audit_unit(*, user: Any, query: str) -> OrgUnit | None:
+def roster_audit_unit_pk(*, user: Any, query: str) -> int | None:
     """The unit an export's audit entry is filed under (the 审计日志 page's scope): the filtered
-    unit, else the root of the user's roster scope when there is one root."""
+    unit (the filter accepted it, so it is in the user's scope), else the root of the user's roster
+    scope when there is one root."""
     unit_pk = parse_int(QueryDict(query).get("unit"))
-    if unit_pk is not None:
-        unit = access.units(user, "members.view_member").filter(pk=unit_pk).first()
-        if unit is not None:
-            return unit
-    return access.scope_root(user, "members.view_member")
+    return unit_pk if unit_pk is not None else access.scope_root_pk(user, "members.view_member")
 
 
 def export_roster_xlsx(

@@ -100,11 +100,15 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     kind: AuditKind = AuditKind.CHANGE,
     unit: models.Model | None = None,
+    unit_pk: int | None = None,
 ) -> AuditEntry:
     """Write one audit entry. Call it inside the transaction of the change it records.
 
-    `unit` names the org unit when `obj` does not lead to one (an export of a whole unit's report).
+    `unit` (or its key, `unit_pk`) names the org unit when `obj` does not lead to one (an export
+    of a whole unit's report).
     """
+    if unit is not None:
+        unit_pk = unit.pk
     masked: dict[str, Any] = {}
     for name, value in (changes or {}).items():
         if name in SENSITIVE_FIELDS:
@@ -123,7 +127,7 @@ def audit_record(
         object_repr=str(obj)[:200] if obj is not None else "",
         changes=masked,
         kind=kind,
-        org_unit_pk=unit.pk if unit is not None else unit_pk_of(obj),
+        org_unit_pk=unit_pk if unit_pk is not None else unit_pk_of(obj),
     )
 
 
@@ -132,11 +136,11 @@ def audit_read(
     actor: Any,
     action: str,
     obj: models.Model,
-    unit: models.Model | None = None,
+    unit_pk: int | None = None,
     changes: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Record that `actor` opened a record with personal data few may read (issue 17, finding 6)."""
-    return audit_record(actor=actor, action=action, obj=obj, unit=unit, changes=changes, kind=AuditKind.READ)
+    return audit_record(actor=actor, action=action, obj=obj, unit_pk=unit_pk, changes=changes, kind=AuditKind.READ)
 
 
 def audit_export(
@@ -145,10 +149,13 @@ def audit_export(
     action: str,
     obj: models.Model | None = None,
     unit: models.Model | None = None,
+    unit_pk: int | None = None,
     changes: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Record a file that leaves the system (xlsx, PDF, printed form): what, of which unit, how filtered."""
-    return audit_record(actor=actor, action=action, obj=obj, unit=unit, changes=changes, kind=AuditKind.EXPORT)
+    return audit_record(
+        actor=actor, action=action, obj=obj, unit=unit, unit_pk=unit_pk, changes=changes, kind=AuditKind.EXPORT
+    )
 
 
 @contextmanager

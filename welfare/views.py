@@ -300,7 +300,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
             actor=request.user,
             action="welfare.attachment.read",
             obj=attachment,
-            unit=OrgUnit(pk=unit_pk_of(attachment.owner)),
+            unit_pk=unit_pk_of(attachment.owner),
         )
     return uploads.attachment_response(attachment, inline=request.GET.get("download") != "1")
 
@@ -602,7 +602,7 @@ def report(request: HttpRequest) -> HttpResponse:
         audit_export(
             actor=request.user,
             action="welfare.report.export",
-            unit=access.scope_root(request.user, privacy.VIEW),
+            unit_pk=access.scope_root_pk(request.user, privacy.VIEW),
             changes={"year": year},
         )
         return response

@@ -90,10 +90,11 @@ def audit_log_export(request: HttpRequest) -> HttpResponse:
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
     audit_log_xlsx_into(handle, entries=entries, query=query)
     handle.seek(0)
-    if unit is None:
-        unit = access.scope_root(request.user, VIEW_LOG)
+    unit_pk = unit.pk if unit is not None else access.scope_root_pk(request.user, VIEW_LOG)
     with transaction.atomic():
-        audit_export(actor=request.user, action="audit.export", unit=unit, changes={"rows": total, "filter": query})
+        audit_export(
+            actor=request.user, action="audit.export", unit_pk=unit_pk, changes={"rows": total, "filter": query}
+        )
     filename = _("审计日志-%(date)s.xlsx") % {"date": timezone.localdate().isoformat()}
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
     response["Cache-Control"] = "private, no-store"
