@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finance.forms import leaf_accounts
 from members.models import Member, OrgUnit
+from union_office.history import reason_field
 from union_office.limits import LONG_TEXT, limit_text
 
 from .models import Eligibility, Event, EventKind, GroupPlan, InterestGroup, PolicyRule, Recurrence, Schedule
@@ -267,6 +268,8 @@ class DecisionForm(forms.Form):
 
 
 class PolicyRuleForm(forms.ModelForm):
+    reason = reason_field()
+
     class Meta:
         model = PolicyRule
         fields = ["org_unit", "event_kind", "rule", "limit", "severity", "note"]
@@ -288,6 +291,30 @@ class PolicyRuleForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         pass  # saved by services.policy_rule_create
+
+
+class PolicyRuleEditForm(forms.ModelForm):
+    """A rule's limit, what a breach does and its basis; its kind stays (a new kind is a new rule)."""
+
+    reason = reason_field()
+
+    class Meta:
+        model = PolicyRule
+        fields = ["limit", "severity", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.rule == PolicyRule.Kind.NO_UNION_FUNDS:
+            del self.fields["limit"]
+        bootstrap(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data.setdefault("limit", None)
+        return data
+
+    def _post_clean(self) -> None:
+        pass  # saved by services.policy_rule_update
 
 
 # Free text has a limit (issue 17).

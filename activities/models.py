@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from members.models import Member, OrgUnit
 from union_office.models import TimeStampedModel
@@ -543,6 +544,7 @@ class PolicyRule(TimeStampedModel):
     """A spending rule a unit sets for a kind of event (疗休养 ≤ 2 天、≤ 400 元/人/天; 体检由行政承担).
 
     A rule set at a unit holds for its whole subtree; every rule found on the way up applies.
+    Set by the chair; every change is kept with its author and reason (`history`).
     """
 
     Kind = PolicyRuleKind
@@ -554,6 +556,8 @@ class PolicyRule(TimeStampedModel):
     limit = models.DecimalField(_("限额"), max_digits=14, decimal_places=2, null=True, blank=True)
     severity = models.CharField(_("违反时"), max_length=5, choices=Severity, default=Severity.WARN)
     note = models.CharField(_("依据"), max_length=200, blank=True)
+
+    history = HistoricalRecords(verbose_name=_("经费使用规则历史"))
 
     class Meta:
         verbose_name = _("经费使用规则")

@@ -43,5 +43,6 @@ urlpatterns = [
     path("groups/<int:pk>/plans/", groups.group_plan_save, name="group_plan_save"),
     path("group-plans/<int:pk>/<slug:action>/", groups.group_plan_transition, name="group_plan_transition"),
     path("rules/", policies.policy_list, name="policies"),
+    path("rules/<int:pk>/", policies.policy_edit, name="policy_edit"),
     path("rules/<int:pk>/delete/", policies.policy_delete, name="policy_delete"),
 ]

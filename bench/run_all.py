@@ -362,7 +362,8 @@ def child_export(writer: str, trace: bool) -> dict:
 
     from members import selectors
     from members.exports import ROSTER_COLUMNS, _roster_rows, export_queryset, export_roster_xlsx, roster_export_run
-    from members.models import JobStatus, RosterExport
+    from members.models import RosterExport
+    from union_office.jobs import JobStatus
 
     before = rss_mib()
     export = None

@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Department, Gender, JobStatus, Member, OrgUnit
+from members.models import Department, Gender, Member, OrgUnit
+from union_office.jobs import JobStatus
 from union_office.models import TimeStampedModel
 
 

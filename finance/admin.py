@@ -1,6 +1,6 @@
 """The system administrator edits the chart of accounts here; the books are read-only.
 
-Entries, closings, budgets and dues are written only through finance/services.py (the rules and
+Entries, closings, budgets and dues are written only through finance/services/ (the rules and
 the audit live there), so their admin pages show and never change or delete.
 """
 

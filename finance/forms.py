@@ -1,4 +1,4 @@
-"""Forms of the finance screens; the rules themselves live in finance/services.py."""
+"""Forms of the finance screens; the rules themselves live in finance/services/."""
 
 import uuid
 from typing import Any

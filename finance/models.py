@@ -2,7 +2,7 @@
 
 The ledger is append-only. An entry is never edited or deleted: a mistake is corrected by a
 reversing entry (红字冲销) booked in an open month, and a closed month (结账) takes no new entries.
-Every write goes through finance/services.py, which numbers vouchers without gaps, checks the
+Every write goes through finance/services/, which numbers vouchers without gaps, checks the
 budget and records the audit entry in the same transaction. docs/finance.md gives the reasons.
 
 Amounts are stored positive; the sign of an entry's effect is `signed_amount` (negative for a

@@ -69,6 +69,8 @@ PERMISSIONS: dict[str, Permission] = {
         _perm("welfare.view_aid", _("查看帮扶档案与申请"), Role.CHAIR, Role.COMMITTEE),
         _perm("welfare.review_aid", _("审核帮扶申请"), Role.CHAIR, Role.COMMITTEE),
         _perm("welfare.decide_aid", _("审定帮扶金额"), Role.CHAIR),
+        # Rules as pages (issue 21): the chair sets the standards the others work by.
+        _perm("welfare.set_visit_rules", _("制定慰问标准"), Role.CHAIR),
         _perm("welfare.apply", _("提交帮扶/助学申请"), *ALL_ROLES),
         _perm("congress.view_motions", _("查看提案"), *ALL_ROLES, reaches_up=True),
         _perm("congress.submit_motion", _("提交提案与建议"), *ALL_ROLES),
@@ -76,6 +78,7 @@ PERMISSIONS: dict[str, Permission] = {
         _perm("congress.reply_motions", _("答复提案"), Role.HANDLER),
         _perm("activities.view_events", _("查看活动与日历"), *ALL_ROLES, reaches_up=True),
         _perm("activities.manage_events", _("组织活动"), Role.CHAIR, Role.COMMITTEE, Role.WOMEN),
+        _perm("activities.set_policy_rules", _("制定经费使用规则"), Role.CHAIR),
         _perm("activities.approve_group_plans", _("审批兴趣小组计划与经费"), Role.CHAIR, Role.COMMITTEE),
         _perm("plans.view_plan", _("查看工作计划"), *ALL_ROLES, reaches_up=True),
         _perm("plans.edit_plan", _("起草工作计划"), Role.CHAIR, Role.COMMITTEE),
@@ -275,7 +278,8 @@ def holders(perm: str, unit: OrgUnit) -> list[Any]:
     told nothing."""
     permission = _permission(perm)
     grants = (
-        RoleGrant.objects.filter(
+        RoleGrant.objects.current()
+        .filter(
             org_unit__path__in=unit.ancestor_paths(),
             role__in=permission.roles,
             user__is_active=True,

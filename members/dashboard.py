@@ -15,7 +15,12 @@ def my_account_card(request: HttpRequest) -> dict[str, Any]:
     """Everyone: who I am here, my membership, and the roles I hold at which units."""
     user = request.user
     member = Member.objects.select_related("org_unit", "department").filter(user=user).first()
-    grants = RoleGrant.objects.filter(user=user).select_related("org_unit", "department").order_by("org_unit__path")
+    grants = (
+        RoleGrant.objects.current()
+        .filter(user=user)
+        .select_related("org_unit", "department")
+        .order_by("org_unit__path")
+    )
     return {"member": member, "grants": grants}
 
 

@@ -26,15 +26,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from union_office import crypto, queue
+from union_office import crypto, jobs
 from union_office.audit import audit_export
 from union_office.integers import parse_int
+from union_office.jobs import JobStatus
 from union_office.xlsx import Column, write_report_into
 
 from . import access, selectors
 from .filters import MemberFilter
 from .idcard import birth_shown_with_masked_id
-from .models import Department, EmploymentType, Gender, JobStatus, Member, MemberStatus, OrgUnit, RosterExport
+from .models import Department, EmploymentType, Gender, Member, MemberStatus, OrgUnit, RosterExport
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +306,7 @@ def roster_export_filename(unit_label: str) -> str:
 
 def roster_export_create(*, user: Any, query: str, full_id_numbers: bool, total_rows: int) -> RosterExport:
     """Queue a large export for Celery; the task starts once this transaction commits."""
-    from .export_tasks import roster_export_task  # the task module imports this one
+    from .tasks import roster_export_task  # the task module imports this one
 
     if len(query) > QUERY_MAX_LENGTH:
         raise ValidationError(_("筛选条件过长，无法排队导出，请减少筛选条件后重试。"))
@@ -313,7 +314,7 @@ def roster_export_create(*, user: Any, query: str, full_id_numbers: bool, total_
         export = RosterExport.objects.create(
             created_by=user, query=query, full_id_numbers=full_id_numbers, total_rows=total_rows
         )
-        queue.send_on_commit(roster_export_task, export.pk)
+        jobs.send_on_commit(roster_export_task, export.pk)
     return export
 
 
@@ -402,16 +403,16 @@ def roster_export_requeue(*, now: datetime | None = None) -> list[int]:
     to QUEUED and is sent again. Each row is won by a conditional update, so two sweeps at once send
     it once; an extra message for a row already claimed does nothing (_claim). Returns the ids sent.
     """
-    from .export_tasks import roster_export_task  # the task module imports this one
+    from .tasks import roster_export_task  # the task module imports this one
 
     now = now or timezone.now()
     dead_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     waiting = RosterExport.objects.filter(
-        Q(status=JobStatus.QUEUED, updated_at__lt=now - queue.RESEND_AFTER)
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - jobs.RESEND_AFTER)
         | Q(status=JobStatus.RUNNING, updated_at__lt=dead_before)
     )
     reset = {"status": JobStatus.QUEUED, "processed_rows": 0, "updated_at": now}
-    sent, _reachable = queue.resend(waiting, roster_export_task, reset=reset)
+    sent, _reachable = jobs.resend(waiting, roster_export_task, reset=reset)
     if sent:
         logger.warning("roster exports sent again (lost message or dead worker): %s", sent)
     return sent

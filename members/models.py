@@ -1,13 +1,17 @@
 """The organisation tree, the employer's departments, members and role grants."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from union_office import crypto
+from union_office.jobs import JobStatus
 from union_office.models import TimeStampedModel
 
 from .idcard import mask_id_number, normalize_id_number, parse_id_number
@@ -306,7 +310,16 @@ class Role(models.TextChoices):
     MEMBER = "member", _("会员")
 
 
+class RoleGrantQuerySet(models.QuerySet):
+    def current(self, on: "dt.date | None" = None) -> "RoleGrantQuerySet":
+        """The grants that hold on `on` (today): no 截止日期, or one not yet passed."""
+        on = on or timezone.localdate()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
 class RoleGrant(TimeStampedModel):
+    objects = RoleGrantQuerySet.as_manager()
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="role_grants"
     )
@@ -433,14 +446,6 @@ class MembershipChange(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.get_kind_display()} · {self.get_state_display()}"
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("排队中")
-    RUNNING = "running", _("处理中")
-    PREVIEW = "preview", _("待确认")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("失败")
 
 
 class RosterImport(TimeStampedModel):

@@ -1,18 +1,14 @@
 """How an app joins the navigation bar and the 工作台, with access decided by the one policy.
 
-Apps call `register_module(...)` in their AppConfig.ready(). Until an app has its own screens
-(finance, welfare, … arrive issue by issue) its entry leads to `module_home`, a real page that
-says what the module will do and what this user may do there, at which units.
+Apps call `register_module(...)` in their AppConfig.ready(): the module gets a nav entry to its
+index page and a 工作台 card that lists what this user may do there, at which units.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.utils.functional import Promise
-from django.views.decorators.http import require_GET
 
 from union_office.registry import DashboardCard, NavItem, register_card, register_nav
 
@@ -75,16 +71,3 @@ def register_module(module: Module) -> None:
             get_context=card_context,
         )
     )
-
-
-def module_home(app_label: str) -> Callable[[HttpRequest], HttpResponse]:
-    @require_GET
-    def view(request: HttpRequest) -> HttpResponse:
-        module = MODULES[app_label]
-        if not module.is_visible(request.user):
-            raise Http404
-        return render(
-            request, "members/module_home.html", {"module": module, "abilities": module.abilities(request.user)}
-        )
-
-    return view

@@ -30,8 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from union_office.audit import audit_record
+from union_office.jobs import JobStatus
 
-from .models import JobStatus, RosterExport, RosterImport
+from .models import RosterExport, RosterImport
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ EXPORT_RETENTION = datetime.timedelta(days=7)
 IMPORT_RETENTION = datetime.timedelta(days=2)
 # The upload_to roots of RosterExport.file and RosterImport.file, with the period of each.
 FILE_ROOTS = {"exports": EXPORT_RETENTION, "imports": IMPORT_RETENTION}
-# The dry run's plan is stored next to the upload as "<upload>.plan" (imports/plan.py).
+# The dry run's plan is stored next to the upload as "<upload>.plan" (imports/dry_run.py).
 PLAN_SUFFIX = ".plan"
 
 

@@ -9,13 +9,19 @@ import logging
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from .export_tasks import roster_export_task  # noqa: F401  (registered for autodiscovery)
-from .exports import roster_export_requeue
+from .exports import roster_export_requeue, roster_export_run
 from .imports import RosterImportError, roster_import_commit, roster_import_requeue, roster_import_validate
 from .membership import membership_apply_due
 from .retention import roster_retention_cleanup
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def roster_export_task(export_id: int) -> None:
+    # Thin on purpose: the service claims the row (QUEUED → RUNNING), so a redelivered message
+    # does nothing twice.
+    roster_export_run(export_id=export_id)
 
 
 @shared_task(acks_late=True)

@@ -12,7 +12,7 @@ from members import access
 
 from . import workflow
 from .models import Item, ItemStatus, Plan, PlanStatus
-from .queries import CLOSED, Completion
+from .selectors import CLOSED, Completion
 
 MAX_PLANS = 5
 MAX_ITEMS = 5

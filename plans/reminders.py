@@ -96,7 +96,8 @@ class _Recipients:
         if unit.pk not in self._chairs:
             paths = [*ancestor_paths(unit.path), unit.path]
             grants = (
-                RoleGrant.objects.filter(role=Role.CHAIR, org_unit__path__in=paths, user__is_active=True)
+                RoleGrant.objects.current()
+                .filter(role=Role.CHAIR, org_unit__path__in=paths, user__is_active=True)
                 .select_related("user", "org_unit")
                 .order_by("-org_unit__path", "user_id")
             )

@@ -135,6 +135,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "import_export",
+    # The history of the rules a union sets (慰问标准, 经费使用规则): union_office/history.py.
+    "simple_history",
     # Authentication hardening (docs/authentication.md): login lockout, TOTP two-factor.
     "axes",
     "django_otp",
@@ -161,8 +163,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view says @login_not_required (login, language switch).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # After messages: says so when a background job could not be sent to a dead broker (queue.py).
-    "union_office.queue.QueueNoticeMiddleware",
+    # After messages: says so when a background job could not be sent to a dead broker (jobs.py).
+    "union_office.jobs.QueueNoticeMiddleware",
     # Idle and absolute session lifetime (after messages: the logout explains itself), then
     # 2FA enrolment/verification where required.
     "union_office.accounts.middleware.SessionTimeoutMiddleware",
@@ -266,7 +268,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # when a route names a task that does not exist.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "members.export_tasks.roster_export_task": {"queue": "bulk"},
+    "members.tasks.roster_export_task": {"queue": "bulk"},
     "members.tasks.roster_import_validate_task": {"queue": "bulk"},
     "members.tasks.roster_import_commit_task": {"queue": "bulk"},
     "members.tasks.roster_retention_cleanup_task": {"queue": "bulk"},

@@ -1,7 +1,9 @@
-"""Admin for the data a union sets up rather than works through: 金秋助学 campaigns with their tiers,
-and the 慰问 standards. Applications, files and visits change only through the services (audit)."""
+"""Admin for the data a union sets up rather than works through: 金秋助学 campaigns with their tiers.
+The 慰问 standards are read here only: the chair sets them on the 慰问标准 page, with a reason kept in
+their history. Applications, files and visits change only through the services (audit)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Campaign, CampaignTier, VisitRule
 
@@ -21,4 +23,12 @@ class CampaignAdmin(admin.ModelAdmin):
 @admin.register(VisitRule)
 class VisitRuleAdmin(admin.ModelAdmin):
     list_display = ["org_unit", "kind", "max_per_visit", "max_per_year", "once_per_cause_per_year", "cash_allowed"]
-    raw_id_fields = ["org_unit"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: VisitRule | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: VisitRule | None = None) -> bool:
+        return False

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from union_office.history import reason_field
 from union_office.integers import parse_int
 from union_office.limits import LONG_TEXT, limit_text
 
@@ -202,6 +203,31 @@ class VisitForm(MemberByIdForm):
         super().__init__(*args, **kwargs)
         self.fields["id_number"].required = True
         self.fields["id_number"].label = _("慰问对象身份证号")
+
+
+class VisitRuleForm(StyledForm):
+    """The chair's 慰问标准 for one kind at one unit (the unit comes from the page)."""
+
+    kind = forms.ChoiceField(label=_("慰问类型"), choices=VisitKind.choices)
+    max_per_visit = forms.DecimalField(
+        label=_("每次最高（元）"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("留空：不限"),
+    )
+    max_per_year = forms.DecimalField(
+        label=_("每人每年最高（元）"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("留空：不限"),
+    )
+    once_per_cause_per_year = forms.BooleanField(label=_("同一事由每年一次"), required=False)
+    cash_allowed = forms.BooleanField(label=_("可发现金"), required=False)
+    reason = reason_field()
 
 
 # Free text has a limit (issue 17).

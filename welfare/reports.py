@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from finance.money import MoneySum
 from union_office.xlsx import Column, write_report
 
-from . import privacy
+from . import selectors
 from .models import AidKind, AidState, VisitKind
 
 ZERO = Decimal("0.00")
@@ -45,14 +45,14 @@ def aid_given(user: Any, year: int) -> AidGiven:
     aid_labels = dict(AidKind.choices)
     visit_labels = dict(VisitKind.choices)
     paid = (
-        privacy.applications_visible(user)
+        selectors.applications_visible(user)
         .filter(state=AidState.PAID, paid_at__year=year)
         .values("org_unit__path", "org_unit__name", "kind")
         .annotate(n=Count("pk"), total=MoneySum("amount_granted"))
         .order_by("org_unit__path", "kind")
     )
     visits = (
-        privacy.visits_visible(user)
+        selectors.visits_visible(user)
         .filter(visited_on__year=year)
         .values("org_unit__path", "org_unit__name", "kind")
         .annotate(n=Count("pk"), total=MoneySum("amount"))

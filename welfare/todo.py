@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from union_office.todo import TodoSource, register_todo
 
-from . import privacy
+from . import selectors
 from .models import AidApplication, StudentApplication
 
 
@@ -17,10 +17,10 @@ def _waiting_states(transitions) -> set[str]:
 
 
 def aid_candidates(user: Any) -> QuerySet[AidApplication]:
-    from .workflow import TRANSITIONS
+    from .workflow.aid import TRANSITIONS
 
     return (
-        privacy.applications_visible(user)
+        selectors.applications_visible(user)
         .filter(state__in=_waiting_states(TRANSITIONS))
         .select_related("member", "org_unit", "notice_unit")
         .order_by("updated_at", "pk")
@@ -28,10 +28,10 @@ def aid_candidates(user: Any) -> QuerySet[AidApplication]:
 
 
 def student_candidates(user: Any) -> QuerySet[StudentApplication]:
-    from .campaign_workflow import TRANSITIONS
+    from .workflow.campaign import TRANSITIONS
 
     return (
-        privacy.student_applications_visible(user)
+        selectors.student_applications_visible(user)
         .filter(state__in=_waiting_states(TRANSITIONS))
         .select_related("member", "org_unit", "campaign__org_unit")
         .order_by("updated_at", "pk")

@@ -58,8 +58,10 @@ def remind_missing(*, actor: Any, root: OrgUnit, year: int, unit_ids: list[int])
     rows = {row.unit.pk: row for row in union_rows(root, year) if row.missing}
     chosen = [rows[pk] for pk in unit_ids if pk in rows]
     chairs: dict[int, list[Any]] = {}
-    for grant in RoleGrant.objects.filter(org_unit_id__in=[r.unit.pk for r in chosen], role=Role.CHAIR).select_related(
-        "user"
+    for grant in (
+        RoleGrant.objects.current()
+        .filter(org_unit_id__in=[r.unit.pk for r in chosen], role=Role.CHAIR)
+        .select_related("user")
     ):
         chairs.setdefault(grant.org_unit_id, []).append(grant.user)
     told, today = 0, timezone.localdate().isoformat()

@@ -23,7 +23,7 @@ from members import access
 from members.filters import member_search
 from members.models import Member
 from plans.models import Item
-from welfare.privacy import applications_visible, student_applications_visible
+from welfare.selectors import applications_visible, student_applications_visible
 
 LIMIT = 10
 MAX_QUERY = 50

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -132,10 +133,15 @@ def year_stats(root: OrgUnit, year: int) -> YearStats:
         .order_by(),
         joined="n",
     )
-    # A person holding several roles (or roles at two units of one union) is one 干部 of that union.
+    # A person holding several roles (or roles at two units of one union) is one 干部 of that union;
+    # counted as on the year's last day (or today, for the year still running).
     cadres: dict[int, set[int]] = defaultdict(set)
     for unit_id, user_id in (
-        RoleGrant.objects.filter(subtree).exclude(role=Role.MEMBER).values_list("org_unit_id", "user_id").distinct()
+        RoleGrant.objects.current(on=min(end, timezone.localdate()))
+        .filter(subtree)
+        .exclude(role=Role.MEMBER)
+        .values_list("org_unit_id", "user_id")
+        .distinct()
     ):
         if unit_id in by_unit:
             cadres[id(by_unit[unit_id])].add(user_id)

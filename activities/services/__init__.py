@@ -8,7 +8,7 @@ side effects on commit. A refused move raises ActivityError with a message the u
 from .common import ActivityError
 from .events import event_create, event_transition, event_update, result_record, sub_event_add
 from .groups import group_create, group_join, group_leave, group_plan_save, group_plan_transition
-from .money import expense_book, policy_findings, policy_rule_create, policy_rule_delete
+from .money import expense_book, policy_findings, policy_rule_create, policy_rule_delete, policy_rule_update
 from .schedules import schedule_create, schedule_skip, schedule_unskip
 from .signups import check_in, ineligibility_reason, item_enter, item_withdraw, signup_cancel, signup_create
 
@@ -30,6 +30,7 @@ __all__ = [
     "policy_findings",
     "policy_rule_create",
     "policy_rule_delete",
+    "policy_rule_update",
     "result_record",
     "schedule_create",
     "schedule_skip",

@@ -23,7 +23,8 @@ from finance.money import ZERO, round_money, to_decimal
 from finance.services import bookkeeping_unit
 from members import access
 from members.models import OrgUnit
-from union_office.audit import audit_record
+from union_office.audit import audit_record, field_changes
+from union_office.history import reason_given, remove_rule, save_rule
 
 from ..models import HOLDS_PLACE, Event, EventExpense, EventKind, PolicyRule, PolicyRuleKind, Severity, SignUp
 from .common import ActivityError
@@ -201,6 +202,10 @@ def expense_total(event: Event) -> Decimal:
     return spent(event)
 
 
+SET_RULES = "activities.set_policy_rules"
+RULE_FIELDS = ["limit", "severity", "note"]
+
+
 def policy_rule_create(
     *,
     actor: Any,
@@ -210,12 +215,14 @@ def policy_rule_create(
     limit: Decimal | None = None,
     severity: str = Severity.WARN,
     note: str = "",
+    reason: str,
 ) -> PolicyRule:
-    access.require(actor, "activities.manage_events", org_unit)
+    access.require(actor, SET_RULES, org_unit)
+    reason = reason_given(reason)
     if rule != PolicyRuleKind.NO_UNION_FUNDS and (limit is None or limit <= 0):
         raise ActivityError(_("请填写大于 0 的限额。"))
     with transaction.atomic():
-        created = PolicyRule.objects.create(
+        created = PolicyRule(
             org_unit=org_unit,
             event_kind=event_kind,
             rule=rule,
@@ -223,13 +230,42 @@ def policy_rule_create(
             severity=severity,
             note=(note or "").strip(),
         )
-        audit_record(actor=actor, action="activities.policy.change", obj=created, changes={"created": str(created)})
+        save_rule(
+            created,
+            {},
+            actor=actor,
+            reason=reason,
+            action="activities.policy.change",
+            changes={"created": str(created)},
+        )
     return created
 
 
-def policy_rule_delete(*, actor: Any, rule_id: int) -> None:
+def policy_rule_update(
+    *, actor: Any, rule_id: int, limit: Decimal | None, severity: str, note: str, reason: str
+) -> PolicyRule:
+    """Change a rule's limit, what a breach does, or its basis; the kind of rule stays."""
+    reason = reason_given(reason)
     with transaction.atomic():
         rule = PolicyRule.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=rule_id)
-        access.require(actor, "activities.manage_events", rule.org_unit)
-        audit_record(actor=actor, action="activities.policy.change", obj=rule, changes={"deleted": str(rule)})
-        rule.delete()
+        access.require(actor, SET_RULES, rule.org_unit)
+        if rule.rule == PolicyRuleKind.NO_UNION_FUNDS:
+            limit = None
+        elif limit is None or limit <= 0:
+            raise ActivityError(_("请填写大于 0 的限额。"))
+        else:
+            limit = limit.quantize(Decimal("0.01"))
+        values = {"limit": limit, "severity": severity, "note": (note or "").strip()}
+        changes = field_changes(rule, values)
+        if not changes:
+            raise ActivityError(_("规则没有变化。"))
+        save_rule(rule, values, actor=actor, reason=reason, action="activities.policy.change", changes=changes)
+    return rule
+
+
+def policy_rule_delete(*, actor: Any, rule_id: int, reason: str) -> None:
+    reason = reason_given(reason)
+    with transaction.atomic():
+        rule = PolicyRule.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=rule_id)
+        access.require(actor, SET_RULES, rule.org_unit)
+        remove_rule(rule, actor=actor, reason=reason, action="activities.policy.change")

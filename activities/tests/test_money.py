@@ -151,14 +151,15 @@ def test_rules_are_set_through_the_service_and_audited(chair, member, org):
         event_kind=Event.Kind.RETREAT,
         rule=PolicyRule.Kind.MAX_DAYS,
         limit=Decimal("2"),
+        reason="主席办公会",
     )
     assert rule.severity == PolicyRule.Severity.WARN
     with pytest.raises(ActivityError, match="限额"):
         services.policy_rule_create(
-            actor=chair, org_unit=org.school, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS
+            actor=chair, org_unit=org.school, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS, reason="x"
         )
     with pytest.raises(PermissionDenied):
-        services.policy_rule_delete(actor=member, rule_id=rule.pk)
+        services.policy_rule_delete(actor=member, rule_id=rule.pk, reason="x")
 
 
 def test_a_reversed_payout_no_longer_counts(treasurer, budget, org):

@@ -11,8 +11,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import JobStatus
-from union_office import queue
+from union_office import jobs
+from union_office.jobs import JobStatus
 
 from .. import workflow
 from ..models import CompilationExport, CongressSession, Motion, MotionReply
@@ -51,7 +51,7 @@ def compilation_request(*, actor: Any, session: CongressSession) -> CompilationE
             created_by=actor,
             motions=Motion.objects.filter(session=session, status__in=workflow.REGISTERED).count(),
         )
-        queue.send_on_commit(compilation_task, job.pk)
+        jobs.send_on_commit(compilation_task, job.pk)
     return job
 
 
@@ -69,11 +69,11 @@ def compilation_requeue(*, now: datetime.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     dead_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     waiting = CompilationExport.objects.filter(
-        Q(status=JobStatus.QUEUED, updated_at__lt=now - queue.RESEND_AFTER)
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - jobs.RESEND_AFTER)
         | Q(status=JobStatus.RUNNING, started_at__lt=dead_before)
     )
     reset = {"status": JobStatus.QUEUED, "started_at": None, "updated_at": now}
-    sent, _reachable = queue.resend(waiting, compilation_task, reset=reset)
+    sent, _reachable = jobs.resend(waiting, compilation_task, reset=reset)
     if sent:
         logger.warning("congress compilations sent again (lost message or dead worker): %s", sent)
     return sent

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from congress import exports, services
 from congress.models import CompilationExport, Satisfaction
-from members.models import JobStatus
+from union_office.jobs import JobStatus
 
 from .builders import TODAY, motion_assigned, motion_registered, user_of
 

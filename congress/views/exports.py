@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from members.models import JobStatus
+from union_office.jobs import JobStatus
 from union_office.xlsx import xlsx_response
 
 from .. import exports, selectors, services

@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from finance import dues
 from finance.models import DuesBatch, LedgerEntry
-from finance.services import FinanceError
+from finance.services import FinanceError, dues
 from members.models import Member, OrgUnit, Role
 from members.tests.factories import MemberFactory, OrgUnitFactory, RoleGrantFactory
 

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from members import access
 
-from .. import dues, selectors, services
+from .. import selectors, services
 from ..forms import MonthForm
 from ..models import DuesBatch
+from ..services import dues
 from .ledger import pick_unit_year, require_reader, require_writer
 
 MISSING_SHOWN = 20

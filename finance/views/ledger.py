@@ -2,7 +2,7 @@
 
 Who gets what: without `finance.view_ledger` anywhere, every finance page is 404 (the ledger is
 not theirs to know about); the chair and 经审 read everything and get 403 on every write; only
-the treasurer books, reverses and closes. Writes go through finance/services.py.
+the treasurer books, reverses and closes. Writes go through finance/services/.
 """
 
 import contextlib

@@ -60,7 +60,7 @@ from .widgets import (
 )
 
 if TYPE_CHECKING:
-    from .plan import PlanWriter
+    from .dry_run import PlanWriter
 
 logger = logging.getLogger(__name__)
 

@@ -20,13 +20,26 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from union_office import queue
+from union_office import jobs
 from union_office.audit import audit_record
+from union_office.jobs import JobStatus
 from union_office.xlsx import safe_cell
 
 from .. import access
 from ..idcard import make_id_number
-from ..models import EmploymentType, JobStatus, OrgUnit, RosterImport
+from ..models import EmploymentType, OrgUnit, RosterImport
+from .dry_run import (
+    PlanCheck,
+    PlanCopier,
+    PlanMismatch,
+    PlanWriter,
+    file_digest,
+    plan_discard,
+    plan_file_unchanged,
+    plan_open,
+    plan_still_holds,
+    plan_write,
+)
 from .files import (
     COLUMNS,
     DEPARTMENT,
@@ -45,18 +58,6 @@ from .files import (
     RosterTable,
     check_upload,
     read_roster,
-)
-from .plan import (
-    PlanCheck,
-    PlanCopier,
-    PlanMismatch,
-    PlanWriter,
-    file_digest,
-    plan_discard,
-    plan_file_unchanged,
-    plan_open,
-    plan_still_holds,
-    plan_write,
 )
 from .resource import (
     MemberResource,
@@ -115,7 +116,7 @@ def roster_import_create(*, actor: Any, org_unit: OrgUnit, uploaded_file: Any) -
         except BaseException:
             roster_import.file.delete(save=False)
             raise
-        queue.send_on_commit(roster_import_validate_task, roster_import.pk)
+        jobs.send_on_commit(roster_import_validate_task, roster_import.pk)
     return roster_import
 
 
@@ -247,7 +248,7 @@ def roster_import_confirm(*, actor: Any, import_id: int) -> RosterImport:
     from ..tasks import roster_import_commit_task
 
     roster_import = _claim_for_commit(actor=actor, import_id=import_id, resume=False)
-    queue.send_on_commit(roster_import_commit_task, import_id, actor.pk)
+    jobs.send_on_commit(roster_import_commit_task, import_id, actor.pk)
     return roster_import
 
 
@@ -268,15 +269,15 @@ def roster_import_requeue(*, now: datetime.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     dead_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     checks = RosterImport.objects.filter(
-        Q(status=JobStatus.QUEUED, updated_at__lt=now - queue.RESEND_AFTER)
+        Q(status=JobStatus.QUEUED, updated_at__lt=now - jobs.RESEND_AFTER)
         | Q(status=JobStatus.RUNNING, committed_at=None, updated_at__lt=dead_before)
     )
     reset = {"status": JobStatus.QUEUED, "processed_rows": 0, "updated_at": now}
-    sent, reachable = queue.resend(checks, roster_import_validate_task, reset=reset)
+    sent, reachable = jobs.resend(checks, roster_import_validate_task, reset=reset)
     if not reachable:
         return sent  # the broker is down: the next sweep tries again
     commits = RosterImport.objects.filter(
-        status=JobStatus.RUNNING, committed_at__isnull=False, updated_at__lt=now - queue.RESEND_AFTER
+        status=JobStatus.RUNNING, committed_at__isnull=False, updated_at__lt=now - jobs.RESEND_AFTER
     )
     for pk in commits.values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():
@@ -285,7 +286,7 @@ def roster_import_requeue(*, now: datetime.datetime | None = None) -> list[int]:
             if actor_id is None:  # being written right now, or already done
                 continue
             RosterImport.objects.filter(pk=pk).update(updated_at=now)
-        if not queue.send(roster_import_commit_task, pk, actor_id):
+        if not jobs.send(roster_import_commit_task, pk, actor_id):
             return sent
         sent.append(pk)
     if sent:

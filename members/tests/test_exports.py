@@ -14,9 +14,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from members import exports
-from members.export_tasks import roster_export_task
-from members.models import JobStatus, Member, RosterExport
+from members.models import Member, RosterExport
+from members.tasks import roster_export_task
 from members.tests.factories import DepartmentFactory, MemberFactory, RoleGrantFactory, UserFactory
+from union_office.jobs import JobStatus
 from union_office.models import AuditEntry
 from union_office.xlsx import XLSX_CONTENT_TYPE
 

@@ -17,8 +17,9 @@ from openpyxl import Workbook, load_workbook
 
 from members import imports
 from members.idcard import make_id_number
-from members.models import JobStatus, Member, RosterImport
+from members.models import Member, RosterImport
 from members.tests.factories import DepartmentFactory, MemberFactory
+from union_office.jobs import JobStatus
 from union_office.models import AuditEntry
 from union_office.testing import run_at_once
 
@@ -1135,7 +1136,7 @@ def test_repeated_cells_are_checked_per_row_and_departments_per_unit(start_impor
 def test_plans_and_checks_of_more_rows_than_a_batch(start_import, committee, org, monkeypatch, path):
     """The plan holds a JSON array per batch of rows, and a commit that checks again writes in
     batches where there is no COPY: both with batches of 2 here, new and changed members mixed."""
-    monkeypatch.setattr(imports.plan, "_BATCH", 2)
+    monkeypatch.setattr(imports.dry_run, "_BATCH", 2)
     monkeypatch.setattr(imports.resource, "_BATCH", 2)
     for i in (2, 4):
         MemberFactory(org_unit=org.branch_a, id_number=person(i), name=f"导入{i}", phone="13900000000")
@@ -1202,7 +1203,7 @@ def test_when_only_the_roster_changed_the_plan_is_written_while_the_rows_are_che
     if connection.vendor != "postgresql":
         pytest.skip("the plan is written by a second thread on PostgreSQL only")
     roster_import, _changed = previewed_mix(start_import, committee, org)
-    plan_path = roster_import.file.storage.path(imports.plan.plan_name(roster_import))
+    plan_path = roster_import.file.storage.path(imports.dry_run.plan_name(roster_import))
     with open(plan_path, encoding="utf-8") as stream:  # the header, the hashes, the new members
         planned_cipher = json.loads(stream.readlines()[2])[0][imports.resource.COPY_ATTNAMES.index("id_number_cipher")]
     monkeypatch.setattr(imports.services, "_write_checked", lambda *args: pytest.fail("written as checked"))

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members import exports
-from members.models import JobStatus, RosterExport, RosterImport
+from members.models import RosterExport, RosterImport
 from members.retention import EXPORT_RETENTION, IMPORT_RETENTION, roster_retention_cleanup
 from members.tests.factories import MemberFactory
+from union_office.jobs import JobStatus
 from union_office.models import AuditEntry
 
 DAY = datetime.timedelta(days=1)

@@ -12,10 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from members import access, exports, selectors
-from members.models import JobStatus, MemberStatus, RosterExport
+from members.models import MemberStatus, RosterExport
 from members.retention import EXPORT_RETENTION
 from union_office.accounts.throttles import throttle_per_user
 from union_office.audit import audit_export
+from union_office.jobs import JobStatus
 from union_office.pdf import render_pdf
 from union_office.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 

@@ -15,7 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members import access, imports
-from members.models import JobStatus, OrgUnit
+from members.models import OrgUnit
+from union_office.jobs import JobStatus
 from union_office.xlsx import xlsx_response
 
 PERM = "members.change_member"

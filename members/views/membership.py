@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members import access, membership, selectors, services
-from members.forms_membership import ChangeRequestForm, JoinApplyForm, MemberCreateForm, TransferInForm
+from members.membership.forms import ChangeRequestForm, JoinApplyForm, MemberCreateForm, TransferInForm
 from members.models import OPEN_CHANGE_STATES, Member, MembershipChange
 
 PAGE_SIZE = 50

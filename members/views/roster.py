@@ -346,7 +346,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "unit": unit,
         "children": unit.children.all(),
         "page": page,
-        "grants": RoleGrant.objects.filter(org_unit=unit).select_related("user", "department"),
+        "grants": RoleGrant.objects.current().filter(org_unit=unit).select_related("user", "department"),
         "can_create_logins": access.can(request.user, "members.change_member", unit),
     }
     return render(request, "members/unit_detail.html", context)

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from plans import queries, services
+from plans import selectors, services
 from plans.models import Item, PlanStatus, ScheduleEntry, Section
-from plans.queries import ADDED, CHANGED, REMOVED, SAME, align, inline_diff
+from plans.selectors import ADDED, CHANGED, REMOVED, SAME, align, inline_diff
 from plans.tests.builders import build_plan
 
 
@@ -62,7 +62,7 @@ def versions(org, chair):
 
 def test_plan_diff_marks_added_removed_changed(versions):
     old, new = versions
-    diff = queries.plan_diff(old, new)
+    diff = selectors.plan_diff(old, new)
     rows = {(row.kind, row.state, row.new_number or row.old_number): row for row in diff.tree}
     states = [(row.kind, row.state) for row in diff.tree]
     assert states == [
@@ -94,8 +94,8 @@ def test_only_changes_keeps_the_headings_above_a_change(versions):
     old, new = versions
     # Change an item under the unchanged （一）春季活动 of the unchanged 二、.
     Item.objects.filter(section__plan=new, content="组织春季职工运动会").update(content="组织春季职工趣味运动会")
-    diff = queries.plan_diff(old, new)
-    rows = [(row.kind, row.state, row.new_number or row.old_number) for row in queries.changes_in_context(diff.tree)]
+    diff = selectors.plan_diff(old, new)
+    rows = [(row.kind, row.state, row.new_number or row.old_number) for row in selectors.changes_in_context(diff.tree)]
     assert rows == [
         ("section", CHANGED, "一、"),
         ("item", CHANGED, "1、"),
@@ -111,7 +111,7 @@ def test_only_changes_keeps_the_headings_above_a_change(versions):
 def test_identical_versions_have_no_changes(org, chair):
     old = build_plan(org.school, status=PlanStatus.APPROVED)
     new = services.plan_new_version(actor=chair, plan_id=old.pk)
-    diff = queries.plan_diff(old, new)
+    diff = selectors.plan_diff(old, new)
     assert not diff.has_changes
     assert {row.state for row in diff.tree} == {SAME}
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from plans import queries
+from plans import selectors
 from plans.models import Item, ItemStatus, PlanStatus
 from plans.selectors import iter_sections, plan_tree
 from plans.tests.builders import build_plan
@@ -50,7 +50,7 @@ def plan(org):
 
 
 def _groups(plan):
-    return {g.key: [row.node.item.content for row in g.rows] for g in queries.plan_following(plan, TODAY)}
+    return {g.key: [row.node.item.content for row in g.rows] for g in selectors.plan_following(plan, TODAY)}
 
 
 def test_items_are_grouped_by_deadline_on_a_fixed_day(plan):
@@ -64,11 +64,11 @@ def test_items_are_grouped_by_deadline_on_a_fixed_day(plan):
         "no_deadline": ["慰问"],
         "past": ["取消的活动", "春季体检"],
     }
-    assert [key for key, _label in queries.FOLLOW_GROUPS] == list(groups)
+    assert [key for key, _label in selectors.FOLLOW_GROUPS] == list(groups)
 
 
 def test_overdue_rows_say_how_late_and_where(plan):
-    overdue = next(g for g in queries.plan_following(plan, TODAY) if g.key == "overdue")
+    overdue = next(g for g in selectors.plan_following(plan, TODAY) if g.key == "overdue")
     first = overdue.rows[0]
     assert first.due == datetime.date(2026, 3, 25)
     assert first.overdue_days == (TODAY - datetime.date(2026, 3, 25)).days
@@ -89,7 +89,7 @@ def test_month_boundaries_in_december(org):
         tree=[{"title": "年终", "items": [_item("总结", "12月"), _item("次年计划", "次年1月")]}],
     )
     groups = {
-        g.key: [r.node.item.content for r in g.rows] for g in queries.plan_following(plan, datetime.date(2026, 12, 3))
+        g.key: [r.node.item.content for r in g.rows] for g in selectors.plan_following(plan, datetime.date(2026, 12, 3))
     }
     assert groups == {"this_month": ["总结"], "next_month": ["次年计划"]}
 
@@ -114,7 +114,7 @@ def test_completion_rolls_up_from_items_through_sections(org):
         ],
     )
     tree = plan_tree(plan)
-    completion = queries.plan_completion(plan, tree)
+    completion = selectors.plan_completion(plan, tree)
     by_title = {node.section.title: node.pk for node in iter_sections(tree)}
     percent = {title: completion.sections[pk] for title, pk in by_title.items()}
     assert (percent["一.1"].done, percent["一.1"].total, percent["一.1"].percent) == (2, 2, 100)
@@ -125,19 +125,19 @@ def test_completion_rolls_up_from_items_through_sections(org):
     assert percent["三"].percent is None
     assert (completion.overall.done, completion.overall.total, completion.overall.percent) == (3, 5, 60)
     # Without the loaded tree it reads the same numbers from the database.
-    assert queries.plan_completion(plan) == completion
+    assert selectors.plan_completion(plan) == completion
 
 
 def test_completion_rounds_down(org):
     items = [_item("a", status=ItemStatus.DONE), _item("b", status=ItemStatus.DONE), _item("c")]
     plan = build_plan(org.school, tree=[{"title": "x", "items": items}])
-    assert queries.plan_completion(plan).overall.percent == 66
+    assert selectors.plan_completion(plan).overall.percent == 66
 
 
 def test_plan_list_carries_the_same_completion(org, chair):
     items = [_item("a", status=ItemStatus.DONE), _item("b"), _item("c", status=ItemStatus.CANCELLED)]
     plan = build_plan(org.school, tree=[{"title": "x", "items": items}, {"title": "y", "items": [_item("d")]}])
-    listed = queries.plan_list(chair).get(pk=plan.pk)
+    listed = selectors.plan_list(chair).get(pk=plan.pk)
     assert (listed.items_done, listed.items_total) == (1, 3)
 
 

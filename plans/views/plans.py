@@ -1,6 +1,6 @@
 """The plan once drafted: list, read-only document, workflow buttons, versions, following, exports.
 
-Every view gets its plan through `queries.plan_get` (404 outside the reader's scope); writes go
+Every view gets its plan through `selectors.plan_get` (404 outside the reader's scope); writes go
 through plans/services.py, which checks the permission of the move (403) and the state.
 """
 
@@ -25,7 +25,7 @@ from members.models import OrgUnit
 from union_office.integers import parse_int
 from union_office.workflow import buttons as workflow_buttons
 
-from .. import events, exports, queries, services, workflow
+from .. import events, exports, selectors, services, workflow
 from ..models import Item, ItemStatus, Plan, PlanStatus, ScheduleEntry
 from ..selectors import iter_sections, plan_tree
 
@@ -50,7 +50,7 @@ class PlanFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        readable = access.visible(user, queries.VIEW, Plan.objects.order_by())
+        readable = access.visible(user, selectors.VIEW_PERM, Plan.objects.order_by())
         years = readable.values_list("year", flat=True).distinct().order_by("-year")
         self.filters["year"].extra["choices"] = [(y, _("%(year)s年") % {"year": y}) for y in years]
         units = OrgUnit.objects.filter(pk__in=readable.values("org_unit_id")).order_by("path")
@@ -72,16 +72,16 @@ def _badge(plan: Plan) -> str:
 @require_GET
 def plan_index(request: HttpRequest) -> HttpResponse:
     """The plans visible to the user, newest year first, with their completion."""
-    if not access.has_anywhere(request.user, queries.VIEW):
+    if not access.has_anywhere(request.user, selectors.VIEW_PERM):
         raise Http404
-    plans = queries.plan_list(request.user)
+    plans = selectors.plan_list(request.user)
     plan_filter = PlanFilter(request.GET or None, queryset=plans, user=request.user)
     page = Paginator(plan_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
             "plan": plan,
             "badge": _badge(plan),
-            "completion": queries.Completion(plan.items_done, plan.items_total),
+            "completion": selectors.Completion(plan.items_done, plan.items_total),
         }
         for plan in page
     ]
@@ -125,14 +125,14 @@ def _mark_recurring_items(plan: Plan, tree: list) -> None:
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan read as a document, with its status, versions and what this user may do next."""
-    plan = queries.plan_get(request.user, pk)
+    plan = selectors.plan_get(request.user, pk)
     tree = plan_tree(plan)
-    completion = queries.plan_completion(plan, tree)
+    completion = selectors.plan_completion(plan, tree)
     for node in iter_sections(tree):
-        node.completion = completion.sections.get(node.pk, queries.Completion())
+        node.completion = completion.sections.get(node.pk, selectors.Completion())
     _mark_recurring_items(plan, tree)
     may_edit = access.can(request.user, EDIT, plan.org_unit)
-    versions = queries.plan_versions(plan)
+    versions = selectors.plan_versions(plan)
     context = {
         "plan": plan,
         "badge": _badge(plan),
@@ -154,7 +154,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def schedule_event(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     """创建活动 on a 活动安排 entry: the event, prefilled; a second click opens the first one's event."""
-    plan = queries.plan_get(request.user, pk)
+    plan = selectors.plan_get(request.user, pk)
     if not ScheduleEntry.objects.filter(pk=entry_pk, plan=plan).exists():
         raise Http404
     try:
@@ -179,7 +179,7 @@ def schedule_event(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse
 @require_POST
 def recurring_activity(request: HttpRequest, pk: int, kind: str, obj_pk: int) -> HttpResponse:
     """创建周期活动 on a 活动安排 line ("entry") or a plan item ("item") whose 时限 recurs."""
-    plan = queries.plan_get(request.user, pk)
+    plan = selectors.plan_get(request.user, pk)
     if kind == "entry" and ScheduleEntry.objects.filter(pk=obj_pk, plan=plan).exists():
         target = {"entry_id": obj_pk}
     elif kind == "item" and Item.objects.filter(pk=obj_pk, section__plan=plan).exists():
@@ -202,7 +202,7 @@ def recurring_activity(request: HttpRequest, pk: int, kind: str, obj_pk: int) ->
 
 @require_POST
 def plan_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    plan = queries.plan_get(request.user, pk)
+    plan = selectors.plan_get(request.user, pk)
     if action not in {t.action for t in workflow.TRANSITIONS}:
         raise Http404
     try:
@@ -226,7 +226,7 @@ def workflow_label(action: str) -> str:
 
 @require_POST
 def plan_new_version(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = queries.plan_get(request.user, pk)
+    plan = selectors.plan_get(request.user, pk)
     try:
         new = services.plan_new_version(actor=request.user, plan_id=plan.pk)
     except services.PlanWorkflowError as exc:
@@ -247,7 +247,7 @@ def _plan_param(request: HttpRequest, name: str) -> Plan:
     pk = parse_int(request.GET.get(name))
     if pk is None:
         raise Http404
-    return queries.plan_get(request.user, pk)
+    return selectors.plan_get(request.user, pk)
 
 
 @require_GET
@@ -255,10 +255,10 @@ def plan_compare(request: HttpRequest) -> HttpResponse:
     """Two plans side by side (?a=<pk>&b=<pk>), the older on the left; both must be readable."""
     first, second = _plan_param(request, "a"), _plan_param(request, "b")
     old, new = sorted([first, second], key=lambda p: (p.year, p.version, p.pk))
-    diff = queries.plan_diff(old, new)
+    diff = selectors.plan_diff(old, new)
     only_changes = request.GET.get("changes") == "1"
-    rows = queries.changes_in_context(diff.tree) if only_changes else diff.tree
-    schedule = [row for row in diff.schedule if row.state != queries.SAME] if only_changes else diff.schedule
+    rows = selectors.changes_in_context(diff.tree) if only_changes else diff.tree
+    schedule = [row for row in diff.schedule if row.state != selectors.SAME] if only_changes else diff.schedule
     context = {
         "diff": diff,
         "old": old,
@@ -277,7 +277,7 @@ class ProgressForm(forms.Form):
     )
 
 
-def _follow_row_context(request: HttpRequest, plan: Plan, row: queries.FollowRow, **extra: Any) -> dict[str, Any]:
+def _follow_row_context(request: HttpRequest, plan: Plan, row: selectors.FollowRow, **extra: Any) -> dict[str, Any]:
     item = row.node.item
     may_update = plan.status in workflow.TRACKABLE_STATUSES and services.may_update_progress(request.user, item, plan)
     return {
@@ -293,7 +293,7 @@ def _follow_row_context(request: HttpRequest, plan: Plan, row: queries.FollowRow
 @never_cache
 def plan_follow(request: HttpRequest, pk: int) -> HttpResponse:
     """The items by 时限 (已逾期, 本月, 下月 …), with status and progress forms for those who may update."""
-    plan = queries.plan_get(request.user, pk)
+    plan = selectors.plan_get(request.user, pk)
     tree = plan_tree(plan)
     today = timezone.localdate()
     groups = [
@@ -301,14 +301,14 @@ def plan_follow(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "rows": [_follow_row_context(request, plan, row) for row in group.rows],
         }
-        for group in queries.plan_following(plan, today, tree)
+        for group in selectors.plan_following(plan, today, tree)
     ]
     context = {
         "plan": plan,
         "badge": _badge(plan),
         "today": today,
         "groups": groups,
-        "completion": queries.plan_completion(plan, tree),
+        "completion": selectors.plan_completion(plan, tree),
         "trackable": plan.status in workflow.TRACKABLE_STATUSES,
         "tree": tree,
     }
@@ -322,7 +322,7 @@ def item_progress(request: HttpRequest, pk: int) -> HttpResponse:
     item = Item.objects.select_related("owner", "section").filter(pk=pk).first()
     if item is None:
         raise Http404
-    plan = queries.plan_get(request.user, item.section.plan_id)
+    plan = selectors.plan_get(request.user, item.section.plan_id)
     services.require_progress_permission(request.user, item, plan)
     form = ProgressForm(request.POST)
     error = notice = ""
@@ -348,7 +348,7 @@ def item_progress(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("plans:follow", pk=plan.pk)
     row = next(
         row
-        for group in queries.plan_following(plan, timezone.localdate())
+        for group in selectors.plan_following(plan, timezone.localdate())
         for row in group.rows
         if row.node.item.pk == pk
     )
@@ -357,7 +357,7 @@ def item_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _export(request: HttpRequest, pk: int) -> tuple[Plan, dict[str, Any]]:
-    plan = queries.plan_get(request.user, pk)
+    plan = selectors.plan_get(request.user, pk)
     return plan, exports.plan_document(plan)
 
 

@@ -39,9 +39,9 @@ def commits_at_once(monkeypatch):
     (there the service's atomic block is the outermost one). In the test's transaction they
     would run after the view, too late for the page to say that the broker was down; a
     transactional test would say the same at the cost of emptying the database after it."""
-    from union_office import queue
+    from union_office import jobs
 
-    monkeypatch.setattr(queue, "send_on_commit", queue.send)
+    monkeypatch.setattr(jobs, "send_on_commit", jobs.send)
 
 
 @pytest.fixture

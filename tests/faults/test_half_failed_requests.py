@@ -25,13 +25,14 @@ from finance.tests.builders import approved_budget
 from members import membership
 from members.imports import services as import_services
 from members.membership import services as membership_services
-from members.models import JobStatus, Member, MembershipChange, RosterImport
+from members.models import Member, MembershipChange, RosterImport
 from members.tests.factories import MemberFactory
 from members.tests.test_imports import csv_file, row
 from plans import services as plan_services
 from plans.models import PlanStatus
 from plans.tests.builders import build_plan
 from union_office import workflow as union_workflow
+from union_office.jobs import JobStatus
 from union_office.models import AuditEntry
 from union_office.notifications import Notification, Reminder
 from welfare.models import AidApplication, AidState

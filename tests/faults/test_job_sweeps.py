@@ -19,10 +19,10 @@ from congress.tests.builders import world  # noqa: F401  (the congress fixture)
 from members import exports
 from members.exports import roster_export_requeue
 from members.imports import roster_import_requeue
-from members.models import JobStatus, RosterExport, RosterImport
+from members.models import RosterExport, RosterImport
 from members.tests.factories import MemberFactory
 from members.tests.test_imports import csv_file, row
-from union_office.queue import DELAYED_MESSAGE
+from union_office.jobs import DELAYED_MESSAGE, JobStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_an_import_check_whose_worker_died_is_checked_again(committee, org, medi
     from members.imports import services
 
     # Upload without running the check (as if the worker died on it right after the claim).
-    monkeypatch.setattr(services.queue, "send_on_commit", lambda *args: None)
+    monkeypatch.setattr(services.jobs, "send_on_commit", lambda *args: None)
     roster_import = services.roster_import_create(
         actor=committee, org_unit=org.branch_a, uploaded_file=csv_file([row(1), row(2)])
     )

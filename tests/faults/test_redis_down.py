@@ -19,12 +19,12 @@ from activities.tests.builders import build_event, member_of
 from members import exports
 from members.exports import roster_export_requeue
 from members.imports import roster_import_requeue
-from members.models import JobStatus, Member, RosterExport, RosterImport
+from members.models import Member, RosterExport, RosterImport
 from members.tests.factories import MemberFactory
 from members.tests.test_imports import csv_file, row
+from union_office.jobs import DELAYED_MESSAGE, JobStatus
 from union_office.notifications import Notification, Reminder
 from union_office.notifications.dispatch import reminders_dispatch_due
-from union_office.queue import DELAYED_MESSAGE
 
 from .conftest import DEAD_REDIS
 

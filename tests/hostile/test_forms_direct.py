@@ -113,15 +113,15 @@ CASES: dict[str, Case] = {
     ),
     # members
     "members.forms.MemberForm": Case(lambda c, d, f: _import("members.forms").MemberForm(d, user=c.chair)),
-    "members.forms_membership.MemberCreateForm": Case(
-        lambda c, d, f: _import("members.forms_membership").MemberCreateForm(d, user=c.chair)
+    "members.membership.forms.MemberCreateForm": Case(
+        lambda c, d, f: _import("members.membership.forms").MemberCreateForm(d, user=c.chair)
     ),
-    "members.forms_membership.JoinApplyForm": Case(
-        lambda c, d, f: _import("members.forms_membership").JoinApplyForm(d),
+    "members.membership.forms.JoinApplyForm": Case(
+        lambda c, d, f: _import("members.membership.forms").JoinApplyForm(d),
         {"name": "members.Member.name", "phone": "members.Member.phone", "reason": "members.MembershipChange.reason"},
     ),
-    "members.forms_membership.TransferInForm": Case(
-        lambda c, d, f: _import("members.forms_membership").TransferInForm(d, user=c.chair),
+    "members.membership.forms.TransferInForm": Case(
+        lambda c, d, f: _import("members.membership.forms").TransferInForm(d, user=c.chair),
         {
             "name": "members.Member.name",
             "phone": "members.Member.phone",
@@ -129,8 +129,8 @@ CASES: dict[str, Case] = {
             "reason": "members.MembershipChange.reason",
         },
     ),
-    "members.forms_membership.ChangeRequestForm": Case(
-        lambda c, d, f: _import("members.forms_membership").ChangeRequestForm(
+    "members.membership.forms.ChangeRequestForm": Case(
+        lambda c, d, f: _import("members.membership.forms").ChangeRequestForm(
             d, transition=TRANSITIONS[Kind.TRANSFER_IN], member=c.member, user=c.chair
         ),
         {"external_unit": "members.MembershipChange.external_unit", "reason": "members.MembershipChange.reason"},
@@ -233,12 +233,12 @@ CASES: dict[str, Case] = {
     "welfare.forms.CloseForm": Case(
         lambda c, d, f: _import("welfare.forms").CloseForm(d), {"reason": "welfare.HardshipFile.closed_reason"}
     ),
-    "welfare.views_campaign.CampaignSetupForm": Case(
-        lambda c, d, f: _import("welfare.views_campaign").CampaignSetupForm(d, units=c.units),
+    "welfare.views.campaign.CampaignSetupForm": Case(
+        lambda c, d, f: _import("welfare.views.campaign").CampaignSetupForm(d, units=c.units),
         {"title": "welfare.Campaign.title", "year": "welfare.Campaign.year"},
     ),
-    "welfare.views_campaign.StudentForm": Case(
-        lambda c, d, f: _import("welfare.views_campaign").StudentForm(
+    "welfare.views.campaign.StudentForm": Case(
+        lambda c, d, f: _import("welfare.views.campaign").StudentForm(
             d,
             f,
             campaign=_import("welfare.models").Campaign(
@@ -252,8 +252,8 @@ CASES: dict[str, Case] = {
             "reason": "welfare.StudentApplication.reason",
         },
     ),
-    "welfare.views_campaign.HomeVisitForm": Case(
-        lambda c, d, f: _import("welfare.views_campaign").HomeVisitForm(d),
+    "welfare.views.campaign.HomeVisitForm": Case(
+        lambda c, d, f: _import("welfare.views.campaign").HomeVisitForm(d),
         {"visitors": "welfare.StudentApplication.visitors", "findings": "welfare.StudentApplication.visit_findings"},
     ),
     # activities

@@ -19,9 +19,10 @@ from congress.models import Delegate
 from congress.tests import builders
 from finance.models import LedgerEntry
 from members.imports import files as roster_files
-from members.models import JobStatus, Member, RosterImport
+from members.models import Member, RosterImport
 from plans.models import Plan
 from tests.hostile import files
+from union_office.jobs import JobStatus
 
 pytestmark = pytest.mark.django_db
 world = builders.world  # the congress tests' fixture: a session at the school with three delegates

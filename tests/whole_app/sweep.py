@@ -189,6 +189,8 @@ KWARGS: dict[str, KwargsFn] = {
     "activities:group_plan_save": _pk("group"),
     "activities:group_plan_transition": _pk_action("group_plan", "approve"),
     "activities:policy_delete": _pk("policy"),
+    "activities:policy_edit": _pk("policy"),
+    "welfare:visit_rule_clear": _pk("visit_rule"),
     # congress
     "congress:session_detail": _pk("session"),
     "congress:session_edit": _pk("session"),

@@ -87,6 +87,12 @@ WELFARE_PAYER = allow("chair", "committee", "treasurer")
 WELFARE_PAYER_FORM = allow("chair", "committee", treasurer="403")
 EVENTS_MANAGE = allow("chair", "committee", "women", denied="403")  # activities.manage_events
 EVENTS_MANAGE_ROLE_FIRST = allow("chair", "committee", "women", denied="403", other="role-first")
+# The rules pages (issue 21): organisers read them, the chair alone sets them. A stranger's rule is
+# looked up only after the organiser check, so non-organisers get 403 wherever, organisers 404.
+RULES_SET = Access(
+    allow("chair", denied="403").own,
+    {p: "404" if p in ("chair", "committee", "women") else "403" for p in PERSONAS},
+)
 EVENT_EXPENSE = allow("treasurer", denied="403")  # an event's spending is booked by the treasurer
 GROUPS_APPROVE = allow("chair", "committee", denied="403")  # activities.approve_group_plans
 CONGRESS_REVIEW = allow("chair", "motions", denied="403")  # congress.review_motions
@@ -221,6 +227,8 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "welfare:objection_raise": (EVERYONE, P),  # anyone who sees the 公示 may object
     "welfare:objection_resolve": (PRIVATE_WELFARE, P),
     "welfare:visits": (PRIVATE_WELFARE, GP),
+    "welfare:visit_rules": (PRIVATE_WELFARE, GP),  # POST (setting a standard): see POST_CLASS
+    "welfare:visit_rule_clear": (allow("chair", committee="403"), P),
     "welfare:report": (PRIVATE_WELFARE, G),
     "welfare:campaign_list": (EVERYONE, G),
     "welfare:campaign_create": (allow("chair", denied="403"), GP),  # welfare.decide_aid, by role
@@ -271,7 +279,8 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "activities:group_plan_save": (EVERYONE, P),  # the leader or an organiser (service)
     "activities:group_plan_transition": (GROUPS_APPROVE, P),  # "approve"
     "activities:policies": (EVENTS_MANAGE, GP),
-    "activities:policy_delete": (EVENTS_MANAGE_ROLE_FIRST, P),
+    "activities:policy_delete": (RULES_SET, P),
+    "activities:policy_edit": (RULES_SET, GP),
     # congress: every member reads the motions; the motions committee reviews
     "congress:index": (EVERYONE, G),
     "congress:inbox": (HANDLER_ONLY, G),
@@ -350,6 +359,8 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
 GET_EVERYONE = {"activities:results"}
 # Views whose GET is the class above and whose POST is decided by another class.
 POST_CLASS = {
+    "activities:policies": allow("chair", denied="403"),  # a new rule: the chair
+    "welfare:visit_rules": allow("chair", committee="403"),  # a standard: the chair
     "congress:ballots": CONGRESS_REVIEW,  # a new ballot
     "congress:ballot_detail": CONGRESS_DELEGATES,  # casting a vote: the session's delegates only
     "congress:delegates": allow("chair", "motions", women="403"),  # importing the list: the committee

@@ -15,6 +15,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from activities.models import (
     Attendance,
@@ -91,6 +93,7 @@ from welfare.models import (
     VisitKind,
 )
 from welfare.models.campaign import GRANTED_STATES
+from welfare.services import visits as visit_services
 from welfare.tests.campaign_builders import campaign, ready_for_approval
 from welfare.tests.campaign_builders import county_chair as _county_chair
 
@@ -403,10 +406,33 @@ def _group_contents(w, count):
 
 
 def _policies(w, count):
-    PolicyRule.objects.bulk_create(
-        PolicyRule(org_unit=w.org.school, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS, limit=seq() + 1)
-        for _ in range(count)
+    """Rules and their history rows (each with its author), as the page lists both."""
+    bulk_create_with_history(
+        [
+            PolicyRule(
+                org_unit=w.org.school, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS, limit=seq() + 1
+            )
+            for _ in range(count)
+        ],
+        PolicyRule,
+        default_user=UserFactory(),
+        default_change_reason="主席办公会",
     )
+
+
+def _visit_rule_history(w, count):
+    """The 慰问标准 page lists the standards (a fixed eight) and every change of them, by its author."""
+    for _ in range(count):
+        visit_services.visit_rule_set(
+            actor=UserFactory(is_superuser=True),
+            org_unit=w.org.school,
+            kind=VisitKind.ILLNESS,
+            max_per_visit=Decimal(seq() + 1),
+            max_per_year=None,
+            once_per_cause_per_year=True,
+            cash_allowed=True,
+            reason="主席办公会",
+        )
 
 
 # --- congress ------------------------------------------------------------------------------------
@@ -1050,6 +1076,7 @@ PAGES: dict[str, Page] = {
     "welfare:notice": Page("chair", _notice),
     "welfare:notice_pdf": Page("chair", _notice_of_school, lambda w: {"unit_pk": w.org.school.pk}),
     "welfare:visits": Page("chair", _visits),
+    "welfare:visit_rules": Page("chair", _visit_rule_history),
     "welfare:report": Page("chair", _aid_given),
     "welfare:report[xlsx]": Page("chair", _aid_given, query="format=xlsx"),
     "welfare:campaign_list": Page("chair", _campaigns),
@@ -1146,6 +1173,8 @@ NOT_LIST_PAGES: dict[str, str] = {
     "activities:group_plan_save": POST_ONLY,
     "activities:group_plan_transition": POST_ONLY,
     "activities:policy_delete": POST_ONLY,
+    "welfare:visit_rule_clear": POST_ONLY,
+    "activities:policy_edit": FORM,
     # congress
     "congress:session_create": FORM,
     "congress:session_edit": FORM,

@@ -46,10 +46,10 @@ from congress.models import (
     MotionStatus,
     Suggestion,
 )
-from finance import dues
 from finance import services as finance_services
 from finance.chart import load_chart
 from finance.models import Account, Budget, BudgetLine, BudgetStatus
+from finance.services import dues
 from members.exports import export_roster_xlsx
 from members.idcard import make_id_number
 from members.models import Member, MembershipChange, OrgUnit, Role, RosterExport, RosterImport
@@ -67,6 +67,7 @@ from welfare.models import (
     StudentPayment,
     StudentState,
     Visit,
+    VisitRule,
 )
 from welfare.services import aid as aid_services
 from welfare.services import hardship as hardship_services
@@ -246,6 +247,7 @@ def _side(name: str, unit: OrgUnit, branch: OrgUnit, builder, today: dt.date) ->
     s.policy = PolicyRule.objects.create(
         org_unit=unit, event_kind=Event.Kind.RETREAT, rule=PolicyRule.Kind.MAX_DAYS, limit=Decimal(2)
     )
+    s.visit_rule = VisitRule.objects.create(org_unit=unit, kind="illness", max_per_visit=Decimal(1000))
 
     # Congress: a session with delegates, a motion handed to this side's 总务处 and answered.
     s.session = CongressSession.objects.create(

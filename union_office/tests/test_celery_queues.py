@@ -9,7 +9,7 @@ from django.conf import settings
 from union_office.celery import app
 
 BULK = {
-    "members.export_tasks.roster_export_task",
+    "members.tasks.roster_export_task",
     "members.tasks.roster_import_validate_task",
     "members.tasks.roster_import_commit_task",
     "members.tasks.roster_retention_cleanup_task",

@@ -2,7 +2,7 @@
 the 金秋助学 applications.
 
 An attachment points at its owner record through a generic relation; who may download it is
-whoever may read the owner (welfare.privacy.owner_visible). The stored name is random and the
+whoever may read the owner (welfare.selectors.owner_visible). The stored name is random and the
 original filename is only a label: it never becomes part of a path.
 """
 

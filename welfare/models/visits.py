@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from finance.models import LedgerEntry
 from members.models import Member, OrgUnit
@@ -23,7 +24,8 @@ class VisitKind(models.TextChoices):
 class VisitRule(models.Model):
     """A unit's standard for one kind of visit; the nearest unit up the tree with a rule decides.
 
-    Blank limits mean "no limit of this sort".
+    Blank limits mean "no limit of this sort". Set by the chair on the 慰问标准 page; every change
+    is kept with its author and reason (`history`, union_office/history.py).
     """
 
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
@@ -32,6 +34,8 @@ class VisitRule(models.Model):
     max_per_year = models.DecimalField(_("每人每年最高（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     once_per_cause_per_year = models.BooleanField(_("同一事由每年一次"), default=False)
     cash_allowed = models.BooleanField(_("可发现金"), default=True)
+
+    history = HistoricalRecords(verbose_name=_("慰问标准历史"))
 
     class Meta:
         verbose_name = _("慰问标准")

@@ -31,7 +31,7 @@ from union_office.workflow import Recipients, Result, Transition, Workflow, perf
 
 from .. import uploads
 from ..models import AidApplication, AidKind, AidState, AidStep, HardshipFile, Objection
-from ..workflow import (
+from ..workflow.aid import (
     DECIDE,
     PAY,
     REVIEW,

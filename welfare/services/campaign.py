@@ -30,7 +30,9 @@ from union_office.notifications import notify, reminder_schedule
 from union_office.workflow import Recipients, Result, Transition, Workflow, perform
 
 from .. import uploads
-from ..campaign_workflow import (
+from ..models import Campaign, CampaignTier, StudentApplication, StudentObjection, StudentPayment, StudentState
+from ..models.campaign import ApplicantType
+from ..workflow.campaign import (
     DECIDE,
     PAY,
     REVIEW,
@@ -42,8 +44,6 @@ from ..campaign_workflow import (
     TRANSITIONS,
     YOUR_TURN,
 )
-from ..models import Campaign, CampaignTier, StudentApplication, StudentObjection, StudentPayment, StudentState
-from ..models.campaign import ApplicantType
 from .common import WelfareError, objection_resolution_record, reviewers_of
 
 PAYOUT_ACCOUNT = "50201"  # 困难职工帮扶 (金秋助学 is paid from it)

@@ -28,8 +28,10 @@ def reviewers_of(unit: OrgUnit) -> list[Any]:
     """The chair and committee users at the unit or above it up to its 基层工会 (who get reminders)."""
     books = bookkeeping_unit(unit)
     paths = [p for p in unit.ancestor_paths() if p.startswith(books.path)]
-    grants = RoleGrant.objects.filter(org_unit__path__in=paths, role__in=[Role.CHAIR, Role.COMMITTEE]).select_related(
-        "user"
+    grants = (
+        RoleGrant.objects.current()
+        .filter(org_unit__path__in=paths, role__in=[Role.CHAIR, Role.COMMITTEE])
+        .select_related("user")
     )
     users = {g.user_id: g.user for g in grants if g.user.is_active}
     return [users[k] for k in sorted(users)]

@@ -18,7 +18,8 @@ from finance import services as finance
 from finance.money import MoneySum
 from finance.services import bookkeeping_unit
 from members.models import Member, OrgUnit
-from union_office.audit import audit_record
+from union_office.audit import audit_record, field_changes
+from union_office.history import reason_given, remove_rule, save_rule
 
 from ..models import Visit, VisitKind, VisitRule
 from .common import WelfareError, require
@@ -68,19 +69,31 @@ class VisitError(WelfareError):
     pass
 
 
+def standards_for(unit: OrgUnit) -> dict[str, tuple[Standard, VisitRule | None]]:
+    """Every kind's standard at `unit` (one query), with the unit's own rule if it has one."""
+    rules: dict[str, dict[str, VisitRule]] = {}
+    for rule in VisitRule.objects.filter(org_unit__path__in=unit.ancestor_paths()).select_related("org_unit"):
+        rules.setdefault(rule.kind, {})[rule.org_unit.path] = rule
+    result = {}
+    for kind in VisitKind.values:
+        found = next((rules[kind][p] for p in reversed(unit.ancestor_paths()) if p in rules.get(kind, {})), None)
+        if found is not None:
+            standard = Standard(
+                found.max_per_visit,
+                found.max_per_year,
+                found.once_per_cause_per_year,
+                found.cash_allowed,
+                found.org_unit.name,
+            )
+        else:
+            per_visit, per_year, once, cash = DEFAULT_RULES[kind]
+            standard = Standard(per_visit, per_year, once, cash, _("系统默认"))
+        result[kind] = (standard, found if found is not None and found.org_unit_id == unit.pk else None)
+    return result
+
+
 def standard_for(unit: OrgUnit, kind: str) -> Standard:
-    rules = {
-        r.org_unit.path: r
-        for r in VisitRule.objects.filter(org_unit__path__in=unit.ancestor_paths(), kind=kind).select_related(
-            "org_unit"
-        )
-    }
-    for path in reversed(unit.ancestor_paths()):
-        if path in rules:
-            r = rules[path]
-            return Standard(r.max_per_visit, r.max_per_year, r.once_per_cause_per_year, r.cash_allowed, r.org_unit.name)
-    per_visit, per_year, once, cash = DEFAULT_RULES[kind]
-    return Standard(per_visit, per_year, once, cash, _("系统默认"))
+    return standards_for(unit)[kind][0]
 
 
 def _amount(value: Any) -> Decimal:
@@ -198,3 +211,56 @@ def visit_record(
             },
         )
     return visit
+
+
+# --- the standards, set by the chair (issue 21: rules as pages) -----------------------------------
+
+SET_RULES = "welfare.set_visit_rules"
+RULE_FIELDS = ["max_per_visit", "max_per_year", "once_per_cause_per_year", "cash_allowed"]
+
+
+def visit_rule_set(
+    *,
+    actor: Any,
+    org_unit: OrgUnit,
+    kind: str,
+    max_per_visit: Decimal | None,
+    max_per_year: Decimal | None,
+    once_per_cause_per_year: bool,
+    cash_allowed: bool,
+    reason: str,
+) -> VisitRule:
+    """Set the unit's standard for one kind of visit (new, or changed in place), with its reason."""
+    require(actor, SET_RULES, org_unit)
+    if kind not in VisitKind.values:
+        raise VisitError(_("请选择慰问类型。"))
+    for limit in (max_per_visit, max_per_year):
+        if limit is not None and limit < 0:
+            raise VisitError(_("限额不能为负数；不设上限请留空。"))
+    reason = reason_given(reason)
+    cents = Decimal("0.01")
+    values = {
+        "max_per_visit": None if max_per_visit is None else max_per_visit.quantize(cents),
+        "max_per_year": None if max_per_year is None else max_per_year.quantize(cents),
+        "once_per_cause_per_year": once_per_cause_per_year,
+        "cash_allowed": cash_allowed,
+    }
+    with transaction.atomic():
+        rule = VisitRule.objects.select_for_update().filter(org_unit=org_unit, kind=kind).first()
+        if rule is None:
+            rule, changes = VisitRule(org_unit=org_unit, kind=kind), {"created": True}
+        else:
+            changes = field_changes(rule, values)
+            if not changes:
+                raise VisitError(_("标准没有变化。"))
+        save_rule(rule, values, actor=actor, reason=reason, action="welfare.visit_rule.set", changes=changes)
+    return rule
+
+
+def visit_rule_clear(*, actor: Any, rule_id: int, reason: str) -> None:
+    """Remove the unit's own standard: the one above it (or the system default) holds again."""
+    reason = reason_given(reason)
+    with transaction.atomic():
+        rule = VisitRule.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=rule_id)
+        require(actor, SET_RULES, rule.org_unit)
+        remove_rule(rule, actor=actor, reason=reason, action="welfare.visit_rule.clear")

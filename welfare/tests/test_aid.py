@@ -14,7 +14,7 @@ from union_office.models import AuditEntry
 from welfare.models import AidApplication, AidState, AidStep, Objection
 from welfare.services import aid as aid_services
 from welfare.services.aid import AidError
-from welfare.workflow import TRANSITIONS
+from welfare.workflow.aid import TRANSITIONS
 
 from .conftest import advance, end_notice
 

@@ -103,7 +103,7 @@ def test_the_home_visit_is_recorded_and_audited(jinqiu, member, chair):
 
 
 def _illegal_pairs():
-    from welfare.campaign_workflow import TRANSITIONS
+    from welfare.workflow.campaign import TRANSITIONS
 
     sources: dict[str, set[str]] = {}
     for t in TRANSITIONS:
@@ -241,11 +241,11 @@ def test_bad_student_id_is_explained(jinqiu, member):
 
 
 def test_privacy_of_student_applications(jinqiu, member, neighbour, chair, boss, outsider):
-    from welfare import privacy
+    from welfare import selectors
 
     a = apply(member, jinqiu)
     for user, sees in [(member, True), (chair, True), (boss, True), (neighbour, False), (outsider, False)]:
-        assert privacy.student_applications_visible(user).filter(pk=a.pk).exists() is sees
+        assert selectors.student_applications_visible(user).filter(pk=a.pk).exists() is sees
 
 
 def test_campaign_dates_are_ordered_in_the_database(org, boss):

@@ -88,6 +88,7 @@ class Command(BaseCommand):
                 limit=limit,
                 severity=severity,
                 note="县总工会职工疗休养和体检经费使用规定",
+                reason="县总工会职工疗休养和体检经费使用规定",
             )
 
     def _events(self, users: dict[str, Any], school: OrgUnit, today: dt.date) -> None:

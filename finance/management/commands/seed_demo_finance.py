@@ -5,7 +5,7 @@ bases (filled in where the roster has none), four months of typical income and s
 mistake corrected by a red-ink reversal, and January and February closed. The entries below are
 written for 2026 and booked in the current year (welfare pays from this year's budget); in the
 first months of a year only what has already happened is booked (the ledger refuses future dates). Everything is booked
-through finance/services.py as the demo treasurer and chair, so the vouchers, the audit log and
+through finance/services/ as the demo treasurer and chair, so the vouchers, the audit log and
 the budget checks are the real ones. Runs once: a second run finds the budget and stops.
 """
 
@@ -20,9 +20,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from finance import dues, services
+from finance import services
 from finance.chart import load_chart
 from finance.models import Account, Budget, LedgerEntry
+from finance.services import dues
 from members.models import Member, OrgUnit
 
 # YEAR: the year ENTRIES are written in (bench/load_mixed.py books them as they are).

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from members.forms_membership import UnitChoiceField
+from members.membership.forms import UnitChoiceField
 from members.models import OrgUnit
 from plans import editing, selectors
 from plans.deadlines import parse_deadline

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from union_office.workflow import SUBJECT, Guard, Notice, Transition
 
-from .models import AidApplication, AidState
+from ..models import AidApplication, AidState
 
 S = AidState
 REVIEW = "welfare.review_aid"

@@ -1,4 +1,4 @@
-"""Welfare screens. Every object comes through welfare.privacy (404 outside its readers); every
+"""Welfare screens. Every object comes through welfare.selectors (404 outside its readers); every
 write goes through welfare.services (PermissionDenied → 403 for readers who may not act)."""
 
 import datetime as dt
@@ -25,8 +25,8 @@ from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import xlsx_response
 
-from . import privacy, reports, uploads
-from .forms import (
+from .. import reports, selectors, uploads
+from ..forms import (
     ActForm,
     AidFilter,
     AidForm,
@@ -38,20 +38,20 @@ from .forms import (
     UploadForm,
     VisitForm,
 )
-from .masking import mask_name
-from .models import AidApplication, AidState, HardshipFile, HardshipStatus, Objection, Visit
-from .services import aid as aid_services
-from .services import hardship as file_services
-from .services import visits as visit_services
-from .services.common import WelfareError
-from .workflow import MAIN_PATH
+from ..masking import mask_name
+from ..models import AidApplication, AidState, HardshipFile, HardshipStatus, Objection, Visit
+from ..services import aid as aid_services
+from ..services import hardship as file_services
+from ..services import visits as visit_services
+from ..services.common import WelfareError
+from ..workflow.aid import MAIN_PATH
 
 PAGE_SIZE = 30
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """render() with what the tabs need: the reviewers' tabs only for reviewers."""
-    context.setdefault("welfare_reviewer", access.has_anywhere(request.user, privacy.VIEW))
+    context.setdefault("welfare_reviewer", access.has_anywhere(request.user, selectors.VIEW))
     return render(request, template, context)
 
 
@@ -61,7 +61,7 @@ def _error(request: HttpRequest, exc: ValidationError) -> None:
 
 
 def _may_review_anywhere(user: Any) -> bool:
-    return access.has_anywhere(user, privacy.REVIEW)
+    return access.has_anywhere(user, selectors.REVIEW)
 
 
 def _own_member(user: Any) -> Member | None:
@@ -74,7 +74,7 @@ def _own_member(user: Any) -> Member | None:
 @require_GET
 @never_cache
 def index(request: HttpRequest) -> HttpResponse:
-    if not access.has_anywhere(request.user, privacy.APPLY):
+    if not access.has_anywhere(request.user, selectors.APPLY):
         raise Http404
     user = request.user
     mine = AidApplication.objects.filter(member__user=user).select_related("member").order_by("-created_at")[:20]
@@ -85,7 +85,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "tab": "index",
     }
     if context["is_reviewer"]:
-        apps = privacy.applications_visible(user)
+        apps = selectors.applications_visible(user)
         context["queue"] = dict(apps.values_list("state").annotate(n=Count("pk")).order_by())
         context["queue_rows"] = [
             (state, label, context["queue"].get(state, 0))
@@ -93,7 +93,7 @@ def index(request: HttpRequest) -> HttpResponse:
             if state not in ("draft",)
         ]
         today = timezone.localdate()
-        files = privacy.files_visible(user).filter(status=HardshipStatus.ACTIVE)
+        files = selectors.files_visible(user).filter(status=HardshipStatus.ACTIVE)
         context["files_active"] = files.count()
         context["files_due"] = files.filter(review_due_on__lte=today + dt.timedelta(days=30)).count()
     return _render(request, "welfare/index.html", context)
@@ -105,10 +105,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def aid_list(request: HttpRequest) -> HttpResponse:
-    if not access.has_anywhere(request.user, privacy.APPLY):
+    if not access.has_anywhere(request.user, selectors.APPLY):
         raise Http404
     applications = (
-        privacy.applications_visible(request.user).select_related("member", "org_unit").order_by("-created_at", "-pk")
+        selectors.applications_visible(request.user).select_related("member", "org_unit").order_by("-created_at", "-pk")
     )
     form = AidFilter(request.GET or None)
     if form.is_valid():
@@ -131,7 +131,7 @@ def aid_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def aid_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not access.has_anywhere(user, privacy.APPLY):
+    if not access.has_anywhere(user, selectors.APPLY):
         raise Http404
     reviewer = _may_review_anywhere(user)
     own = _own_member(user)
@@ -142,7 +142,7 @@ def aid_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         member = own
         if reviewer and data.get("id_number"):
-            member = form.find_member(access.units(user, privacy.REVIEW))
+            member = form.find_member(access.units(user, selectors.REVIEW))
         elif member is None:
             form.add_error("id_number", _("请填写申请人的身份证号。"))
         if member is not None and not form.errors:
@@ -181,9 +181,9 @@ def _steps(application: AidApplication) -> list[dict[str, Any]]:
 @require_GET
 @never_cache
 def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = privacy.application_get(request.user, pk)
+    application = selectors.application_get(request.user, pk)
     user = request.user
-    reviewer = access.can(user, privacy.VIEW, application.org_unit)
+    reviewer = access.can(user, selectors.VIEW, application.org_unit)
     if application.member.user_id != user.pk:
         # Hardship details of someone else (issue 17, finding 6); the applicant's own reads are not.
         audit_read(actor=user, action="welfare.aid.read", obj=application)
@@ -200,12 +200,12 @@ def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "upload_form": UploadForm(),
         "may_upload": application.state not in ("paid", "rejected", "withdrawn")
-        and (application.member.user_id == user.pk or access.can(user, privacy.REVIEW, application.org_unit)),
+        and (application.member.user_id == user.pk or access.can(user, selectors.REVIEW, application.org_unit)),
         "reviewer": reviewer,
         "objections": objections,
         "open_objections": sum(1 for o in objections if o.resolved_at is None),
         "resolve_form": ResolveForm(),
-        "may_resolve": access.can(user, privacy.REVIEW, application.org_unit),
+        "may_resolve": access.can(user, selectors.REVIEW, application.org_unit),
         "may_print": reviewer,
         "tab": "aid",
     }
@@ -214,7 +214,7 @@ def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def aid_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    application = privacy.application_get(request.user, pk)
+    application = selectors.application_get(request.user, pk)
     form = ActForm(request.POST)
     form.is_valid()
     data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -234,7 +234,7 @@ def aid_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_POST
 def aid_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    application = privacy.application_get(request.user, pk)
+    application = selectors.application_get(request.user, pk)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -264,8 +264,8 @@ def _screen_level(unit: OrgUnit) -> str:
 
 @require_GET
 def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    application = privacy.application_get(request.user, pk)
-    if not access.can(request.user, privacy.VIEW, application.org_unit):
+    application = selectors.application_get(request.user, pk)
+    if not access.can(request.user, selectors.VIEW, application.org_unit):
         raise PermissionDenied(_("申请表由工会打印存档。"))
     audit_export(actor=request.user, action="welfare.aid.print", obj=application)
     pdf = render_pdf(
@@ -294,7 +294,7 @@ def form_pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = privacy.attachment_get(request.user, pk)
+    attachment = selectors.attachment_get(request.user, pk)
     if attachment.uploaded_by_id != request.user.pk:
         audit_read(
             actor=request.user,
@@ -388,8 +388,8 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     objection = Objection.objects.filter(pk=pk).first()
     if objection is None:
         raise Http404
-    application = privacy.application_get(request.user, objection.application_id)
-    if not access.can(request.user, privacy.VIEW, application.org_unit):
+    application = selectors.application_get(request.user, objection.application_id)
+    if not access.can(request.user, selectors.VIEW, application.org_unit):
         raise Http404
     form = ResolveForm(request.POST)
     try:
@@ -407,7 +407,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_reviewer(user: Any) -> None:
-    if not access.has_anywhere(user, privacy.VIEW):
+    if not access.has_anywhere(user, selectors.VIEW):
         raise Http404
 
 
@@ -416,7 +416,7 @@ def _require_reviewer(user: Any) -> None:
 def file_list(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request.user)
     files = (
-        privacy.files_visible(request.user)
+        selectors.files_visible(request.user)
         .select_related("member", "org_unit")
         .order_by("status", "review_due_on", "pk")
     )
@@ -435,7 +435,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "today": timezone.localdate(),
-            "may_create": access.has_anywhere(request.user, privacy.REVIEW),
+            "may_create": access.has_anywhere(request.user, selectors.REVIEW),
             "tab": "files",
         },
     )
@@ -445,13 +445,13 @@ def file_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def file_create(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request.user)
-    if not access.has_anywhere(request.user, privacy.REVIEW):
+    if not access.has_anywhere(request.user, selectors.REVIEW):
         raise PermissionDenied
     form = FileForm(request.POST or None, request.FILES or None)
     form.fields["id_number"].required = True
     form.fields["id_number"].label = _("户主身份证号")
     if request.method == "POST" and form.is_valid():
-        member = form.find_member(access.units(request.user, privacy.REVIEW))
+        member = form.find_member(access.units(request.user, selectors.REVIEW))
         if member is not None:
             data = form.cleaned_data
             try:
@@ -502,8 +502,8 @@ def timeline(file: HardshipFile) -> list[dict[str, Any]]:
 @require_GET
 @never_cache
 def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    file = privacy.file_get(request.user, pk)
-    may_edit = access.can(request.user, privacy.REVIEW, file.org_unit)
+    file = selectors.file_get(request.user, pk)
+    may_edit = access.can(request.user, selectors.REVIEW, file.org_unit)
     audit_read(actor=request.user, action="welfare.file.read", obj=file)
     context = {
         "file": file,
@@ -522,7 +522,7 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def file_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    file = privacy.file_get(request.user, pk)
+    file = selectors.file_get(request.user, pk)
     try:
         if action == "review":
             file_services.file_review(actor=request.user, file_id=file.pk, note=request.POST.get("note", ""))
@@ -552,13 +552,13 @@ def file_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @never_cache
 def visit_list(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request.user)
-    may_record = access.has_anywhere(request.user, privacy.REVIEW)
+    may_record = access.has_anywhere(request.user, selectors.REVIEW)
     form = VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()})
     if request.method == "POST":
         if not may_record:
             raise PermissionDenied
         if form.is_valid():
-            member = form.find_member(access.units(request.user, privacy.REVIEW))
+            member = form.find_member(access.units(request.user, selectors.REVIEW))
             if member is not None:
                 data = form.cleaned_data
                 try:
@@ -580,7 +580,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("慰问已登记并记账。"))
                     return redirect("welfare:visits")
     visits = (
-        privacy.visits_visible(request.user).select_related("member", "ledger_entry").order_by("-visited_on", "-pk")
+        selectors.visits_visible(request.user).select_related("member", "ledger_entry").order_by("-visited_on", "-pk")
     )
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
@@ -602,7 +602,7 @@ def report(request: HttpRequest) -> HttpResponse:
         audit_export(
             actor=request.user,
             action="welfare.report.export",
-            unit_pk=access.scope_root_pk(request.user, privacy.VIEW),
+            unit_pk=access.scope_root_pk(request.user, selectors.VIEW),
             changes={"year": year},
         )
         return response

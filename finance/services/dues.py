@@ -21,9 +21,9 @@ from members import access
 from members.models import Member, OrgUnit
 from union_office.audit import audit_record
 
-from .models import DuesBatch, DuesLine
-from .money import ZERO, round_money
-from .services import BOOKKEEPING_KINDS, CHANGE_LEDGER, FinanceError, book_income, require_bookkeeping_unit
+from ..models import DuesBatch, DuesLine
+from ..money import ZERO, round_money
+from .ledger import BOOKKEEPING_KINDS, CHANGE_LEDGER, FinanceError, book_income, require_bookkeeping_unit
 
 DUES_RATE = Decimal("0.005")
 DUES_ACCOUNT = "401"

@@ -1,4 +1,5 @@
-"""Sending a background job to Celery without letting a dead broker break the request.
+"""Background jobs: the states of their rows (JobStatus), and sending one to Celery without letting
+a dead broker break the request.
 
 Every job the app queues (a large roster export, an import's check and commit, the 提案汇编 PDF) is
 first a row in its own table, in a state that says it still has to run (排队中). The Celery
@@ -21,13 +22,25 @@ from typing import Any
 
 from celery import Task
 from django.contrib import messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
+
+
+class JobStatus(models.TextChoices):
+    """Where a background job's row stands; shared by every app's job tables (roster import and
+    export, the 提案汇编 PDF)."""
+
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("处理中")
+    PREVIEW = "preview", _("待确认")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
 
 # The jobs of this request that could not be sent; a fresh list per request (QueueNoticeMiddleware).
 _unsent: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("union_office_unsent_jobs", default=None)

@@ -1,4 +1,4 @@
-"""The 金秋助学 application workflow in one table (like workflow.py for aid applications; the
+"""The 金秋助学 application workflow in one table (like aid.py for aid applications; the
 kernel is union_office/workflow.py).
 
 草稿 → 已提交 → 基层工会审核通过 → 已入户核实 (the base union's home visit) → 上级工会审核通过 →
@@ -19,10 +19,10 @@ from members import access
 from union_office import crypto
 from union_office.workflow import SUBJECT, Guard, Notice, Transition
 
-from . import uploads
-from .models import CampaignTier, StudentApplication, StudentState
-from .models.campaign import GRANTED_STATES
-from .workflow import NO_OPEN_OBJECTION, rejecting
+from .. import uploads
+from ..models import CampaignTier, StudentApplication, StudentState
+from ..models.campaign import GRANTED_STATES
+from .aid import NO_OPEN_OBJECTION, rejecting
 
 S = StudentState
 IN_PROGRESS = (S.SUBMITTED, S.BASE_REVIEWED, S.VISITED, S.UPPER_REVIEWED)

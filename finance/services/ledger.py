@@ -34,8 +34,8 @@ from members.models import OrgUnit
 from union_office.audit import audit_record
 from union_office.workflow import Recipients, Result, Transition, Workflow, perform
 
-from . import workflow
-from .models import (
+from .. import workflow
+from ..models import (
     Account,
     AccountKind,
     Budget,
@@ -47,7 +47,7 @@ from .models import (
     OpeningBalance,
     VoucherCounter,
 )
-from .money import MAX_AMOUNT, ZERO, MoneySum, to_decimal, yuan
+from ..money import MAX_AMOUNT, ZERO, MoneySum, to_decimal, yuan
 
 CHANGE_LEDGER = workflow.CHANGE_LEDGER
 APPROVE_BUDGET = workflow.APPROVE_BUDGET

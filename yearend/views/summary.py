@@ -19,11 +19,11 @@ from members import access
 from members.models import OrgUnit
 from union_office.xlsx import xlsx_response
 
-from . import exports, oversight, selectors, services, stats, workflow
-from . import search as searching
-from .fields import fields_of, fill
-from .models import SummarySection
-from .statsxlsx import statistics_xlsx
+from .. import exports, oversight, selectors, services, stats, workflow
+from .. import search as searching
+from ..fields import fields_of, fill
+from ..models import SummarySection
+from ..statsxlsx import statistics_xlsx
 
 TRANSITION_STYLE = {"submit": "primary", "finalize": "success", "send_back": "outline-danger"}
 

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import access, membership
-from .forms import MemberForm
-from .idcard import parse_id_number
-from .models import EmploymentType, Member, OrgUnit
+from .. import access, membership
+from ..forms import MemberForm
+from ..idcard import parse_id_number
+from ..models import EmploymentType, Member, OrgUnit
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

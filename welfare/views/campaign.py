@@ -1,5 +1,5 @@
 """金秋助学 screens: the campaigns open to me, applying for my child, the review chain, the 公示 list,
-the applicant table and the payment list in Excel. Reads through welfare.privacy (404 outside)."""
+the applicant table and the payment list in Excel. Reads through welfare.selectors (404 outside)."""
 
 from decimal import Decimal
 from typing import Any
@@ -26,13 +26,13 @@ from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import Column, write_report, xlsx_response
 
-from . import privacy, uploads
-from .forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
-from .masking import mask_name
-from .models import Campaign, StudentApplication, StudentObjection, StudentPayment, StudentState
-from .models.campaign import GRANTED_STATES, ApplicantType
-from .services import campaign as services
-from .views import _render, form_pdf_response
+from .. import selectors, uploads
+from ..forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
+from ..masking import mask_name
+from ..models import Campaign, StudentApplication, StudentObjection, StudentPayment, StudentState
+from ..models.campaign import GRANTED_STATES, ApplicantType
+from ..services import campaign as services
+from .aid import _render, form_pdf_response
 
 
 def campaigns_for(user: Any):
@@ -42,7 +42,7 @@ def campaigns_for(user: Any):
 def campaign_get(user: Any, pk: int) -> Campaign:
     campaign = campaigns_for(user).filter(pk=pk).first()
     if campaign is None:
-        raise Http404(privacy.NOT_FOUND)
+        raise Http404(selectors.NOT_FOUND)
     return campaign
 
 
@@ -183,7 +183,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    if not access.has_anywhere(request.user, privacy.APPLY):
+    if not access.has_anywhere(request.user, selectors.APPLY):
         raise Http404
     context = {
         "campaigns": campaigns_for(request.user),
@@ -199,7 +199,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = campaign_get(request.user, pk)
     tiers = campaign.tiers.annotate(taken=Count("applications", filter=Q(applications__state__in=GRANTED_STATES)))
     applications = (
-        privacy.student_applications_visible(request.user)
+        selectors.student_applications_visible(request.user)
         .filter(campaign=campaign)
         .select_related("member", "org_unit", "tier")
         .order_by("org_unit__path", "pk")
@@ -214,7 +214,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "applications": applications,
         "open": campaign.opens_on <= today <= campaign.deadline,
         "may_apply": own is not None and own.org_unit.path.startswith(campaign.org_unit.path),
-        "reviewer": access.can(request.user, privacy.VIEW, campaign.org_unit)
+        "reviewer": access.can(request.user, selectors.VIEW, campaign.org_unit)
         or applications.exclude(member__user=request.user).exists(),
         "tab": "campaign",
     }
@@ -222,7 +222,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _export(request: HttpRequest, campaign: Campaign, applications) -> HttpResponse:
-    if not access.has_anywhere(request.user, privacy.VIEW):
+    if not access.has_anywhere(request.user, selectors.VIEW):
         raise Http404
     audit_export(
         actor=request.user,
@@ -338,13 +338,13 @@ def student_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _student_get(user: Any, pk: int) -> StudentApplication:
     found = (
-        privacy.student_applications_visible(user)
+        selectors.student_applications_visible(user)
         .select_related("campaign__org_unit", "member", "org_unit", "tier")
         .filter(pk=pk)
         .first()
     )
     if found is None:
-        raise Http404(privacy.NOT_FOUND)
+        raise Http404(selectors.NOT_FOUND)
     return found
 
 
@@ -356,7 +356,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # The family's circumstances and the student's ID (issue 17, finding 6); the parent's own reads are not.
         audit_read(actor=request.user, action="welfare.student.read", obj=application)
     buttons = workflow_buttons(services.STUDENT, request.user, application)
-    reviewer = access.can(request.user, privacy.VIEW, application.org_unit)
+    reviewer = access.can(request.user, selectors.VIEW, application.org_unit)
     objections = list(application.objections.select_related("raised_by", "resolved_by")) if reviewer else []
     context = {
         "application": application,
@@ -364,9 +364,9 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "payments": application.payments.select_related("ledger_entry"),
         "buttons": buttons,
         "tiers": application.campaign.tiers.all(),
-        "may_pay": access.can(request.user, privacy.REVIEW, application.campaign.org_unit),
+        "may_pay": access.can(request.user, selectors.REVIEW, application.campaign.org_unit),
         # Later years are paid by the treasurer of the union whose books carry the campaign.
-        "may_pay_year": access.can(request.user, privacy.PAY, bookkeeping_unit(application.campaign.org_unit)),
+        "may_pay_year": access.can(request.user, selectors.PAY, bookkeeping_unit(application.campaign.org_unit)),
         "is_parent": application.member.user_id == request.user.pk,
         "reviewer": reviewer,
         "objections": objections,
@@ -386,7 +386,7 @@ _PAST_BASE = {StudentState.BASE_REVIEWED, StudentState.VISITED, *_PAST_UPPER}
 def student_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """金秋助学申请审批表, printed by the union and filed with the signatures."""
     application = _student_get(request.user, pk)
-    if not access.can(request.user, privacy.VIEW, application.org_unit):
+    if not access.can(request.user, selectors.VIEW, application.org_unit):
         raise PermissionDenied(_("申请表由工会打印存档。"))
     state = application.state
     audit_export(actor=request.user, action="welfare.student.print", obj=application)
@@ -498,7 +498,7 @@ def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if objection is None:
         raise Http404
     application = _student_get(request.user, objection.application_id)
-    if not access.can(request.user, privacy.VIEW, application.org_unit):
+    if not access.can(request.user, selectors.VIEW, application.org_unit):
         raise Http404
     form = ResolveForm(request.POST)
     try:
