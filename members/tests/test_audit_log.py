@@ -120,6 +120,10 @@ def test_the_navbar_shows_the_page_to_its_readers_only(login, org, auditor, trea
     link = reverse("members:audit_log")
     assert link in login(auditor).get(reverse("dashboard")).content.decode()
     assert link not in login(treasurer).get(reverse("dashboard")).content.decode()
+    # On the page itself its own entry is the current one, not 会员 (the same URL namespace).
+    page = login(auditor).get(link).content.decode()
+    assert f'class="nav-link active" href="{link}"' in page
+    assert f'class="nav-link active" href="{reverse("members:member_list")}"' not in page
 
 
 def test_the_list_costs_the_same_queries_for_1_and_30_entries(login, org, auditor, chair):
