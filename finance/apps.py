@@ -46,6 +46,9 @@ class FinanceConfig(AppConfig):
         register_audit_actions(
             {
                 "finance.entry.book": _("记账"),
+                "finance.report.export_xlsx": _("导出经费报表（Excel）"),
+                "finance.report.export_pdf": _("导出经费报表（PDF）"),
+                "finance.ledger.export": _("导出记账凭证"),
                 "finance.entry.reverse": _("红字冲销"),
                 "finance.month.close": _("月度结账"),
                 "finance.budget.create": _("新建年度预算"),

@@ -196,6 +196,14 @@ def units(user: Any, perm: str) -> QuerySet[OrgUnit]:
     return visible(user, perm, OrgUnit.objects.all(), unit_field="")
 
 
+def scope_root_pk(user: Any, perm: str) -> int | None:
+    """The key of the top unit of the user's scope for `perm` when it is one subtree, else None: the
+    unit a report or export of "everything I may read" is filed under in the audit log. Read from
+    the path (its last segment is the unit's own key), with no query."""
+    roots = scope_paths(user, perm)
+    return int(roots[0].rstrip("/").rsplit("/", 1)[-1]) if len(roots) == 1 else None
+
+
 def can(user: Any, perm: str, unit: OrgUnit) -> bool:
     """Does the user hold `perm` at `unit`?"""
     if getattr(user, "is_superuser", False) and user.is_active:

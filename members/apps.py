@@ -32,12 +32,25 @@ class MembersConfig(AppConfig):
                 is_visible=lambda user: access.has_anywhere(user, "members.manage_roles"),
             )
         )
+        register_nav(
+            NavItem(
+                key="audit_log",
+                label=_("审计日志"),
+                url_name="members:audit_log",
+                icon="journal-check",
+                order=70,
+                is_visible=lambda user: access.has_anywhere(user, "audit.view_log"),
+            )
+        )
         register_audit_actions(
             {
                 "member.update": _("修改会员信息"),
                 "member.reveal_id_number": _("查看完整身份证号"),
                 "member.export_full_id_numbers": _("导出含完整身份证号的花名册"),
                 "member.export_roster": _("导出花名册（身份证号隐去）"),
+                "member.export_roster_pdf": _("打印单位花名册"),
+                "member.read": _("查阅会员完整信息"),
+                "audit.export": _("导出审计日志"),
                 "member.import": _("导入花名册"),
                 "member.retention_cleanup": _("按保留期限删除花名册导出和导入文件"),
                 "orgunit.add": _("新增组织单位"),

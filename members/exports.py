@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from union_office import crypto, jobs
-from union_office.audit import audit_record
+from union_office.audit import audit_export
 from union_office.integers import parse_int
 from union_office.jobs import JobStatus
 from union_office.xlsx import Column, write_report_into
@@ -328,13 +328,22 @@ def write_roster_xlsx(
             signatures=roster_signatures(signing_unit),
         )
     with transaction.atomic():
-        audit_record(
+        audit_export(
             actor=user,
             action="member.export_full_id_numbers" if full_id_numbers else "member.export_roster",
             obj=audit_obj,
+            unit_pk=roster_audit_unit_pk(user=user, query=query),
             changes={"rows": written, "filter": query},
         )
     return written
+
+
+def roster_audit_unit_pk(*, user: Any, query: str) -> int | None:
+    """The unit an export's audit entry is filed under (the 审计日志 page's scope): the filtered
+    unit (the filter accepted it, so it is in the user's scope), else the root of the user's roster
+    scope when there is one root."""
+    unit_pk = parse_int(QueryDict(query).get("unit"))
+    return unit_pk if unit_pk is not None else access.scope_root_pk(user, "members.view_member")
 
 
 def export_roster_xlsx(

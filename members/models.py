@@ -280,7 +280,8 @@ class PoliticalStatus(models.TextChoices):
 
 class MemberQuerySet(models.QuerySet):
     def with_id_number(self, number: str) -> "MemberQuerySet":
-        return self.filter(id_number_hash=crypto.keyed_hash(normalize_id_number(number)))
+        # Under every configured key: rows a key rotation has not reached yet are found too.
+        return self.filter(id_number_hash__in=crypto.keyed_hashes(normalize_id_number(number)))
 
 
 class Member(TimeStampedModel):

@@ -2,7 +2,7 @@ from django.urls import path
 
 from .views import contact as contact_views
 from .views import departments as department_views
-from .views import exports, roster
+from .views import audit_log, exports, roster
 from .views import imports as import_views
 from .views import logins as login_views
 from .views import membership as membership_views
@@ -46,6 +46,9 @@ urlpatterns = [
         contact_views.contact_correction_act,
         name="contact_correction_act",
     ),
+    # 审计日志 (members/views/audit_log.py)
+    path("audit/", audit_log.audit_log, name="audit_log"),
+    path("audit/export/", audit_log.audit_log_export, name="audit_log_export"),
     path("logins/new/", login_views.login_create, name="login_create"),
     path("logins/activate/<uidb64>/<token>/", login_views.login_activate, name="login_activate"),
     # Roster exports (members/views/exports.py)

@@ -1,13 +1,15 @@
 """The audit log API used by every service: `audit_record(...)` inside the change's transaction."""
 
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models, transaction
 
-from .models import AuditEntry
+from .models import AuditEntry, AuditKind
 
 # The address and user agent of the request being served (AuditContextMiddleware): services record
 # them without each view passing the request down.
@@ -72,14 +74,41 @@ def field_changes(instance: models.Model, values: dict[str, Any]) -> dict[str, l
     return changed_fields(snapshot(instance, list(values)), {name: _plain(value) for name, value in values.items()})
 
 
+# Objects without an org unit of their own belong to the unit of the first of these they point to
+# (a ballot to its session, a membership change to its member, a payment to its application).
+_UNIT_OWNERS = ("member", "session", "campaign", "application", "event", "schedule", "plan", "motion", "file")
+
+
+def unit_pk_of(obj: models.Model | None) -> int | None:
+    """The key of the org unit `obj` belongs to, for the 审计日志 page's scope; None if it has none."""
+    for _depth in range(3):
+        if obj is None:
+            return None
+        if obj._meta.label == "members.OrgUnit":
+            return obj.pk
+        if getattr(obj, "org_unit_id", None) is not None:
+            return obj.org_unit_id
+        obj = next((getattr(obj, name) for name in _UNIT_OWNERS if getattr(obj, f"{name}_id", None)), None)
+    return None
+
+
 def audit_record(
     *,
     actor: Any,
     action: str,
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,
+    kind: AuditKind = AuditKind.CHANGE,
+    unit: models.Model | None = None,
+    unit_pk: int | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. Call it inside the transaction of the change it records."""
+    """Write one audit entry. Call it inside the transaction of the change it records.
+
+    `unit` (or its key, `unit_pk`) names the org unit when `obj` does not lead to one (an export
+    of a whole unit's report).
+    """
+    if unit is not None:
+        unit_pk = unit.pk
     masked: dict[str, Any] = {}
     for name, value in (changes or {}).items():
         if name in SENSITIVE_FIELDS:
@@ -97,4 +126,52 @@ def audit_record(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
         changes=masked,
+        kind=kind,
+        org_unit_pk=unit_pk if unit_pk is not None else unit_pk_of(obj),
     )
+
+
+def audit_read(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    unit_pk: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record that `actor` opened a record with personal data few may read (issue 17, finding 6)."""
+    return audit_record(actor=actor, action=action, obj=obj, unit_pk=unit_pk, changes=changes, kind=AuditKind.READ)
+
+
+def audit_export(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    unit: models.Model | None = None,
+    unit_pk: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record a file that leaves the system (xlsx, PDF, printed form): what, of which unit, how filtered."""
+    return audit_record(
+        actor=actor, action=action, obj=obj, unit=unit, unit_pk=unit_pk, changes=changes, kind=AuditKind.EXPORT
+    )
+
+
+@contextmanager
+def audit_maintenance() -> Iterator[None]:
+    """A transaction in which the PostgreSQL trigger lets entries be updated or deleted.
+
+    For a retention rule or a correction the operators decide on (migration 0007). The setting is
+    local to the transaction, and switched off again at the end of the block: nested in an outer
+    transaction (a savepoint), it would otherwise last until that one ends.
+    """
+    postgresql = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('union_office.audit_maintenance', 'on', true)")
+        yield
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('union_office.audit_maintenance', 'off', true)")

@@ -125,9 +125,15 @@ class RestoreResult:
     seconds: float
 
 
-def key_fingerprint() -> str:
-    """Names the FIELD_ENCRYPTION_KEY in use without revealing it (a keyed hash of a fixed text)."""
-    return crypto.keyed_hash("union_office.backups.key-fingerprint")[:16]
+def key_fingerprint(secret: str | None = None) -> str:
+    """Names the FIELD_ENCRYPTION_KEY in use (or `secret`) without revealing it (a keyed hash of a fixed text)."""
+    return crypto.keyed_hash("union_office.backups.key-fingerprint", secret)[:16]
+
+
+def key_fingerprints() -> set[str]:
+    """The fingerprints of every key of FIELD_ENCRYPTION_KEYS: an archive made before a rotation
+    restores while its key is still in the list."""
+    return {key_fingerprint(secret) for secret in crypto.configured_keys()}
 
 
 def pg_tool(name: str, server_version: int) -> str:
@@ -343,7 +349,9 @@ def backup_restore(
     with tempfile.TemporaryDirectory(prefix="union-office-restore-") as work_dir:
         work = Path(work_dir)
         manifest = backup_unpack(archive, work)
-        if check_key and manifest["key_fingerprint"] != key_fingerprint():
+        # Any key of FIELD_ENCRYPTION_KEYS decrypts: an archive made before a rotation restores while the
+        # old key is still in the list.
+        if check_key and manifest["key_fingerprint"] not in key_fingerprints():
             raise BackupError(
                 "这份备份是用另一把 FIELD_ENCRYPTION_KEY 做的：用这把密钥恢复后身份证号无法解密。"
                 "请先把当时的密钥配置进环境；确实丢失了密钥、只要其余数据时，加 --without-key-check。"

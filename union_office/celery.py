@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_init
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union_office.settings")
@@ -9,6 +10,27 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union_office.settings")
 app = Celery("union_office")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _check_field_keys(**kwargs: object) -> None:
+    """A worker with a wrong FIELD_ENCRYPTION_KEYS refuses to start, like the web process.
+
+    Celery logs and swallows a receiver's exception, so a refusal leaves by SystemExit."""
+    import logging
+
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    django.setup()  # done already by Celery's Django fixup; cheap if so
+    from union_office.crypto import check_keys
+
+    try:
+        check_keys()
+    except ImproperlyConfigured as exc:
+        logging.getLogger(__name__).critical("%s", exc)
+        raise SystemExit(1) from exc
+
 
 # The fixed beat schedule. Reminders themselves are rows in our own tables (sent exactly once by
 # a conditional update), so beat only has to wake the dispatchers; a missed tick loses nothing.

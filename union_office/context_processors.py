@@ -25,11 +25,16 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    items = nav_for(user)
     try:
-        current_namespace = resolve(request.path_info).namespace
+        match = resolve(request.path_info)
     except Exception:  # a 404 page has no match; nothing to highlight
-        current_namespace = ""
+        current = ""
+    else:
+        # The entry whose own page this is (组织, 审计日志 live in the members namespace too), else
+        # the entry of the page's app.
+        current = next((item.key for item in items if item.url_name == match.view_name), match.namespace)
     return {
-        "nav_items": [(item, url_of(item.url_name)) for item in nav_for(user)],
-        "nav_current": current_namespace,
+        "nav_items": [(item, url_of(item.url_name)) for item in items],
+        "nav_current": current,
     }

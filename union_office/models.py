@@ -16,11 +16,21 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class AuditKind(models.TextChoices):
+    CHANGE = "change", _("变更")
+    # Opening a record with personal data few may read (a hardship file, a full member record).
+    READ = "read", _("查阅")
+    # A file that leaves the system: an xlsx, a PDF, a printed form.
+    EXPORT = "export", _("导出")
+
+
 class AuditEntry(models.Model):
     """Who did what to which object, and which fields changed (sensitive values masked).
 
-    Written by services inside the same transaction as the change, so an entry exists exactly
-    when the change does. Entries are never updated or deleted.
+    Changes are written by services inside the same transaction as the change, so an entry exists
+    exactly when the change does; reads and exports of personal data are written by the view that
+    serves them. Entries are never updated or deleted: on PostgreSQL a trigger refuses both
+    (migration 0007, docs/reliability.md).
     """
 
     at = models.DateTimeField(_("时间"), db_default=Now(), editable=False)
@@ -43,6 +53,11 @@ class AuditEntry(models.Model):
     # proxies) and the browser, of the request that made the entry; empty for Celery and commands.
     ip_address = models.GenericIPAddressField(_("地址"), null=True, blank=True)
     user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
+    kind = models.CharField(_("类别"), max_length=8, choices=AuditKind, default=AuditKind.CHANGE)
+    # The org unit the object belongs to, by key: the 审计日志 page shows an auditor or a chair the
+    # entries of their subtree. A plain integer, not a ForeignKey: the kernel does not depend on
+    # the members app, and an entry must outlive a merged or removed unit.
+    org_unit_pk = models.PositiveIntegerField(_("单位编号"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审计日志")
@@ -53,6 +68,11 @@ class AuditEntry(models.Model):
             models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_idx"),
             # "what did this person do" for the 经审 review.
             models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
+            # The 审计日志 page: entries of a subtree's units, newest first.
+            models.Index(fields=["org_unit_pk", "-at"], name="audit_unit_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=AuditKind.values), name="audit_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -122,3 +142,21 @@ class TwoFactorEnrolmentCode(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class FieldKeyCanary(models.Model):
+    """A known text encrypted under the field key, read back at start-up (crypto.check_keys).
+
+    A wrong FIELD_ENCRYPTION_KEYS then stops the start instead of answering 500 at the first
+    reveal of an ID number (issue 17, finding 7). One row; rotate_field_key rewrites it last.
+    """
+
+    token = models.TextField()
+    written_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("字段密钥校验值")
+        verbose_name_plural = _("字段密钥校验值")
+
+    def __str__(self) -> str:
+        return self.token.partition(":")[2].partition(":")[0]

@@ -8,6 +8,7 @@ secret can also be read from a file named by `<VAR>_FILE` (Docker/Kubernetes sec
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,13 +80,31 @@ if SECRET_KEY is None:
 
 # Encrypts personal data at rest (身份证号): see union_office/crypto.py. Losing it loses the ID numbers;
 # keep it in the secret store beside the database backups, never in the same dump.
-FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
-if FIELD_ENCRYPTION_KEY is None:
-    if PRODUCTION:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY (or FIELD_ENCRYPTION_KEY_FILE) is required in production")
-    FIELD_ENCRYPTION_KEY = "dev-only-field-key:" + SECRET_KEY
-elif len(FIELD_ENCRYPTION_KEY) < 32:
-    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be at least 32 characters of random text")
+# FIELD_ENCRYPTION_KEYS (comma- or newline-separated) is the list for a key rotation: the first
+# encrypts and hashes, every one decrypts (docs/backup.md "Rotating the field key"). One key may
+# still be given as FIELD_ENCRYPTION_KEY; giving both is an error.
+_field_keys = env_str("FIELD_ENCRYPTION_KEYS")
+_field_key = env_str("FIELD_ENCRYPTION_KEY")
+if _field_keys is not None and _field_key is not None:
+    raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEY, not both")
+if _field_keys is not None:
+    FIELD_ENCRYPTION_KEYS = [key for key in re.split(r"[,\s]+", _field_keys) if key]
+    if not FIELD_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS names no key")
+elif _field_key is not None:
+    FIELD_ENCRYPTION_KEYS = [_field_key]
+elif PRODUCTION:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY (or FIELD_ENCRYPTION_KEYS, or their *_FILE) is required in production"
+    )
+else:
+    FIELD_ENCRYPTION_KEYS = ["dev-only-field-key:" + SECRET_KEY]
+if any(len(key) < 32 for key in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("Each FIELD_ENCRYPTION_KEYS key must be at least 32 characters of random text")
+if len(set(FIELD_ENCRYPTION_KEYS)) != len(FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS names a key twice")
+# The current key: it encrypts and hashes. union_office/crypto.py reads the others from the list.
+FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEYS[0]
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]

@@ -12,6 +12,23 @@ class WelfareConfig(AppConfig):
         check_settings()
         from members.modules import Module, register_module
         from union_office.notifications import register_kind
+        from union_office.registry import register_audit_actions
+
+        # Reads and exports of hardship details (issue 17, finding 6), for the 审计日志 page.
+        register_audit_actions(
+            {
+                "welfare.aid.read": _("查阅帮扶申请"),
+                "welfare.aid.print": _("打印帮扶申请表"),
+                "welfare.file.read": _("查阅困难职工档案"),
+                "welfare.attachment.read": _("查看申请材料"),
+                "welfare.notice.print": _("打印帮扶公示"),
+                "welfare.report.export": _("导出帮扶资金发放情况"),
+                "welfare.student.read": _("查阅金秋助学申请"),
+                "welfare.student.print": _("打印金秋助学申请表"),
+                "welfare.campaign.export_applicants": _("导出金秋助学申请人一览表"),
+                "welfare.campaign.export_payments": _("导出金秋助学发放名单"),
+            }
+        )
 
         register_kind("welfare.hardship_recheck", label=_("困难职工档案复核提醒"))
         register_kind("welfare.notice_ended", label=_("帮扶公示期满提醒"))

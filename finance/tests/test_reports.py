@@ -495,3 +495,21 @@ def test_opening_balance_command_goes_through_the_service(org, treasurer):
     assert OpeningBalance.objects.get(org_unit=org.school, year=2025).amount == D("800.00")
     with pytest.raises(CommandError, match="已录入"):
         call_command("record_opening_balance", unit=str(org.school.pk), year=2025, amount="1", user=treasurer.username)
+
+
+def test_every_export_is_audited_under_its_unit(login, org, books, auditor):
+    """Issue 17, finding 6: fund reports (xlsx, PDF) and the raw ledger leave an audit entry."""
+    from union_office.models import AuditEntry, AuditKind
+
+    client = login(auditor)
+    params = {"unit": org.school.pk, "date_from": "2026-01-01", "date_to": "2026-03-31"}
+    xlsx(client, "income-expense", **params)
+    assert client.get(reverse("finance:report_pdf", args=["income-expense"]), params).status_code == 200
+    client.get(reverse("finance:ledger_export"), {"unit": org.school.pk, "year": 2026})
+    entries = AuditEntry.objects.filter(kind=AuditKind.EXPORT, actor=auditor).order_by("pk")
+    assert [e.action for e in entries] == [
+        "finance.report.export_xlsx",
+        "finance.report.export_pdf",
+        "finance.ledger.export",
+    ]
+    assert {e.org_unit_pk for e in entries} == {org.school.pk}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from union_office.audit import audit_export
 from union_office.pdf import render_pdf
 from union_office.xlsx import XLSX_CONTENT_TYPE
 
@@ -160,6 +161,15 @@ def _invalid(request: HttpRequest, form: ReportForm) -> HttpResponse:
     return render(request, "finance/reports/error.html", {"errors": errors, "tab": "reports"}, status=400)
 
 
+def _audit_report(request: HttpRequest, action: str, report: Any) -> None:
+    audit_export(
+        actor=request.user,
+        action=action,
+        unit=report.unit,
+        changes={"report": str(report.title), "period": str(report.period)},
+    )
+
+
 @require_GET
 @never_cache
 def report_xlsx(request: HttpRequest, key: str) -> HttpResponse:
@@ -168,6 +178,7 @@ def report_xlsx(request: HttpRequest, key: str) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, form)
     report = spec.build(form.params())
+    _audit_report(request, "finance.report.export_xlsx", report)
     # Into a temporary file, streamed out by FileResponse: a 明细账 of 100,000 entries never sits
     # in memory as bytes (bench/finance_reports.py measures the peak).
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
@@ -200,6 +211,7 @@ def report_pdf(request: HttpRequest, key: str) -> HttpResponse:
         "printed_by": request.user.get_full_name() or request.user.get_username(),
     }
     pdf = render_pdf("finance/reports/report_pdf.html", context, request=request)
+    _audit_report(request, "finance.report.export_pdf", report)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=f"{report.filename}.pdf")
     response["Cache-Control"] = "private, no-store"
@@ -218,6 +230,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     unit, year = form.cleaned_data["unit"], form.cleaned_data["year"]
     entries = selectors.visible_entries(request.user).filter(org_unit=unit, year=year)
     data = resources.export_entries(entries)
+    audit_export(actor=request.user, action="finance.ledger.export", unit=unit, changes={"year": year})
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     filename = _("%(unit)s%(year)s年记账凭证.xlsx") % {"unit": unit.name, "year": year}
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)

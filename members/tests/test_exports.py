@@ -416,7 +416,10 @@ def test_unit_roster_pdf(login, chair, org, member_in_a, tmp_path):
     assert "第1页/共1页" in squeezed
     assert not FULL_ID.search(text)
     assert not FULL_ID.search(squeezed)
-    assert not AuditEntry.objects.filter(action__startswith="member.").exists()
+    # Masked, yet a roster leaving the system: audited as an export (issue 17, finding 6), not a reveal.
+    assert list(AuditEntry.objects.filter(action__startswith="member.").values_list("action", flat=True)) == [
+        "member.export_roster_pdf"
+    ]
 
 
 def test_unit_roster_pdf_has_the_standard_columns_and_the_filing_block(login, chair, org, tmp_path):

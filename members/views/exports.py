@@ -15,6 +15,7 @@ from members import access, exports, selectors
 from members.models import MemberStatus, RosterExport
 from members.retention import EXPORT_RETENTION
 from union_office.accounts.throttles import throttle_per_user
+from union_office.audit import audit_export
 from union_office.jobs import JobStatus
 from union_office.pdf import render_pdf
 from union_office.xlsx import XLSX_CONTENT_TYPE, xlsx_response
@@ -129,6 +130,7 @@ def unit_roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         return render(request, "members/exports/export_error.html", {"errors": exc.messages}, status=400)
     pdf = render_pdf("members/exports/roster_pdf.html", context, request=request)
+    audit_export(actor=request.user, action="member.export_roster_pdf", obj=unit, changes={"status": status})
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = _("%(unit)s会员花名册.pdf") % {"unit": unit.name}
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)

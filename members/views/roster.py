@@ -17,9 +17,12 @@ from members.models import Member, RoleGrant
 from members.stats import STATS_CACHE_SECONDS, roster_stats, stats_cache_key
 from union_office.accounts.enrolment import CODE_LIFETIME, enrolment_code_issue
 from union_office.accounts.throttles import throttle_per_user
+from union_office.audit import audit_read
 from union_office.models import AuditEntry
 
 PAGE_SIZE = 50
+# Opening a member's record with the full birth date and phone: a read entry, not history.
+MEMBER_READ = "member.read"
 
 
 @require_GET
@@ -66,6 +69,12 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
+    phone_in_full = access.can(request.user, "members.view_phone", member.org_unit)
+    if member.user_id != request.user.pk and (
+        phone_in_full or access.can(request.user, "members.view_full_id_number", member.org_unit)
+    ):
+        # The full birth date and phone are on the page (issue 17, finding 6): who opened whose record.
+        audit_read(actor=request.user, action=MEMBER_READ, obj=member)
     member.phone = access.phone_shown(request.user, member)  # shown, never saved
     context = {
         "member": member,
@@ -75,7 +84,9 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and access.can(request.user, "members.manage_roles", member.org_unit),
         "history": [
             (entry, entry.changed_field_labels(Member))
-            for entry in AuditEntry.objects.filter(content_type__model="member", object_id=str(member.pk))[:20]
+            for entry in AuditEntry.objects.filter(content_type__model="member", object_id=str(member.pk)).exclude(
+                action=MEMBER_READ
+            )[:20]
         ],
     }
     return render(request, "members/member_detail.html", context)

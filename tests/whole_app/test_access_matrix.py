@@ -79,6 +79,7 @@ REQUESTER_ONLY = allow(chair="403", committee="403", treasurer="403", auditor="4
 FINANCE_READ = allow("chair", "treasurer", "auditor")  # finance.view_ledger; hidden from the rest
 FINANCE_WRITE = allow("treasurer", chair="403", auditor="403")  # finance.change_ledger
 FINANCE_APPROVE = allow("chair", treasurer="403", auditor="403")  # finance.approve_budget
+AUDIT_LOG = allow("chair", "auditor")  # audit.view_log: the 审计日志 page and its export; hidden from the rest
 PRIVATE_WELFARE = allow("chair", "committee")  # welfare.view_aid: hardship files, applications
 # 金秋 applications on 公示 or paid: also the treasurer of the union that pays them (issue 16).
 WELFARE_PAYER = allow("chair", "committee", "treasurer")
@@ -180,6 +181,8 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "members:export_progress": (CREATOR_ONLY, G),
     "members:export_download": (CREATOR_ONLY, G),
     "members:unit_roster_pdf": (ROSTER_READ, G),
+    "members:audit_log": (AUDIT_LOG, G),
+    "members:audit_log_export": (AUDIT_LOG, G),
     "members:member_create": (ROSTER_WRITE_NEW, GP),
     "members:join_apply": (EVERYONE, GP),  # anyone may hand in an application to join
     "members:transfer_in": (ROSTER_WRITE_NEW, GP),
@@ -386,6 +389,8 @@ NO_STORE = {
     "members:export_detail",
     "members:export_download",
     "members:unit_roster_pdf",
+    "members:audit_log",
+    "members:audit_log_export",
     "finance:dues_detail",  # each member's wage base
     "welfare:aid_detail",
     "welfare:aid_pdf",

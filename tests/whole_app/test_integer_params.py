@@ -45,6 +45,8 @@ TARGETS = [
     ("chair", "GET", lambda world: reverse("members:member_list"), "department", {}),
     ("chair", "GET", lambda world: reverse("members:member_list"), "join_year", {}),
     ("chair", "GET", lambda world: reverse("members:member_list"), "page", {}),
+    ("chair", "GET", lambda world: reverse("members:audit_log"), "unit", {}),
+    ("chair", "GET", lambda world: reverse("members:audit_log"), "page", {}),
     ("chair", "GET", lambda world: reverse("plans:compare"), "a", {}),
     ("chair", "POST", _plan("plans:node_move"), "node_id", {"parent_id": "", "index": "0"}),
     ("chair", "POST", _plan("plans:node_move"), "index", {}),

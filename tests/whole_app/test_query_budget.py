@@ -221,6 +221,25 @@ def _grants(w, count):
         RoleGrantFactory(user=UserFactory(), org_unit=_unit(w), role="women")
 
 
+def _audit_entries(w, count):
+    """Entries of the chair's units, of several kinds and units: the 审计日志 page and its export."""
+    member_type = ContentType.objects.get_for_model(Member)
+    units = [w.org.school, w.org.branch_a, w.org.group_a]
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=w.user,
+            actor_repr="chair",
+            action="member.read",
+            kind="read",
+            content_type=member_type,
+            object_id=str(n),
+            org_unit_pk=units[n % 3].pk,
+            changes={"phone": ["1", "2"]},
+        )
+        for n in range(count)
+    )
+
+
 def _roster_exports(w, count):
     RosterExport.objects.bulk_create(
         RosterExport(created_by=w.user, query=f"q=张&unit={w.org.branch_a.pk}", total_rows=3) for _ in range(count)
@@ -1021,6 +1040,8 @@ PAGES: dict[str, Page] = {
     "members:department_manage": Page("chair", _handlers, _department_target),
     "members:export_xlsx": Page("chair", _members),
     "members:export_list": Page("chair", _roster_exports),
+    "members:audit_log": Page("chair", _audit_entries),
+    "members:audit_log_export": Page("chair", _audit_entries),
     "members:unit_roster_pdf": Page("chair", _members, lambda w: {"pk": w.org.school.pk}),
     "members:change_inbox": Page("chair", _membership_changes),
     "members:import_list": Page("committee", _roster_imports),

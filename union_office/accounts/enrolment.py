@@ -49,7 +49,7 @@ def enrolment_code_redeem(*, user: Any, code: str) -> bool:
         row = TwoFactorEnrolmentCode.objects.select_for_update().filter(user=user).first()
         if row is None or row.expires_at <= timezone.now() or row.failures >= MAX_FAILURES:
             return False
-        if not secrets.compare_digest(row.code_hash, crypto.keyed_hash(_normal(code))):
+        if not any(secrets.compare_digest(row.code_hash, h) for h in crypto.keyed_hashes(_normal(code))):
             row.failures += 1
             row.save(update_fields=["failures"])
             return False

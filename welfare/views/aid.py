@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from members import access
 from members.models import Member, OrgUnit, OrgUnitKind
+from union_office.audit import audit_export, audit_read, unit_pk_of
 from union_office.integers import parse_int
 from union_office.pdf import render_pdf
 from union_office.workflow import buttons as workflow_buttons
@@ -189,6 +190,9 @@ def aid_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get(request.user, pk)
     user = request.user
     reviewer = access.can(user, selectors.VIEW, application.org_unit)
+    if application.member.user_id != user.pk:
+        # Hardship details of someone else (issue 17, finding 6); the applicant's own reads are not.
+        audit_read(actor=user, action="welfare.aid.read", obj=application)
     buttons = workflow_buttons(aid_services.AID, user, application)
     objections = list(application.objections.select_related("raised_by", "resolved_by")) if reviewer else []
     context = {
@@ -269,6 +273,7 @@ def aid_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_get(request.user, pk)
     if not access.can(request.user, selectors.VIEW, application.org_unit):
         raise PermissionDenied(_("申请表由工会打印存档。"))
+    audit_export(actor=request.user, action="welfare.aid.print", obj=application)
     pdf = render_pdf(
         "welfare/pdf/aid_form.html",
         {
@@ -296,6 +301,13 @@ def form_pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachment_get(request.user, pk)
+    if attachment.uploaded_by_id != request.user.pk:
+        audit_read(
+            actor=request.user,
+            action="welfare.attachment.read",
+            obj=attachment,
+            unit_pk=unit_pk_of(attachment.owner),
+        )
     return uploads.attachment_response(attachment, inline=request.GET.get("download") != "1")
 
 
@@ -353,6 +365,7 @@ def notice_pdf(request: HttpRequest, unit_pk: int) -> HttpResponse:
         raise Http404(_("该单位目前没有正在公示的帮扶。"))
     (notice,) = _notices(rows)
     pdf = render_pdf("welfare/pdf/notice.html", {"notice": notice}, request=request)
+    audit_export(actor=request.user, action="welfare.notice.print", obj=notice["unit"])
     filename = _("%(unit)s困难职工帮扶公示.pdf") % {"unit": notice["unit"].name}
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
@@ -497,6 +510,7 @@ def timeline(file: HardshipFile) -> list[dict[str, Any]]:
 def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     file = selectors.file_get(request.user, pk)
     may_edit = access.can(request.user, selectors.REVIEW, file.org_unit)
+    audit_read(actor=request.user, action="welfare.file.read", obj=file)
     context = {
         "file": file,
         "family": file.family.all(),
@@ -590,7 +604,14 @@ def report(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     data = reports.aid_given(request.user, year)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(reports.aid_given_xlsx(data), f"帮扶资金发放情况-{year}.xlsx")
+        response = xlsx_response(reports.aid_given_xlsx(data), f"帮扶资金发放情况-{year}.xlsx")
+        audit_export(
+            actor=request.user,
+            action="welfare.report.export",
+            unit_pk=access.scope_root_pk(request.user, selectors.VIEW),
+            changes={"year": year},
+        )
+        return response
     return _render(request, "welfare/report.html", {"report": data, "year": year, "tab": "report"})
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from finance.services import bookkeeping_unit
 from members import access
 from members.models import Member, OrgUnit
+from union_office.audit import audit_export, audit_read
 from union_office.integers import parse_int
 from union_office.limits import LONG_TEXT, limit_text
 from union_office.pdf import render_pdf
@@ -223,6 +224,12 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _export(request: HttpRequest, campaign: Campaign, applications) -> HttpResponse:
     if not access.has_anywhere(request.user, selectors.VIEW):
         raise Http404
+    audit_export(
+        actor=request.user,
+        action=f"welfare.campaign.export_{request.GET['format']}",
+        obj=campaign,
+        changes={"rows": applications.count()},
+    )
     if request.GET["format"] == "applicants":
         columns = [
             Column(_("单位"), 22),
@@ -345,6 +352,9 @@ def _student_get(user: Any, pk: int) -> StudentApplication:
 @never_cache
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _student_get(request.user, pk)
+    if application.member.user_id != request.user.pk:
+        # The family's circumstances and the student's ID (issue 17, finding 6); the parent's own reads are not.
+        audit_read(actor=request.user, action="welfare.student.read", obj=application)
     buttons = workflow_buttons(services.STUDENT, request.user, application)
     reviewer = access.can(request.user, selectors.VIEW, application.org_unit)
     objections = list(application.objections.select_related("raised_by", "resolved_by")) if reviewer else []
@@ -379,6 +389,7 @@ def student_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.can(request.user, selectors.VIEW, application.org_unit):
         raise PermissionDenied(_("申请表由工会打印存档。"))
     state = application.state
+    audit_export(actor=request.user, action="welfare.student.print", obj=application)
     pdf = render_pdf(
         "welfare/pdf/student_form.html",
         {

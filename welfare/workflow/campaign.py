@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members import access
+from union_office import crypto
 from union_office.workflow import SUBJECT, Guard, Notice, Transition
 
 from .. import uploads
@@ -70,7 +71,9 @@ def _documents_complete(application: StudentApplication, fields) -> str | None:
 def _not_applied_twice(application: StudentApplication, fields) -> str | None:
     if application.state == S.DRAFT and (
         StudentApplication.objects.filter(
-            campaign_id=application.campaign_id, student_id_hash=application.student_id_hash, state__in=IN_PROGRESS
+            campaign_id=application.campaign_id,
+            student_id_hash__in=crypto.keyed_hashes(application.student_id),
+            state__in=IN_PROGRESS,
         )
         .exclude(pk=application.pk)
         .exists()
@@ -85,7 +88,9 @@ def _not_aided_twice(application: StudentApplication, fields) -> str | None:
     (another union's aid is not disclosed). The partial unique index on the student's ID hash is
     the last word under a race."""
     earlier = (
-        StudentApplication.objects.filter(student_id_hash=application.student_id_hash, state__in=GRANTED_STATES)
+        StudentApplication.objects.filter(
+            student_id_hash__in=crypto.keyed_hashes(application.student_id), state__in=GRANTED_STATES
+        )
         .exclude(pk=application.pk)
         .select_related("campaign", "member")
         .first()

@@ -11,7 +11,7 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from union_office.backups import FILE_ROOTS, BackupError, Database, backup_restore, backup_unpack, key_fingerprint
+from union_office.backups import FILE_ROOTS, BackupError, Database, backup_restore, backup_unpack, key_fingerprints
 
 
 class Command(BaseCommand):
@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 f"{len(manifest['files'])} 个文件，sha256 全部一致。"
             )
         )
-        if manifest["key_fingerprint"] == key_fingerprint():
+        if manifest["key_fingerprint"] in key_fingerprints():
             self.stdout.write("当前 FIELD_ENCRYPTION_KEY 与备份时相同：恢复后身份证号可以解密。")
         else:
             self.stdout.write(self.style.WARNING("当前 FIELD_ENCRYPTION_KEY 与备份时不同：恢复前请配置当时的密钥。"))
