@@ -1,8 +1,8 @@
 from django.urls import path
 
+from .views import audit_log, exports, roster
 from .views import contact as contact_views
 from .views import departments as department_views
-from .views import audit_log, exports, roster
 from .views import imports as import_views
 from .views import logins as login_views
 from .views import membership as membership_views

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("finance", "0004_ledger_day_totals"),
-        ("members", "0011_member_roster_columns"),
+        ("members", "0013_member_roster_columns"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

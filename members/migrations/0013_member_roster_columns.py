@@ -31,7 +31,7 @@ create_triggers = _sqlite_only([*_GLOBAL.SQLITE[2:], *_PER_UNIT.SQLITE[2:]])
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0010_roster_version_per_top_unit"),
+        ("members", "0012_contact_correction"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
