@@ -12,7 +12,7 @@ from union_office.integers import parse_int
 from union_office.limits import LONG_TEXT, limit_text
 
 from . import uploads
-from .models import AidKind, AidState, FamilyMember, HardshipCause, HardshipLevel, VisitKind
+from .models import AidKind, AidState, FamilyMember, HardshipCause, HardshipLevel, VisitKind, causes_of
 
 # The form's own amounts stop at 12 digits (max_digits=12); the column holds 14.
 MAX_MONTHLY_INCOME = Decimal("1e10")
@@ -194,6 +194,12 @@ class CloseForm(StyledForm):
 
 class VisitForm(MemberByIdForm):
     kind = forms.ChoiceField(label=_("慰问类型"), choices=VisitKind.choices)
+    # Grouped by kind; "同一事由每年一次" compares the category, not the text below it.
+    cause_category = forms.ChoiceField(
+        label=_("事由类别"),
+        choices=lambda: [(kind.label, [(c.value, c.label) for c in causes_of(kind)]) for kind in VisitKind],
+        help_text=_("同一事由每年只慰问一次的标准按类别计算"),
+    )
     cause = forms.CharField(label=_("事由"), max_length=60, help_text=_("如病名、节日名称"))
     visited_on = forms.DateField(label=_("慰问日期"), widget=_date_widget())
     amount = forms.DecimalField(label=_("金额/慰问品价值（元）"), min_value=0, max_digits=12, decimal_places=2)

@@ -12,7 +12,7 @@ from .campaign import (
     StudentState,
 )
 from .hardship import FamilyMember, FileEvent, HardshipCause, HardshipFile, HardshipLevel, HardshipStatus
-from .visits import Visit, VisitKind, VisitRule
+from .visits import Visit, VisitCause, VisitKind, VisitRule, causes_of
 
 __all__ = [
     "AidApplication",
@@ -34,6 +34,8 @@ __all__ = [
     "HardshipStatus",
     "Objection",
     "Visit",
+    "causes_of",
+    "VisitCause",
     "VisitKind",
     "VisitRule",
 ]

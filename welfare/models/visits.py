@@ -21,6 +21,38 @@ class VisitKind(models.TextChoices):
     BIRTHDAY = "birthday", _("生日")
 
 
+class VisitCause(models.TextChoices):
+    """The cause category chosen for a visit (issue 16): "同一事由每年一次" compares these, not the
+    free text, which two people write differently (阑尾炎住院 / 阑尾炎 住院). Each value starts
+    with its kind's value, so a category belongs to exactly one kind."""
+
+    ILLNESS_INPATIENT = "illness_inpatient", _("住院治疗")
+    ILLNESS_SURGERY = "illness_surgery", _("手术")
+    ILLNESS_SERIOUS = "illness_serious", _("重大疾病")
+    ILLNESS_INJURY = "illness_injury", _("工伤")
+    WEDDING = "wedding", _("本人结婚")
+    BIRTH = "birth", _("生育")
+    FUNERAL_SELF = "funeral_self", _("本人去世")
+    FUNERAL_SPOUSE = "funeral_spouse", _("配偶去世")
+    FUNERAL_PARENT = "funeral_parent", _("父母（岳父母、公婆）去世")
+    FUNERAL_CHILD = "funeral_child", _("子女去世")
+    RETIREMENT = "retirement", _("退休")
+    HARDSHIP_LIVING = "hardship_living", _("生活困难")
+    HARDSHIP_DISASTER = "hardship_disaster", _("突发灾害")
+    FESTIVAL_SPRING = "festival_spring", _("春节")
+    FESTIVAL_WOMEN = "festival_women", _("三八妇女节")
+    FESTIVAL_DRAGON = "festival_dragon", _("端午节")
+    FESTIVAL_MIDAUTUMN = "festival_midautumn", _("中秋节")
+    FESTIVAL_NATIONAL = "festival_national", _("国庆节")
+    FESTIVAL_OTHER = "festival_other", _("其他节日")
+    BIRTHDAY = "birthday", _("生日")
+
+
+def causes_of(kind: str) -> list[VisitCause]:
+    """The cause categories of one kind of visit, the first being its default."""
+    return [c for c in VisitCause if c.value == kind or c.value.startswith(f"{kind}_")]
+
+
 class VisitRule(models.Model):
     """A unit's standard for one kind of visit; the nearest unit up the tree with a rule decides.
 
@@ -63,8 +95,9 @@ class Visit(TimeStampedModel):
     )
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("所属工会"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("慰问类型"), max_length=12, choices=VisitKind)
-    # The illness, the festival (春节, 中秋): "the same illness once a year" compares this.
+    # What happened, in the visitors' words (病名, 节日); the rule compares cause_category.
     cause = models.CharField(_("事由"), max_length=60)
+    cause_category = models.CharField(_("事由类别"), max_length=24, choices=VisitCause, default="")
     visited_on = models.DateField(_("慰问日期"))
     amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
     is_cash = models.BooleanField(_("现金"), default=True)

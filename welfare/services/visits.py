@@ -21,7 +21,7 @@ from members.models import Member, OrgUnit
 from union_office.audit import audit_record, field_changes
 from union_office.history import reason_given, remove_rule, save_rule
 
-from ..models import Visit, VisitKind, VisitRule
+from ..models import Visit, VisitCause, VisitKind, VisitRule, causes_of
 from .common import WelfareError, require
 
 REVIEW = "welfare.review_aid"
@@ -108,7 +108,9 @@ def _amount(value: Any) -> Decimal:
     return amount
 
 
-def check_visit(*, member: Member, kind: str, cause: str, visited_on: dt.date, amount: Decimal, is_cash: bool) -> None:
+def check_visit(
+    *, member: Member, kind: str, cause_category: str, visited_on: dt.date, amount: Decimal, is_cash: bool
+) -> None:
     """Raise VisitError naming the rule a visit would break."""
     rule = standard_for(member.org_unit, kind)
     name = _("“%(unit)s·%(kind)s慰问”标准") % {"unit": rule.unit_name, "kind": VisitKind(kind).label}
@@ -121,11 +123,17 @@ def check_visit(*, member: Member, kind: str, cause: str, visited_on: dt.date, a
         )
     same_year = Visit.objects.filter(member=member, kind=kind, visited_on__year=visited_on.year)
     if rule.once_per_cause_per_year:
-        earlier = same_year.filter(cause=cause).order_by("visited_on").first()
+        earlier = same_year.filter(cause_category=cause_category).order_by("visited_on").first()
         if earlier is not None:
             raise VisitError(
-                _("按%(rule)s，同一事由每年只慰问一次：%(name)s 已于 %(day)s 因“%(cause)s”慰问过。")
-                % {"rule": name, "name": member.name, "day": earlier.visited_on, "cause": cause}
+                _("按%(rule)s，同一事由每年只慰问一次：%(name)s 已于 %(day)s 因“%(category)s”（%(cause)s）慰问过。")
+                % {
+                    "rule": name,
+                    "name": member.name,
+                    "day": earlier.visited_on,
+                    "category": VisitCause(cause_category).label,
+                    "cause": earlier.cause,
+                }
             )
     if rule.max_per_year is not None:
         given = same_year.aggregate(total=MoneySum("amount"))["total"]
@@ -151,10 +159,24 @@ def visit_record(
     visitors: str,
     gift: str = "",
     note: str = "",
+    cause_category: str = "",
 ) -> Visit:
+    """Record and book one visit. `cause_category` is what the once-a-year rule compares (the form
+    always asks; a caller that gives none gets its kind's first category, 住院治疗 for an illness)."""
     require(actor, REVIEW, member.org_unit)
     if kind not in VisitKind.values:
         raise VisitError(_("请选择慰问类型。"))
+    categories = causes_of(kind)
+    cause_category = cause_category or categories[0].value
+    if cause_category not in categories:
+        raise VisitError(
+            _("事由类别“%(category)s”不属于%(kind)s慰问，请从%(allowed)s中选择。")
+            % {
+                "category": VisitCause(cause_category).label if cause_category in VisitCause.values else cause_category,
+                "kind": VisitKind(kind).label,
+                "allowed": "、".join(str(c.label) for c in categories),
+            }
+        )
     cause, visitors, gift = (cause or "").strip(), (visitors or "").strip(), (gift or "").strip()
     if not cause:
         raise VisitError(_("请填写事由（如病名、节日）。"))
@@ -168,12 +190,20 @@ def visit_record(
     with transaction.atomic():
         # Caps count a member's visits: serialise the visits of one member.
         Member.objects.select_for_update().filter(pk=member.pk).first()
-        check_visit(member=member, kind=kind, cause=cause, visited_on=visited_on, amount=amount, is_cash=is_cash)
+        check_visit(
+            member=member,
+            kind=kind,
+            cause_category=cause_category,
+            visited_on=visited_on,
+            amount=amount,
+            is_cash=is_cash,
+        )
         visit = Visit.objects.create(
             member=member,
             org_unit=member.org_unit,
             kind=kind,
             cause=cause[:60],
+            cause_category=cause_category,
             visited_on=visited_on,
             amount=amount,
             is_cash=is_cash,
@@ -205,6 +235,7 @@ def visit_record(
             changes={
                 "kind": kind,
                 "cause": cause,
+                "cause_category": cause_category,
                 "amount": str(amount),
                 "cash": is_cash,
                 "voucher": entry.voucher_label,

@@ -44,11 +44,31 @@ def test_at_most_2000_per_visit(chair, member_in_b, budget):
 
 
 def test_the_same_illness_once_a_year(chair, member_in_b, budget):
-    record(chair, member_in_b)
+    record(chair, member_in_b, cause_category="illness_inpatient")
     with pytest.raises(VisitError, match="同一事由每年只慰问一次"):
-        record(chair, member_in_b, amount="300")
-    record(chair, member_in_b, cause="骨折住院")  # another illness
+        record(chair, member_in_b, amount="300", cause_category="illness_inpatient")
+    record(chair, member_in_b, cause="腰椎手术", cause_category="illness_surgery")  # another cause
     assert Visit.objects.count() == 2
+
+
+def test_the_once_a_year_rule_compares_the_chosen_category_not_the_words(chair, member_in_b, budget):
+    """Issue 16: the free-text cause was compared, so "阑尾炎 住院" slipped past "阑尾炎住院"."""
+    record(chair, member_in_b, cause="阑尾炎住院", cause_category="illness_inpatient")
+    with pytest.raises(VisitError, match="已于 .* 因“住院治疗”（阑尾炎住院）慰问过"):
+        record(chair, member_in_b, cause="阑尾炎 住院", amount="300", cause_category="illness_inpatient")
+    assert Visit.objects.count() == 1
+
+
+def test_a_category_of_another_kind_is_refused_in_chinese(chair, member_in_b, budget):
+    with pytest.raises(VisitError, match="事由类别“春节”不属于生病住院慰问，请从住院治疗、手术、重大疾病、工伤中选择"):
+        record(chair, member_in_b, cause_category="festival_spring")
+    assert not Visit.objects.exists() and not LedgerEntry.objects.exists()
+
+
+def test_the_form_asks_for_the_category(client, chair, member_in_b, budget):
+    client.force_login(chair)
+    page = client.get(reverse("welfare:visits")).content.decode()
+    assert 'name="cause_category"' in page and "住院治疗" in page and "<optgroup" in page
 
 
 def test_festival_gifts_at_most_2200_a_year_and_never_cash(chair, member_in_b, budget):
@@ -93,6 +113,7 @@ def test_the_form_shows_the_rule(login, chair, member_in_b, budget):
         {
             "id_number": member_in_b.id_number,
             "kind": "illness",
+            "cause_category": "illness_inpatient",
             "cause": "住院",
             "visited_on": timezone.localdate().isoformat(),
             "amount": "3000",

@@ -573,6 +573,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
                         member=member,
                         kind=data["kind"],
                         cause=data["cause"],
+                        cause_category=data["cause_category"],
                         visited_on=data["visited_on"],
                         amount=data["amount"],
                         is_cash=data["is_cash"],

@@ -101,6 +101,7 @@ class Command(BaseCommand):
                 member=visited,
                 kind="illness",
                 cause="腰椎手术住院",
+                cause_category="illness_surgery",
                 visited_on=today,
                 amount="800.00",
                 is_cash=True,
