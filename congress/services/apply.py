@@ -80,7 +80,7 @@ def _assign(
 ) -> dict[str, Any]:
     """One 主办, any 会办 departments of the session's unit, a deadline; schedules the 催办."""
     ids = [lead_department_id, *[d for d in co_department_ids if d != lead_department_id]]
-    unit_path = motion.session.org_unit.path
+    unit_path = str(motion.session.org_unit.path)
     departments = {d.pk: d for d in Department.objects.filter(pk__in=ids, org_unit__path__startswith=unit_path)}
     if set(ids) - set(departments):
         raise CongressError(_("承办部门必须是本单位的部门。"))
@@ -116,7 +116,7 @@ def _rate(
         motion.due_on = (today or timezone.localdate()) + datetime.timedelta(days=SECOND_ROUND_DAYS)
         changes |= {"round": motion.round, "due_on": motion.due_on.isoformat()}
         ids = [motion.lead_department_id, *motion.co_departments.values_list("pk", flat=True)]
-        schedule_reminders(motion, handlers_of(ids))
+        schedule_reminders(motion, handlers_of([pk for pk in ids if pk is not None]))
     return changes
 
 

@@ -122,7 +122,7 @@ def _subject_args(motion: Motion) -> dict[str, Any]:
 def _apply(motion: Motion, t: Any, *, actor: Any, comment: str, fields: dict) -> dict[str, Any]:
     from .apply import APPLY
 
-    step = APPLY.get(t.action)
+    step: Any = APPLY.get(t.action)
     return step(motion, actor=actor, **fields) if step else {}
 
 

@@ -30,13 +30,16 @@ def schedule_reminders(motion: Motion, handlers: list[Any]) -> None:
     Keys carry the round, so a second round is reminded again; replying cancels them all.
     """
     url = reverse("congress:motion_detail", args=[motion.pk])
+    due_on = motion.due_on
+    if due_on is None:  # not handed to a department yet: nothing to remind of
+        return
     for user in handlers:
         reminder_schedule(
             kind=REMINDER_KIND,
             recipient=user,
-            due_at=_at(motion.due_on - datetime.timedelta(days=REMIND_DAYS_BEFORE)),
+            due_at=_at(due_on - datetime.timedelta(days=REMIND_DAYS_BEFORE)),
             subject=_("提案 %(number)s《%(title)s》将于 %(due)s 到期，请及时答复")
-            % {"number": motion.number_display, "title": motion.title, "due": motion.due_on.isoformat()},
+            % {"number": motion.number_display, "title": motion.title, "due": due_on.isoformat()},
             url=url,
             source=motion,
             key=f"before:r{motion.round}",
@@ -44,9 +47,9 @@ def schedule_reminders(motion: Motion, handlers: list[Any]) -> None:
         reminder_schedule(
             kind=REMINDER_KIND,
             recipient=user,
-            due_at=_at(motion.due_on + datetime.timedelta(days=REMIND_DAYS_AFTER)),
+            due_at=_at(due_on + datetime.timedelta(days=REMIND_DAYS_AFTER)),
             subject=_("催办：提案 %(number)s《%(title)s》已超过答复期限 %(due)s")
-            % {"number": motion.number_display, "title": motion.title, "due": motion.due_on.isoformat()},
+            % {"number": motion.number_display, "title": motion.title, "due": due_on.isoformat()},
             url=url,
             source=motion,
             key=f"overdue:r{motion.round}",
