@@ -9,6 +9,7 @@ The canary is rewritten last; until then the start-up check accepts the old key'
 
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -72,7 +73,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, batch_size: int, max_rows: int | None, **options: Any) -> None:
         if not 1 <= batch_size <= 100_000:
             raise CommandError("--batch-size must be between 1 and 100000")
-        counts = {}
+        counts: dict[str, int] = {}
         for model, cipher, hash_field in encrypted_fields():
             left = None if max_rows is None else max_rows - sum(counts.values())
             if left is not None and left <= 0:
@@ -82,7 +83,7 @@ class Command(BaseCommand):
                 counts[f"{model._meta.label}.{cipher}"] = rotate_field(
                     model, cipher, hash_field, batch_size=batch_size, max_rows=left
                 )
-            except (ValueError, crypto.InvalidTag) as exc:
+            except (ValueError, InvalidTag) as exc:
                 raise CommandError(
                     f"{model._meta.label}.{cipher}: a value none of FIELD_ENCRYPTION_KEYS decrypts ({exc!r}); "
                     "add the key it was written with to the list and run the command again."
