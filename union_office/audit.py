@@ -86,9 +86,9 @@ def unit_pk_of(obj: models.Model | None) -> int | None:
             return None
         if obj._meta.label == "members.OrgUnit":
             return obj.pk
-        unit_id = getattr(obj, "org_unit_id", None)
-        if unit_id is not None:
-            return unit_id
+        unit_pk = getattr(obj, "org_unit_id", None)
+        if unit_pk is not None:
+            return unit_pk
         obj = next((getattr(obj, name) for name in _UNIT_OWNERS if getattr(obj, f"{name}_id", None)), None)
     return None
 

@@ -10,17 +10,14 @@ Queries: one per registered workflow for the candidates, plus one for the earlie
 workflows that have a "not by" rule — the same however many rows.
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from .models import AuditEntry
-from .workflow import SUBJECT, Workflow, refusal
+from .workflow import SUBJECT, Workflow, earlier_actors_of, refusal
 
 # A 工作台 shows the oldest ones; the list page of each app has the rest.
 LIMIT = 50
@@ -54,31 +51,13 @@ def register_todo(source: TodoSource) -> None:
     TODO_SOURCES[source.key] = source
 
 
-def _earlier(workflow: Workflow, objects: list[Any]) -> dict[str, dict[str, set[int]]]:
-    """{object pk: {action: actor ids}} of the actions some "not by" rule names, in one query."""
-    actions = {a for t in workflow.transitions for a in t.not_by}
-    found: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    if not actions or not objects:
-        return found
-    prefix = f"{workflow.name}."
-    rows = AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(workflow.model),
-        object_id__in=[str(o.pk) for o in objects],
-        action__in=[prefix + a for a in actions],
-        actor__isnull=False,
-    ).values_list("object_id", "action", "actor_id")
-    for object_id, action, actor_id in rows:
-        found[object_id][action.removeprefix(prefix)].add(actor_id)
-    return found
-
-
 def todo_for(user: Any) -> list[TodoItem]:
     """What `user` can act on now across every workflow, oldest first."""
     items = []
     for source in TODO_SOURCES.values():
         workflow = source.workflow
         objects = list(source.candidates(user)[:LIMIT])
-        earlier = _earlier(workflow, objects)
+        earlier = earlier_actors_of(workflow, objects)
         for obj in objects:
             state = getattr(obj, workflow.state_field)
             moves = [

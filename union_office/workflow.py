@@ -20,6 +20,7 @@ This module knows no union domain (the kernel's rule): apps pass in how to check
 who the case is about and who the recipients are.
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,6 +153,25 @@ def earlier_actors(workflow: Workflow, obj: Any, actions: Iterable[str]) -> set[
     )
 
 
+def earlier_actors_of(workflow: Workflow, objects: list[Any]) -> dict[str, dict[str, set[int]]]:
+    """{object pk: {action: actor ids}} of the actions some "not by" rule names, in one query: what
+    `refusal(earlier=…)` takes, for a list of many objects (the 待办 list, a page of buttons)."""
+    actions = {a for t in workflow.transitions for a in t.not_by}
+    found: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    if not actions or not objects:
+        return found
+    prefix = f"{workflow.name}."
+    rows = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(workflow.model),
+        object_id__in=[str(o.pk) for o in objects],
+        action__in=[prefix + a for a in actions],
+        actor__isnull=False,
+    ).values_list("object_id", "action", "actor_id")
+    for object_id, action, actor_id in rows:
+        found[object_id][action.removeprefix(prefix)].add(actor_id)
+    return found
+
+
 def _who(workflow: Workflow, t: Transition) -> str:
     if t.permission == SUBJECT:
         return _("本人")
@@ -204,15 +224,18 @@ def refusal(
     return None
 
 
-def options(workflow: Workflow, user: Any, obj: Any) -> list[tuple[Transition, str | None]]:
+def options(
+    workflow: Workflow, user: Any, obj: Any, *, earlier: Mapping[str, set[int]] | None = None
+) -> list[tuple[Transition, str | None]]:
     """The moves from `obj`'s state the user holds the right to take, each with the guard that
-    stops it now (None when it can be taken): a page shows the reason instead of a dead button."""
+    stops it now (None when it can be taken): a page shows the reason instead of a dead button.
+    `earlier`: as for refusal(), from earlier_actors_of() on a page of many objects."""
     state = getattr(obj, workflow.state_field)
     result = []
     for t in workflow.transitions:
-        if state not in t.sources or refusal(workflow, user, t, obj, guards=False) is not None:
+        if state not in t.sources or refusal(workflow, user, t, obj, guards=False, earlier=earlier) is not None:
             continue
-        result.append((t, refusal(workflow, user, t, obj, {"preview": True})))
+        result.append((t, refusal(workflow, user, t, obj, {"preview": True}, earlier=earlier)))
     return result
 
 
@@ -233,7 +256,7 @@ class Button:
     blocked: str | None
 
 
-def buttons(workflow: Workflow, user: Any, obj: Any) -> list[Button]:
+def buttons(workflow: Workflow, user: Any, obj: Any, *, earlier: Mapping[str, set[int]] | None = None) -> list[Button]:
     return [
         Button(
             action=t.action,
@@ -243,7 +266,7 @@ def buttons(workflow: Workflow, user: Any, obj: Any) -> list[Button]:
             confirm=confirm_text(workflow, t) if t.confirm else "",
             blocked=why,
         )
-        for t, why in options(workflow, user, obj)
+        for t, why in options(workflow, user, obj, earlier=earlier)
     ]
 
 

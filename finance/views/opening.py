@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from members import access
 from union_office.workflow import buttons as workflow_buttons
+from union_office.workflow import earlier_actors_of
 
 from .. import selectors, services
 from ..forms import OpeningBalanceForm
@@ -27,7 +28,12 @@ def opening_balance_list(request: HttpRequest) -> HttpResponse:
             OpeningBalance.objects.select_related("org_unit", "recorded_by", "confirmed_by"),
         ).order_by("-year", "org_unit__path")[:200]
     )
-    rows = [(balance, workflow_buttons(services.OPENING_BALANCE, request.user, balance)) for balance in balances]
+    # Who recorded each (the recorder may not confirm): read for the whole page in one query.
+    earlier = earlier_actors_of(services.OPENING_BALANCE, balances)
+    rows = [
+        (balance, workflow_buttons(services.OPENING_BALANCE, request.user, balance, earlier=earlier[str(balance.pk)]))
+        for balance in balances
+    ]
     may_record = access.has_anywhere(request.user, selectors.CHANGE)
     form = OpeningBalanceForm(units=selectors.ledger_units(request.user, selectors.CHANGE)) if may_record else None
     context = {"rows": rows, "form": form, "badges": STATUS_BADGE, "tab": "opening"}

@@ -2,10 +2,11 @@
 
 `RosterCheck` checks every row in memory (what Member.clean(), the constraints and the rules of an
 import refuse) with a fixed number of queries per batch of rows: the target subtree's units and
-departments once, the batch's existing members (by keyed hash of the 身份证号) once per batch. A
-commit reads those members FOR UPDATE and writes each batch as it goes: new members with one
-COPY on PostgreSQL (bulk_create elsewhere), changed ones with one UPDATE … FROM a COPied
-temporary table (bulk_update elsewhere). An empty optional cell keeps the member's value.
+departments once, the batch's existing members (by keyed hash of the 身份证号 under every key of
+FIELD_ENCRYPTION_KEYS, so a key rotation under way duplicates no one) once per batch. A commit
+reads those members FOR UPDATE and writes each batch as it goes: new members with one COPY on
+PostgreSQL (bulk_create elsewhere), changed ones with one UPDATE … FROM a COPied temporary table
+(bulk_update elsewhere). An empty optional cell keeps the member's value.
 
 django-import-export is not on this path: its row loop builds a Member, a RowResult and a
 savepoint per row, several times the cost of the checks (docs/roster-import-export.md).
@@ -205,14 +206,17 @@ class RosterCheck:
             if column in table.headers
         ]
         id_position = table.headers.index(ID_NUMBER)
-        hashes = [_number_hash(values[id_position]) for values in table.rows]
+        # Each row's number under every configured key, the current one first: during a key
+        # rotation a member rotate_field_key has not reached yet is found by an older key's hash.
+        all_hashes = [_number_hashes(values[id_position]) for values in table.rows]
+        hashes = [found[0] if found else None for found in all_hashes]
         first_row_of: dict[str, int] = {}
         for digest, number in zip(hashes, table.row_numbers, strict=True):
             if digest is not None:
                 first_row_of.setdefault(digest, number)
         done = 0
         for batch in batched(range(len(table.rows)), BATCH):
-            existing = existing_members(sorted({hashes[i] for i in batch if hashes[i]}), lock=self.write)
+            existing = _existing_by_current_hash([all_hashes[i] for i in batch if all_hashes[i]], lock=self.write)
             new, changed = [], []
             for index in batch:
                 number, digest = table.row_numbers[index], hashes[index]
@@ -378,10 +382,25 @@ class _RowInvalid(Exception):
         return sorted(rows, key=lambda error: _ORDER.get(error["field"], 99))
 
 
-def _number_hash(raw: Any) -> str | None:
-    """The keyed hash of a well-formed 身份证号 cell (what Member.objects.with_id_number() filters on)."""
+def _number_hashes(raw: Any) -> list[str] | None:
+    """The keyed hashes of a well-formed 身份证号 cell under every configured key, the current key's
+    first (what Member.objects.with_id_number() filters on); None for a malformed cell."""
     text = "" if isinstance(raw, Decimal) else normalize_id_number(cell_text(raw))
-    return crypto.keyed_hash(text) if ID_NUMBER_FORMAT.fullmatch(text) else None
+    return crypto.keyed_hashes(text) if ID_NUMBER_FORMAT.fullmatch(text) else None
+
+
+def _existing_by_current_hash(row_hashes: list[list[str]], *, lock: bool) -> dict[str, tuple]:
+    """existing_members() for rows given by their hashes under every key, keyed by the current
+    key's hash. A member found under the current key wins over one under an older key (two rows
+    for one number can only be what an import before this fix wrote during a rotation)."""
+    current_of = {digest: hashes[0] for hashes in row_hashes for digest in hashes}
+    found = existing_members(sorted(current_of), lock=lock)
+    existing: dict[str, tuple] = {}
+    for digest, loaded in found.items():
+        current = current_of[digest]
+        if digest == current or current not in existing:
+            existing[current] = loaded
+    return existing
 
 
 def _quoted(name: str) -> str:

@@ -19,6 +19,7 @@ from members import imports
 from members.idcard import make_id_number
 from members.models import Member, RosterImport
 from members.tests.factories import DepartmentFactory, MemberFactory
+from union_office import crypto
 from union_office.jobs import JobStatus
 from union_office.models import AuditEntry
 from union_office.testing import run_at_once
@@ -546,6 +547,30 @@ def test_a_changed_row_updates_the_member_and_empty_cells_keep_values(start_impo
     assert (one.phone, one.org_unit) == ("13911112222", org.group_a)
     two = Member.objects.with_id_number(person(2)).get()
     assert (two.wage_base, two.employment_type) == (Decimal("5000.00"), "permanent")
+
+
+def test_during_a_key_rotation_members_under_the_old_key_are_matched_not_duplicated(
+    start_import, committee, org, settings
+):
+    """Issue 17: with a new first key in FIELD_ENCRYPTION_KEYS and rotate_field_key not yet run, a
+    member hashed under the old key is the same member (the ID lookups already try every key)."""
+    old, new = "old-field-key-" + "o" * 32, "new-field-key-" + "n" * 32
+    settings.FIELD_ENCRYPTION_KEYS, settings.FIELD_ENCRYPTION_KEY = [old], old
+    first = start_import(committee, org.branch_a, csv_file([row(1), row(2)]))
+    imports.roster_import_commit(actor=committee, import_id=first.pk)
+    settings.FIELD_ENCRYPTION_KEYS, settings.FIELD_ENCRYPTION_KEY = [new, old], new
+    rows = [row(1, 手机号="13911112222"), row(2), row(3)]
+    again = start_import(committee, org.branch_a, csv_file(rows))
+    assert (again.new_count, again.changed_count, again.unchanged_count, again.invalid_count) == (1, 1, 1, 0)
+    imports.roster_import_commit(actor=committee, import_id=again.pk)
+    assert Member.objects.filter(name__startswith="导入").count() == 3
+    assert Member.objects.with_id_number(person(1)).get().phone == "13911112222"
+    assert Member.objects.with_id_number(person(2)).count() == 1
+    third = Member.objects.with_id_number(person(3)).get()
+    assert third.id_number_hash == crypto.keyed_hash(person(3))  # a new member: under the new key
+    # A row repeated in the file is still told as such.
+    twice = start_import(committee, org.branch_a, csv_file([row(1), row(3), row(1, 姓名="重复")]))
+    assert twice.errors == [{"row": 4, "field": "身份证号", "message": "身份证号与第 2 行重复。"}]
 
 
 def test_moving_a_member_to_another_base_union_needs_a_new_department(start_import, org):

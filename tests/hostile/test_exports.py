@@ -75,9 +75,9 @@ WRITERS = {"openpyxl", "xlsxwriter", "csv", "tablib", "import_export"}
 
 def test_no_app_code_writes_a_spreadsheet_but_the_shared_writer():
     """Only union_office/xlsx.py writes report workbooks. The others that import a spreadsheet or CSV
-    library: the roster and ledger imports read; the ledger export (tablib) and the roster import
-    template (openpyxl) write, and pass every text they take from the database through safe_cell
-    (both checked through their views below)."""
+    library: the roster import's file reader and the ledger import read; the ledger export (tablib)
+    and the roster import template (openpyxl) write, and pass every text they take from the
+    database through safe_cell (both checked through their views below)."""
     users = set()
     for app in APPS:
         for path in (ROOT / app).rglob("*.py"):
@@ -95,8 +95,6 @@ def test_no_app_code_writes_a_spreadsheet_but_the_shared_writer():
     assert users == {
         "finance/resources.py",  # the ledger export (writes, safe_cell) and import (reads)
         "members/imports/files.py",  # reads .csv and .xlsx
-        "members/imports/resource.py",  # the roster import's django-import-export resource (reads)
-        "members/imports/widgets.py",  # its widgets (read)
         "members/imports/services.py",  # the import template (writes, safe_cell)
     }
 

@@ -13,6 +13,9 @@ from congress.forms import MotionForm, SuggestionForm
 from union_office.limits import LONG_TEXT
 
 APPS = ["union_office", "members", "finance", "welfare", "activities", "congress", "plans"]
+# The server entry points start the app when imported (and check the field keys against the
+# database, union_office/crypto.py): they hold no form.
+ENTRY_POINTS = {"union_office.asgi", "union_office.wsgi"}
 # Fields whose own format bounds them (an address, a pattern) or that are not text.
 BOUNDED = (forms.EmailField, forms.URLField, forms.SlugField, forms.RegexField, forms.UUIDField)
 
@@ -21,6 +24,8 @@ def _project_forms() -> list[type[forms.BaseForm]]:
     for app in APPS:
         package = importlib.import_module(app)
         for module in pkgutil.walk_packages(package.__path__, f"{app}."):
+            if module.name in ENTRY_POINTS:
+                continue
             if not any(part in module.name for part in (".tests", ".migrations", ".management")):
                 importlib.import_module(module.name)
 

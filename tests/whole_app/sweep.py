@@ -140,6 +140,7 @@ KWARGS: dict[str, KwargsFn] = {
     "finance:budget_transition": _pk_action("budget_next", "approve"),
     "finance:budget_adjust": _pk("budget"),
     "finance:dues_detail": _pk("dues"),
+    "finance:opening_balance_confirm": _pk("opening_balance"),
     "finance:report": lambda world, side, persona: {"key": "income-expense"},
     "finance:report_xlsx": lambda world, side, persona: {"key": "income-expense"},
     "finance:report_pdf": lambda world, side, persona: {"key": "income-expense"},

@@ -220,6 +220,10 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "finance:report_pdf": (FINANCE_READ, G),
     "finance:ledger_export": (FINANCE_READ, G),
     "finance:ledger_import": (FINANCE_WRITE, GP),
+    # 上年结余 (issue 18): the treasurer records it, the chair (finance.approve_budget) confirms it.
+    "finance:opening_balances": (FINANCE_READ, G),
+    "finance:opening_balance_record": (FINANCE_WRITE, P),
+    "finance:opening_balance_confirm": (FINANCE_APPROVE, P),
     # welfare: private files for the chair and the committee; anyone applies and sees the 公示
     "welfare:index": (EVERYONE, G),
     "welfare:aid_list": (EVERYONE, G),  # one's own applications, or those one reviews

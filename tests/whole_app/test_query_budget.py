@@ -63,7 +63,18 @@ from congress.models import (
 )
 from congress.tests.builders import make_session, world  # noqa: F401  (world: the congress fixture)
 from finance import services as finance_services
-from finance.models import Account, Budget, BudgetAdjustment, BudgetLine, BudgetStatus, DuesBatch, DuesLine, LedgerEntry
+from finance.models import (
+    Account,
+    Budget,
+    BudgetAdjustment,
+    BudgetLine,
+    BudgetStatus,
+    DuesBatch,
+    DuesLine,
+    LedgerEntry,
+    OpeningBalance,
+    OpeningBalanceStatus,
+)
 from finance.reports import REPORTS
 from finance.tests.builders import approved_budget
 from members.models import ContactCorrection, Member, MembershipChange, RosterExport, RosterImport
@@ -664,6 +675,23 @@ def _budget_contents(w, count):
     )
 
 
+def _opening_balances(w, count):
+    """上年结余 of the school's units, some waiting for confirmation (their buttons), some confirmed."""
+    earlier = OpeningBalance.objects.count()
+    units = _units_of(w)
+    OpeningBalance.objects.bulk_create(
+        OpeningBalance(
+            org_unit=units[i % len(units)],
+            year=1900 + earlier + i,
+            amount="100.00",
+            recorded_by=w.user,
+            status=OpeningBalanceStatus.RECORDED if i % 2 else OpeningBalanceStatus.CONFIRMED,
+            confirmed_by=None if i % 2 else w.user,
+        )
+        for i in range(count)
+    )
+
+
 def _dues_query(w) -> str:
     return f"unit={w.org.school.pk}&year={TODAY.year}&month={TODAY.month}"
 
@@ -1082,6 +1110,7 @@ PAGES: dict[str, Page] = {
     "finance:budget_list": Page("chair", _budgets),
     "finance:budget_detail": Page("chair", _budget_contents, _budget_target),
     "finance:dues": Page("treasurer", _dues, query=_dues_query),
+    "finance:opening_balances": Page("chair", _opening_balances),
     "finance:dues_detail": Page("treasurer", _dues_lines, _dues_target),
     **_report_pages(),
     # plans
@@ -1236,6 +1265,8 @@ NOT_LIST_PAGES: dict[str, str] = {
     "todo_badge": "the 待办 count: one query per registered workflow, flat in rows (welfare/tests/test_todo.py)",
     "finance:budget_adjust": POST_ONLY,
     "finance:dues_create": POST_ONLY,
+    "finance:opening_balance_record": POST_ONLY,
+    "finance:opening_balance_confirm": POST_ONLY,
     "finance:reports": "the fixed list of report kinds (finance.reports.REPORTS) and an export form",
     "finance:ledger_import": FORM,
     # welfare

@@ -130,6 +130,9 @@ def _side(name: str, unit: OrgUnit, branch: OrgUnit, builder, today: dt.date) ->
         actor=builder, org_unit=unit, date=today, account="401", amount="1200.00", summary="会费收入"
     )
     s.dues = dues.dues_batch_create(actor=builder, org_unit=unit, year=year, month=1)
+    s.opening_balance = finance_services.opening_balance_record(
+        actor=builder, org_unit=unit, year=year, amount="3000.00"
+    )  # recorded, waiting for someone else to confirm it
 
     # Welfare: a hardship file, an application being screened, one on 公示 with an objection.
     s.hardship = hardship_services.file_open(
