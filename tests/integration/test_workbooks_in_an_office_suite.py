@@ -26,12 +26,14 @@ from union_office.paper_checks import office_to_pdf, read_pdf, soffice, write_ar
 from welfare import reports as welfare_reports
 from welfare.services import campaign as campaign_services
 from welfare.tests.campaign_builders import campaign, county_chair, ready_for_approval
+from yearend.tests import test_statistics as statistics_tests
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed (install-system-packages --with-browser)"),
 ]
 world = congress_builders.world  # the congress tests' fixture: a session at the school with three delegates
+records = statistics_tests.records  # the 统计年报's members, event and booked income
 running = occurrence_tests.running  # 每周五 职工健身 for the whole school, one occurrence happening now
 
 # A 45-character 案题: wrapped in its cell, it needs a row height to show all its lines.
@@ -98,29 +100,47 @@ def column_text(page, start: str) -> str:
     return "".join(word["text"] for word in sorted(below, key=lambda word: word["top"]))
 
 
+def yearend_statistics(request) -> tuple[bytes, list[str]]:
+    request.getfixturevalue("records")  # members, an event and booked income at the school
+    org, chair = request.getfixturevalue("org"), request.getfixturevalue("chair")
+    year = timezone.localdate().year
+    response = request.getfixturevalue("login")(chair).get(
+        reverse("yearend:statistics_xlsx"), {"unit": org.school.pk, "year": year}
+    )
+    assert response.status_code == 200
+    return response.content, [f"{year}年工会统计年报", "1,200.50"]
+
+
 @pytest.mark.parametrize(
-    ("build", "orientation"),
+    ("build", "orientation", "pages_across"),
     [
-        (handling_table, "landscape"),
-        (sign_up_list, "landscape"),
+        (handling_table, "landscape", 1),
+        (sign_up_list, "landscape", 1),
         # Narrow tables fit a portrait page: printed landscape they filled half of it.
-        (attendance, "portrait"),
-        (campaign_applicants, "landscape"),
-        (campaign_payments, "portrait"),
-        (aid_given, "portrait"),
+        (attendance, "portrait", 1),
+        (campaign_applicants, "landscape", 1),
+        (campaign_payments, "portrait", 1),
+        (aid_given, "portrait", 1),
+        # 36 columns: fitted to one page wide they printed at 3 pt. They go across pages at full
+        # size instead, each page repeating the 单位 column.
+        (yearend_statistics, "landscape", 6),
     ],
     ids=lambda value: getattr(value, "__name__", value),
 )
-def test_the_other_workbooks_in_an_office_suite(request, build, orientation):
+def test_the_other_workbooks_in_an_office_suite(request, build, orientation, pages_across):
     data, texts = build(request)
     sheet = load_workbook(BytesIO(data)).active
     header = next(row for row in sheet.iter_rows(values_only=True) if row[0] in ("序号", "提案号", "年度", "单位"))
     pdf = write_artifact(f"{build.__name__}-office.pdf", office_to_pdf(data, ".xlsx"))
     pages = read_pdf(pdf)
-    assert len(pages) == 1
-    page = pages[0]
+    assert len(pages) == pages_across
     assert sheet.page_setup.orientation == orientation
-    assert (page.width > page.height) == (orientation == "landscape")
-    assert not YEAR_WITH_SEPARATOR.search(page.text)  # a year is not an amount: 2026, not 2,026
-    for text in [str(value) for value in header if value] + texts:
-        assert text.replace(" ", "") in page.text or text in column_text(page, text[:4]), text
+    text = "".join(page.text for page in pages)
+    for page in pages:
+        assert (page.width > page.height) == (orientation == "landscape")
+        # Readable as printed: no line under 6 pt high (fitting a wide sheet shrinks it).
+        assert min(word["bottom"] - word["top"] for word in page.words) >= 6
+        assert not YEAR_WITH_SEPARATOR.search(page.text)  # a year is not an amount: 2026, not 2,026
+        assert header[0] in page.text  # the first column is on every page
+    for title in [str(value) for value in header if value] + texts:
+        assert title.replace(" ", "") in text or title in column_text(pages[0], title[:4]), title
