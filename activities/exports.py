@@ -62,7 +62,7 @@ ATTENDANCE_COLUMNS = [
     Column("单位", 22),
     Column("出勤次数", 10, "int"),
     Column("活动次数", 10, "int"),
-    Column("出勤率", 10),
+    Column("出勤率", 10, "percent"),
 ]
 
 
@@ -83,7 +83,7 @@ def attendance_workbook(schedule: Schedule, year: int) -> bytes:
     rows = []
     for number, member in enumerate(members.iterator(chunk_size=2000), start=1):
         count = attended.get(member.pk, 0)
-        rate = f"{count / total:.0%}" if total else "—"
+        rate = count / total if total else "—"  # a fraction the percent format shows, sortable
         rows.append([number, member.name, member.org_unit.name, count, total, rate])
     return write_report(
         title=f"{schedule.title} {year}年出勤统计",
@@ -92,4 +92,5 @@ def attendance_workbook(schedule: Schedule, year: int) -> bytes:
         columns=ATTENDANCE_COLUMNS,
         rows=rows,
         sheet_title="出勤统计",
+        orientation="portrait",
     )

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Department, Gender, Member, OrgUnit
@@ -301,6 +302,14 @@ class Motion(TimeStampedModel):
     @property
     def number_display(self) -> str:
         return f"{self.session.year}-{self.number:03d}" if self.number else ""
+
+    @property
+    def review_opinion_shown(self) -> str:
+        """The 立案审查意见 the motion page and the 提案汇编 show once registered: the committee's own
+        words, or its standard sentence when it wrote none."""
+        if not self.registered_at:
+            return ""
+        return self.review_opinion or gettext("经提案工作委员会审查，符合立案条件，同意立案。")
 
 
 class CoSigner(models.Model):

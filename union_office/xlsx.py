@@ -441,16 +441,21 @@ def _continued_sheet_name(sheet_name: str, number: int) -> str:
     return sheet_name[: 31 - len(suffix)] + suffix
 
 
-def _workbook_xml(sheet_names: list[str], header_first: int, header_last: int) -> str:
+def _workbook_xml(sheet_names: list[str], header_first: int, header_last: int, *, first_column: bool = False) -> str:
     sheets = "".join(
         f'<sheet name="{_xml_attr(name)}" sheetId="{number}" r:id="rId{number}"/>'
         for number, name in enumerate(sheet_names, start=1)
     )
-    # Every sheet repeats the header when printed.
+
+    # Every sheet repeats the header when printed (and its first column, when it goes across pages).
+    def print_titles(name: str) -> str:
+        sheet = "'" + name.replace("'", "''") + "'"
+        return (f"{sheet}!$A:$A," if first_column else "") + f"{sheet}!${header_first}:${header_last}"
+
     titles = "".join(
         f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
-        + _xml_attr("'" + name.replace("'", "''") + "'")
-        + f"!${header_first}:${header_last}</definedName>"
+        + _xml_attr(print_titles(name))
+        + "</definedName>"
         for index, name in enumerate(sheet_names)
     )
     return (
@@ -571,6 +576,7 @@ def write_report(
     sheet_title: str = "报表",
     signatures: Sequence[str] = (),
     orientation: Literal["portrait", "landscape"] = "landscape",
+    fit_width: bool = True,
     period_label: str | None = None,
     empty_text: str | None = None,
     unit_label: str | None = None,
@@ -591,6 +597,7 @@ def write_report(
         sheet_title=sheet_title,
         signatures=signatures,
         orientation=orientation,
+        fit_width=fit_width,
         period_label=period_label,
         empty_text=empty_text,
         unit_label=unit_label,
@@ -610,6 +617,7 @@ def write_report_into(
     sheet_title: str = "报表",
     signatures: Sequence[str] = (),
     orientation: Literal["portrait", "landscape"] = "landscape",
+    fit_width: bool = True,
     period_label: str | None = None,
     empty_text: str | None = None,
     unit_label: str | None = None,
@@ -626,7 +634,9 @@ def write_report_into(
         ("单位负责人：", "会计：" ...) go on one row after a blank one, across the table, as the foot
         of a paper report to sign. Print setup is A4 in
         `orientation` (landscape unless the report fits a portrait page), fitted to one page wide,
-        repeating the header on every page; panes are frozen below the header.
+        repeating the header on every page; panes are frozen below the header. A table too wide to
+        read fitted to one page (the 统计年报's dozens of columns print at 3 pt) passes
+        `fit_width=False`: it prints at full size across pages, each repeating the first column.
 
         A report longer than a sheet may be (Excel's 1,048,576 rows; settings.XLSX_MAX_ROWS_PER_SHEET)
         goes on over further sheets named "<sheet_title> (2)", "(3)"…, each with the title and header
@@ -672,6 +682,7 @@ def write_report_into(
                     selected=len(sheet_names) == 1,
                     signatures=signatures,
                     orientation=orientation,
+                    fit_width=fit_width,
                     period_label=period_label,
                     empty_text=empty_text,
                     unit_label=unit_label,
@@ -680,9 +691,15 @@ def write_report_into(
         archive.writestr("_rels/.rels", _ROOT_RELS_XML)
         archive.writestr("docProps/app.xml", _APP_XML)
         archive.writestr("docProps/core.xml", _core_xml())
-        archive.writestr("xl/workbook.xml", _workbook_xml(sheet_names, header_first, header_last))
+        archive.writestr(
+            "xl/workbook.xml", _workbook_xml(sheet_names, header_first, header_last, first_column=not fit_width)
+        )
         archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels_xml(len(sheet_names)))
         archive.writestr("xl/styles.xml", _STYLES_XML)
+
+
+# One page wide, as many pages long as the rows need.
+_FIT_WIDTH = ' fitToWidth="1" fitToHeight="0"'
 
 
 def _write_sheet(
@@ -700,6 +717,7 @@ def _write_sheet(
     selected: bool,
     signatures: Sequence[str] = (),
     orientation: str = "landscape",
+    fit_width: bool = True,
     period_label: str | None = None,
     empty_text: str | None = None,
     unit_label: str | None = None,
@@ -730,9 +748,11 @@ def _write_sheet(
         for index, column in enumerate(columns, start=1)
     )
     sheet.write(
-        _XML_DECLARATION + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'  # without fitToPage Excel ignores fitToWidth
-        f'<sheetViews><sheetView{' tabSelected="1"' if selected else ""} workbookViewId="0">'
+        _XML_DECLARATION
+        + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
+        # Without fitToPage Excel ignores fitToWidth.
+        + ('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if fit_width else "")
+        + f'<sheetViews><sheetView{' tabSelected="1"' if selected else ""} workbookViewId="0">'
         f'<pane ySplit="{header_last}" topLeftCell="A{header_last + 1}" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
         '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
@@ -833,7 +853,7 @@ def _write_sheet(
         + (f'<mergeCells count="{len(merges)}">{merge_cells}</mergeCells>' if merges else "")
         + '<printOptions horizontalCentered="1"/>'
         '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-        f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+        f'<pageSetup paperSize="9" orientation="{orientation}"{_FIT_WIDTH if fit_width else ""}/>'
         f"<headerFooter><oddFooter>{_xml_attr(footer)}</oddFooter></headerFooter>"
         "</worksheet>"
     )

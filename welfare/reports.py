@@ -91,4 +91,5 @@ def aid_given_xlsx(report: AidGiven) -> bytes:
         rows=rows,
         totals=[_("合计"), "", "", report.total_count, report.total_amount],
         sheet_title=_("帮扶发放"),
+        orientation="portrait",
     )

@@ -33,4 +33,6 @@ def statistics_xlsx(result: YearStats) -> bytes:
         rows=rows,
         totals=totals,
         sheet_title=_("统计年报"),
+        # Dozens of columns: fitted to one page wide they print at 3 pt; across pages, full size.
+        fit_width=False,
     )

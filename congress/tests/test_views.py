@@ -2,6 +2,7 @@
 write, 405 for the wrong method; lists cost the same number of queries for 1 row and for 30."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -131,6 +132,24 @@ def test_the_motion_walks_through_the_pages(login, world):
     assert motion.status == MotionStatus.EVALUATED and motion.number == 1
     page = login(world.member).get(reverse("congress:motion_detail", args=[motion.pk])).content.decode()
     assert "已办理。" in page and "基本满意" in page
+
+
+def test_the_review_opinion_is_shown_on_the_motion_page_once_registered(login, world):
+    """Issue 18: the committee's 立案审查意见 was printed in the 提案汇编 but not on the motion page."""
+    motion = motion_submitted(world.session, world.d1, [world.d2, world.d3])
+    url = reverse("congress:motion_detail", args=[motion.pk])
+    committee = login(world.motions)
+    committee.post(reverse("congress:motion_act", args=[motion.pk, "review"]))
+    assert 'data-testid="review-opinion"' not in committee.get(url).content.decode()
+    opinion = "同意立案，建议由<总务处>主办。"
+    committee.post(reverse("congress:motion_act", args=[motion.pk, "register"]), {"opinion": opinion})
+    page = login(world.member).get(url).content.decode()
+    shown = re.search(r'data-testid="review-opinion">(.*?)</dd>', page).group(1)
+    assert shown == "同意立案，建议由&lt;总务处&gt;主办。"
+    # Registered without one written: the committee's standard sentence, as the 提案汇编 prints it.
+    other = motion_registered(world, title="第二件")
+    page = login(world.member).get(reverse("congress:motion_detail", args=[other.pk])).content.decode()
+    assert re.search(r'data-testid="review-opinion">经提案工作委员会审查，符合立案条件，同意立案。</dd>', page)
 
 
 def test_an_illegal_move_is_a_message_not_a_crash(login, world):

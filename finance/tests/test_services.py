@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import translation
 
 from finance import services
@@ -318,6 +319,22 @@ def test_a_submitted_budget_waits_on_the_chairs_todo_list(org, chair, treasurer)
     services.budget_transition(actor=treasurer, budget_id=budget.pk, action="submit")
     assert [(i.title, i.actions) for i in todo_for(chair)] == [(str(budget), ("批复预算",))]
     assert todo_for(treasurer) == []
+
+
+def test_a_recorded_opening_balance_waits_on_the_confirmers_todo_list(org, chair, treasurer):
+    """Issue 18: the chair was told of a recorded 上年结余 but his 工作台 did not list it."""
+    from members.models import Role
+    from members.tests.factories import RoleGrantFactory
+    from union_office.todo import todo_for
+
+    RoleGrantFactory(user=treasurer, org_unit=org.school, role=Role.CHAIR)  # she could confirm, but recorded
+    balance = services.opening_balance_record(actor=treasurer, org_unit=org.school, year=2026, amount="100")
+    assert [(i.title, i.label, i.actions, i.url) for i in todo_for(chair)] == [
+        (f"{org.school} {balance}", "上年结余", ("确认上年结余",), reverse("finance:opening_balances"))
+    ]
+    assert todo_for(treasurer) == []
+    services.opening_balance_confirm(actor=chair, balance_id=balance.pk)
+    assert todo_for(chair) == []
 
 
 def test_whoever_submitted_the_budget_does_not_approve_it(org, chair):

@@ -155,6 +155,13 @@ def test_print_setup():
     assert [ws.column_dimensions[letter].width for letter in "ABCDEFG"] == [c.width for c in COLUMNS]
 
 
+def test_a_wide_report_prints_across_pages_repeating_its_first_column():
+    ws = load(report(fit_width=False))
+    assert ws.sheet_properties.pageSetUpPr is None or not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth is None
+    assert (ws.print_title_cols, ws.print_title_rows) == ("$A:$A", "$3:$4")
+
+
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\r=cmd"])
 def test_safe_cell_escapes_formula_triggers(text):
     assert safe_cell(text) == "'" + text

@@ -269,7 +269,7 @@ def _export(request: HttpRequest, campaign: Campaign, applications) -> HttpRespo
         .order_by("due_year", "application__org_unit__path", "pk")
     )
     columns = [
-        Column(_("年度"), 8, "int"),
+        Column(_("年度"), 8),  # a year, not a count: 2026, not 2,026
         Column(_("单位"), 22),
         Column(_("学生"), 10),
         Column(_("家长（领款人）"), 12),
@@ -280,7 +280,7 @@ def _export(request: HttpRequest, campaign: Campaign, applications) -> HttpRespo
     ]
     rows = [
         [
-            p.due_year,
+            str(p.due_year),
             p.application.org_unit.name,
             p.application.student_name,
             p.application.member.name,
@@ -300,6 +300,7 @@ def _export(request: HttpRequest, campaign: Campaign, applications) -> HttpRespo
         rows=rows,
         totals=[_("合计"), "", "", "", None, total, "", ""],
         sheet_title=_("发放名单"),
+        orientation="portrait",
     )
     return xlsx_response(data, f"{campaign.title}-发放名单.xlsx")
 
