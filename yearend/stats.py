@@ -210,6 +210,10 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
     aid = (
         f"{reverse('welfare:aid_list')}?{urlencode({'state': AidState.PAID, 'paid_year': year, 'unit': stats.unit.pk})}"
     )
+    start, end = year_bounds(year)
+    # The entries the 经费 figures sum: dated in the year, in the unit's subtree, by 收支.
+    books = {"within": stats.unit.pk, "date_from": start.isoformat(), "date_to": end.isoformat()}
+    ledger = reverse("finance:index")
     return {
         "members": f"{roster}?{urlencode(unit)}",
         "women": f"{roster}?{urlencode({**unit, 'gender': Gender.FEMALE})}",
@@ -223,6 +227,6 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
         "aid_amount": aid,
         "student_count": reverse("welfare:campaign_list"),
         "student_amount": reverse("welfare:campaign_list"),
-        "income": reverse("finance:index"),
-        "expense": reverse("finance:index"),
+        "income": f"{ledger}?{urlencode({**books, 'kind': AccountKind.INCOME})}",
+        "expense": f"{ledger}?{urlencode({**books, 'kind': AccountKind.EXPENSE})}",
     }

@@ -151,3 +151,40 @@ def test_the_aid_figures_link_to_the_applications_they_count(login, chair, org, 
     assert page.status_code == 200
     assert school.values["aid_count"] == 1 == len(page.context["page"].object_list)
     assert page.context["page"].object_list[0].reason == "本年"
+
+
+def test_the_finance_figures_link_to_the_entries_they_sum(login, chair, org, treasurer, settings):
+    """经费收入/支出 linked to the whole ledger; now to the year's entries of the unit's subtree, by 收支."""
+    settings.FINANCE_BUDGET_CHECK = "warn"
+    hospital_treasurer = UserFactory()
+    RoleGrantFactory(user=hospital_treasurer, org_unit=org.hospital, role=Role.TREASURER)
+    bookings = (
+        (org.school, dt.date(YEAR, 2, 1), "50201", "300"),
+        (org.school, dt.date(YEAR, 3, 1), "401", "1000"),
+        (org.school, dt.date(YEAR - 1, 12, 31), "50201", "70"),  # last year
+        (org.hospital, dt.date(YEAR, 2, 1), "50201", "50"),  # another union
+    )
+    for unit, day, account, amount in bookings:
+        actor = treasurer if unit == org.school else hospital_treasurer
+        finance.book_entry(actor=actor, org_unit=unit, date=day, account=account, amount=amount, summary="经费")
+    school = stats.year_stats(org.school, YEAR).total
+    links = stats.figure_links(school, YEAR)
+    client = login(chair)
+    for key, total in (("income", "income"), ("expense", "expense")):
+        page = client.get(links[key])
+        assert page.status_code == 200
+        assert page.context["totals"][total] == school.values[key] > 0
+        assert len(page.context["page"].object_list) == 1
+
+
+def test_a_ledger_link_to_another_union_lists_nothing(login, chair, org, treasurer, settings):
+    settings.FINANCE_BUDGET_CHECK = "warn"
+    finance.book_entry(
+        actor=treasurer, org_unit=org.school, date=dt.date(YEAR, 2, 1), account="50201", amount="300", summary="经费"
+    )
+    client = login(chair)
+    for within in (org.hospital.pk, 999999):
+        page = client.get(reverse("finance:index"), {"within": within})
+        assert page.status_code == 200
+        assert not page.context["page"].object_list
+    assert client.get(reverse("finance:index"), {"within": "abc"}).status_code == 200
