@@ -214,6 +214,8 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
     # The entries the 经费 figures sum: dated in the year, in the unit's subtree, by 收支.
     books = {"within": stats.unit.pk, "date_from": start.isoformat(), "date_to": end.isoformat()}
     ledger = reverse("finance:index")
+    # The 金秋 applications the figures count: granted, of the year's campaigns, in the subtree.
+    students = f"{reverse('welfare:student_list')}?{urlencode({'year': year, 'granted': 'on', 'unit': stats.unit.pk})}"
     return {
         "members": f"{roster}?{urlencode(unit)}",
         "women": f"{roster}?{urlencode({**unit, 'gender': Gender.FEMALE})}",
@@ -225,8 +227,8 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
         "motions": reverse("congress:index"),
         "aid_count": aid,
         "aid_amount": aid,
-        "student_count": reverse("welfare:campaign_list"),
-        "student_amount": reverse("welfare:campaign_list"),
+        "student_count": students,
+        "student_amount": students,
         "income": f"{ledger}?{urlencode({**books, 'kind': AccountKind.INCOME})}",
         "expense": f"{ledger}?{urlencode({**books, 'kind': AccountKind.EXPENSE})}",
     }

@@ -188,3 +188,30 @@ def test_a_ledger_link_to_another_union_lists_nothing(login, chair, org, treasur
         assert page.status_code == 200
         assert not page.context["page"].object_list
     assert client.get(reverse("finance:index"), {"within": "abc"}).status_code == 200
+
+
+def test_the_jinqiu_figures_link_to_the_students_they_count(login, chair, org):
+    """金秋助学人数 linked to the campaigns page; now to the year's granted students of the unit."""
+    from welfare.models import StudentApplication
+    from welfare.tests import campaign_builders as cb
+
+    campaign = cb.campaign(org, UserFactory())
+    tier = campaign.tiers.get(name="二档")
+    school_member, hospital_member = MemberFactory(org_unit=org.branch_a), MemberFactory(org_unit=org.ward)
+    cases = ((school_member, "approved"), (school_member, "submitted"), (hospital_member, "paid"))
+    for n, (member, state) in enumerate(cases):
+        application = cb.ready_for_approval(campaign, member, chair, n)
+        StudentApplication.objects.filter(pk=application.pk).update(state=state, tier=tier)
+    school = stats.year_stats(org.school, YEAR).total
+    link = stats.figure_links(school, YEAR)["student_count"]
+    assert stats.figure_links(school, YEAR)["student_amount"] == link
+    page = login(chair).get(link)
+    assert page.status_code == 200
+    shown = page.context["page"].object_list
+    assert school.values["student_count"] == 1 == len(shown)
+    assert school.values["student_amount"] == sum(a.tier.amount for a in shown)
+    assert shown[0].member == school_member and shown[0].state == "approved"
+    # Another union's number narrows to nothing; a bad one is ignored, never a 500.
+    page = login(chair).get(reverse("welfare:student_list"), {"unit": org.hospital.pk})
+    assert page.status_code == 200 and not page.context["page"].object_list
+    assert login(chair).get(reverse("welfare:student_list"), {"unit": "x", "year": "二〇二六"}).status_code == 200
