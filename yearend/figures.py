@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from activities.models import HOLDS_PLACE, Event, EventExpense, EventStatus, SignUpStatus
 from congress.models import Motion, MotionStatus, Satisfaction
+from congress.selectors import RECEIVED_EXCLUDES
 from finance.models import Account, Budget
 from finance.selectors import budget_rows, totals_by_code, year_bounds
 from members.models import Member, MembershipChange, MembershipChangeKind, MembershipChangeState, MemberStatus, OrgUnit
@@ -24,8 +25,6 @@ from welfare.models import AidApplication, AidKind, AidState, StudentApplication
 from welfare.models.campaign import GRANTED_STATES
 
 ZERO = Decimal("0.00")
-# Motions that reached the committee (not a draft, not still gathering co-signers).
-RECEIVED_EXCLUDES = (MotionStatus.DRAFT, MotionStatus.COLLECTING)
 
 
 def money(value: Decimal | None) -> str:
