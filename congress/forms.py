@@ -4,9 +4,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Department
+from members.models import Department, OrgUnit
 from union_office.limits import LONG_TEXT, NOTE_TEXT, limit_text
 from union_office.office_package import check_office_package
 
@@ -65,6 +66,29 @@ def _style(form: forms.BaseForm) -> None:
             continue
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
         widget.attrs.setdefault("class", css)
+
+
+class YearUnitFilter(forms.Form):
+    """A year and a unit (its subtree): the 工会统计年报's congress figures link to the sessions and
+    motions they count. Within what the user already reads: another union's number narrows to
+    nothing; a value that is not a number is ignored."""
+
+    year = forms.IntegerField(required=False, min_value=1949, max_value=2200)
+    unit = forms.IntegerField(required=False, min_value=1)
+
+    def narrow(self, queryset: QuerySet, session: str = "") -> QuerySet:
+        """`session`: the path to the session from the queryset's rows ("" for sessions)."""
+        if not self.is_valid():
+            return queryset
+        prefix = f"{session}__" if session else ""
+        if year := self.cleaned_data["year"]:
+            queryset = queryset.filter(**{f"{prefix}year": year})
+        if unit_id := self.cleaned_data["unit"]:
+            unit = OrgUnit.objects.filter(pk=unit_id).first()
+            if unit is None:
+                return queryset.none()
+            queryset = queryset.filter(**{f"{prefix}org_unit__path__startswith": unit.path})
+        return queryset
 
 
 class SessionForm(forms.ModelForm):

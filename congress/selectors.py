@@ -73,6 +73,11 @@ def motion_visibility_q(user: Any, session: CongressSession) -> Q:
     return _outside_committee_q(user)
 
 
+# Motions that reached the committee (not a draft, not still gathering co-signers): what the year
+# summary and the 工会统计年报 count as 收到提案.
+RECEIVED_EXCLUDES = (MotionStatus.DRAFT, MotionStatus.COLLECTING)
+
+
 def motions_visible(user: Any) -> QuerySet[Motion]:
     """The motions of every session the user sees, as motion_visibility_q decides per session
     (the committee's sessions by unit, in one query): the search box reads this."""

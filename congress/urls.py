@@ -21,6 +21,7 @@ urlpatterns = [
     path("compilations/<int:pk>/", exports.compilation_detail, name="compilation_detail"),
     path("compilations/<int:pk>/download/", exports.compilation_download, name="compilation_download"),
     path("sessions/<int:pk>/handling.xlsx", exports.handling_xlsx, name="handling_xlsx"),
+    path("motions/", motions.motion_all, name="motions"),
     path("motions/<int:pk>/", motions.motion_detail, name="motion_detail"),
     path("motions/<int:pk>/edit/", motions.motion_edit, name="motion_edit"),
     path("motions/<int:pk>/act/<slug:action>/", motions.motion_act, name="motion_act"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import OrgUnit
 
-from .models import Account, LedgerEntry
+from .models import Account, AccountKind, LedgerEntry
 
 STALE_FORM = _("表单已失效，请刷新页面后重新填写。")
 MONTH_CHOICES = [(m, _("%(month)s月") % {"month": m}) for m in range(1, 13)]
@@ -156,11 +156,17 @@ class EntryFilter(django_filters.FilterSet):
     account = django_filters.ModelChoiceFilter(
         label=_("科目"), queryset=Account.objects.none(), empty_label=_("全部科目"), method="filter_account"
     )
+    kind = django_filters.ChoiceFilter(
+        label=_("收支"), choices=AccountKind.choices, empty_label=_("收入和支出"), field_name="account__kind"
+    )
     q = django_filters.CharFilter(label=_("摘要/往来"), method="filter_text")
+    # The 工会统计年报's 经费 figures link here with their unit: its whole subtree, within what the
+    # user already reads (another union's number narrows to nothing).
+    within = django_filters.NumberFilter(method="filter_within", widget=forms.HiddenInput)
 
     class Meta:
         model = LedgerEntry
-        fields = ["org_unit", "year", "month", "date_from", "date_to", "account", "q"]
+        fields = ["org_unit", "year", "month", "date_from", "date_to", "account", "kind", "q", "within"]
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -177,6 +183,10 @@ class EntryFilter(django_filters.FilterSet):
 
     def filter_account(self, queryset: QuerySet, name: str, value: Account) -> QuerySet:
         return queryset.filter(account__code__startswith=value.code)
+
+    def filter_within(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        unit = OrgUnit.objects.filter(pk=value).first()
+        return queryset.filter(org_unit__path__startswith=unit.path) if unit else queryset.none()
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

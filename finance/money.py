@@ -42,6 +42,8 @@ class MoneySum(Sum):
     """
 
     output_field = DecimalField(max_digits=14, decimal_places=2)
+    # An empty queryset (.none()) is answered without asking the database: no converter runs.
+    empty_result_set_value = ZERO
 
     def get_db_converters(self, connection: Any) -> list:
         return [*super().get_db_converters(connection), _to_money]

@@ -125,6 +125,15 @@ class AidFilter(StyledForm):
     unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
+class StudentFilter(StyledForm):
+    """The 金秋 applications across campaigns: what the 工会统计年报's 金秋 figures count."""
+
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=1949, max_value=2200)
+    granted = forms.BooleanField(label=_("仅已获资助"), required=False)
+    q = forms.CharField(label=_("姓名"), required=False, max_length=50)
+    unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
 class FileForm(MemberByIdForm):
     level = forms.ChoiceField(label=_("困难类别"), choices=HardshipLevel.choices)
     causes = forms.MultipleChoiceField(

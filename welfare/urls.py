@@ -29,6 +29,7 @@ urlpatterns = [
     path("jinqiu/<int:pk>/", campaign.campaign_detail, name="campaign_detail"),
     path("jinqiu/<int:pk>/apply/", campaign.student_apply, name="student_apply"),
     path("jinqiu/<int:pk>/notice/", campaign.campaign_notice, name="campaign_notice"),
+    path("jinqiu/students/", campaign.student_list, name="student_list"),
     path("jinqiu/students/<int:pk>/", campaign.student_detail, name="student_detail"),
     path("jinqiu/students/<int:pk>/form.pdf", campaign.student_pdf, name="student_pdf"),
     path("jinqiu/students/<int:pk>/act/<slug:action>/", campaign.student_act, name="student_act"),

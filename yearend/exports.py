@@ -42,6 +42,11 @@ def _figure_blocks(section: SummarySection) -> list[dict[str, Any]]:
                 attendance += _("，出勤率 %(rate)s%%") % {"rate": row["attendance"]}
             lines = [(_("状态"), row["status"]), (_("参加"), attendance), (_("支出"), _("%s 元") % row["spent"])]
             item(f"{row['title']}（{row['date']}）", lines, f"{index}. ")
+        for row in f.get("recurring", []):
+            attendance = _("报名 %(signed)s 人次，签到 %(attended)s 人次") % row
+            if row["attendance"]:
+                attendance += _("，出勤率 %(rate)s%%") % {"rate": row["attendance"]}
+            item(_("%(title)s（周期性活动）") % row, [(_("场次"), str(row["occurrences"])), (_("参加"), attendance)])
     elif kind == "welfare":
         rows = [(r["kind"], _("%(count)s 人次，%(amount)s 元") % r) for r in f.get("aid", [])]
         if rows:

@@ -13,8 +13,18 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from activities.models import HOLDS_PLACE, Event, EventExpense, EventStatus, SignUpStatus
+from activities.models import (
+    HOLDS_PLACE,
+    AttendanceStatus,
+    Event,
+    EventExpense,
+    EventStatus,
+    Occurrence,
+    OccurrenceStatus,
+    SignUpStatus,
+)
 from congress.models import Motion, MotionStatus, Satisfaction
+from congress.selectors import RECEIVED_EXCLUDES
 from finance.models import Account, Budget
 from finance.selectors import budget_rows, totals_by_code, year_bounds
 from members.models import Member, MembershipChange, MembershipChangeKind, MembershipChangeState, MemberStatus, OrgUnit
@@ -24,8 +34,6 @@ from welfare.models import AidApplication, AidKind, AidState, StudentApplication
 from welfare.models.campaign import GRANTED_STATES
 
 ZERO = Decimal("0.00")
-# Motions that reached the committee (not a draft, not still gathering co-signers).
-RECEIVED_EXCLUDES = (MotionStatus.DRAFT, MotionStatus.COLLECTING)
 
 
 def money(value: Decimal | None) -> str:
@@ -93,11 +101,9 @@ def plan_sections(plan: Plan) -> list[dict[str, Any]]:
 
 
 def activities_figures(unit: OrgUnit, year: int) -> dict[str, Any]:
-    """Events of the year (not cancelled): held, sign-ups, check-ins, attendance rate, spending.
-
-    Recurring activities count through their events; when activities gives occurrences their own
-    attendance (issue 15), add its counts here beside the events'.
-    """
+    """Events of the year (not cancelled): held, sign-ups, check-ins, attendance rate, spending;
+    and beside them the recurring activities (每周五 全员健身): per activity its occurrences of the
+    year (not cancelled) and their attendance, which the events' figures do not include."""
     start, end = year_bounds(year)
     events = (
         Event.objects.filter(_in_subtree(unit), starts_at__date__gte=start, starts_at__date__lte=end)
@@ -133,7 +139,9 @@ def activities_figures(unit: OrgUnit, year: int) -> dict[str, Any]:
     ]
     signed = sum(i["signed"] for i in items)
     attended = sum(i["attended"] for i in items)
+    recurring = recurring_figures(unit, year)
     return {
+        **recurring,
         "events": items,
         "event_count": len(items),
         "held_count": sum(1 for i in items if i["held"]),
@@ -141,6 +149,46 @@ def activities_figures(unit: OrgUnit, year: int) -> dict[str, Any]:
         "attended": attended,
         "attendance": percent(attended, signed),
         "spent": money(sum((Decimal(i["spent"]) for i in items), ZERO)),
+    }
+
+
+ATTENDANCE_HOLDS_PLACE = (AttendanceStatus.SIGNED_UP, AttendanceStatus.CHECKED_IN)
+
+
+def recurring_figures(unit: OrgUnit, year: int) -> dict[str, Any]:
+    """Per recurring activity of the subtree: its occurrences dated in the year (not cancelled),
+    sign-ups and check-ins at them (one query)."""
+    start, end = year_bounds(year)
+    rows = (
+        Occurrence.objects.filter(_in_subtree(unit, "schedule__org_unit"), date__gte=start, date__lte=end)
+        .exclude(status=OccurrenceStatus.CANCELLED)
+        .values("schedule_id", "schedule__title")
+        .annotate(
+            occurrences=Count("pk", distinct=True),
+            signed=Count("attendances", filter=Q(attendances__status__in=ATTENDANCE_HOLDS_PLACE), distinct=True),
+            attended=Count("attendances", filter=Q(attendances__status=AttendanceStatus.CHECKED_IN), distinct=True),
+        )
+        .order_by("schedule__title", "schedule_id")
+    )
+    items = [
+        {
+            "pk": row["schedule_id"],
+            "title": row["schedule__title"],
+            "occurrences": row["occurrences"],
+            "signed": row["signed"],
+            "attended": row["attended"],
+            "attendance": percent(row["attended"], row["signed"]),
+        }
+        for row in rows
+    ]
+    signed = sum(i["signed"] for i in items)
+    attended = sum(i["attended"] for i in items)
+    return {
+        "recurring": items,
+        "occurrence_count": sum(i["occurrences"] for i in items),
+        "occurrence_signed": signed,
+        "occurrence_attended": attended,
+        "occurrence_attendance": percent(attended, signed),
     }
 
 

@@ -20,13 +20,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from congress.models import CongressSession, Motion
+from congress.selectors import RECEIVED_EXCLUDES
 from finance.models import Account, AccountKind, LedgerEntry
 from finance.selectors import year_bounds
 from members.models import EmploymentType, Gender, Member, MemberStatus, OrgUnit, Role, RoleGrant
 from welfare.models import AidApplication, AidState, StudentApplication
 from welfare.models.campaign import GRANTED_STATES
 
-from .figures import RECEIVED_EXCLUDES, ZERO
+from .figures import ZERO
 
 # 农民工 is not a field of the roster: the report counts the employment types a migrant worker is
 # hired on (劳务派遣, 临时聘用), as docs/yearend.md explains.
@@ -210,6 +211,14 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
     aid = (
         f"{reverse('welfare:aid_list')}?{urlencode({'state': AidState.PAID, 'paid_year': year, 'unit': stats.unit.pk})}"
     )
+    start, end = year_bounds(year)
+    # The entries the 经费 figures sum: dated in the year, in the unit's subtree, by 收支.
+    books = {"within": stats.unit.pk, "date_from": start.isoformat(), "date_to": end.isoformat()}
+    ledger = reverse("finance:index")
+    # The 金秋 applications the figures count: granted, of the year's campaigns, in the subtree.
+    students = f"{reverse('welfare:student_list')}?{urlencode({'year': year, 'granted': 'on', 'unit': stats.unit.pk})}"
+    # The sessions held and the motions received in the year, in the unit's subtree.
+    congress = {"year": year, "unit": stats.unit.pk}
     return {
         "members": f"{roster}?{urlencode(unit)}",
         "women": f"{roster}?{urlencode({**unit, 'gender': Gender.FEMALE})}",
@@ -217,12 +226,12 @@ def figure_links(stats: UnitStats, year: int) -> dict[str, str]:
         "joined": f"{roster}?{urlencode({'unit': stats.unit.pk, 'join_year': year})}",
         "groups": reverse("members:unit_detail", args=[stats.unit.pk]),
         "cadres": reverse("members:unit_detail", args=[stats.unit.pk]),
-        "congresses": reverse("congress:index"),
-        "motions": reverse("congress:index"),
+        "congresses": f"{reverse('congress:index')}?{urlencode({**congress, 'held': 1})}",
+        "motions": f"{reverse('congress:motions')}?{urlencode({**congress, 'received': 1})}",
         "aid_count": aid,
         "aid_amount": aid,
-        "student_count": reverse("welfare:campaign_list"),
-        "student_amount": reverse("welfare:campaign_list"),
-        "income": reverse("finance:index"),
-        "expense": reverse("finance:index"),
+        "student_count": students,
+        "student_amount": students,
+        "income": f"{ledger}?{urlencode({**books, 'kind': AccountKind.INCOME})}",
+        "expense": f"{ledger}?{urlencode({**books, 'kind': AccountKind.EXPENSE})}",
     }

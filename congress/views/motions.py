@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from members import access
 from members.models import Department
 from union_office.workflow import Button, buttons, confirm_text
 
@@ -24,8 +25,10 @@ from ..forms import (
     RateForm,
     RejectForm,
     ReplyForm,
+    YearUnitFilter,
 )
 from ..models import Motion, MotionCategory, MotionReply, MotionStatus
+from ..selectors import RECEIVED_EXCLUDES
 from ..services.common import MOTION, delegate_of, handler_department_ids, is_proposer
 from .sessions import PAGE_SIZE, session_context
 
@@ -57,6 +60,20 @@ def motion_list(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": {"status": status, "category": category, "q": q},
     }
     return render(request, "congress/motion_list.html", context)
+
+
+@require_GET
+def motion_all(request: HttpRequest) -> HttpResponse:
+    """The motions of every session the user sees, by year and unit (its subtree); `received=1`
+    leaves out drafts and those still gathering co-signers, as the 工会统计年报's 收到提案 counts."""
+    if not access.has_anywhere(request.user, selectors.VIEW):
+        raise Http404
+    motions = YearUnitFilter(request.GET).narrow(selectors.motions_visible(request.user), "session")
+    if request.GET.get("received") == "1":
+        motions = motions.exclude(status__in=RECEIVED_EXCLUDES)
+    motions = motions.select_related("session__org_unit", "proposer__member").order_by("-session__year", "number", "pk")
+    page = Paginator(motions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "congress/motion_all.html", {"page": page})
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from members import access
 
 from .. import selectors, services
-from ..forms import AdoptForm, DelegateImportForm, SessionForm, SuggestionAnswerForm, SuggestionForm
+from ..forms import AdoptForm, DelegateImportForm, SessionForm, SuggestionAnswerForm, SuggestionForm, YearUnitFilter
 from ..models import Delegate, Motion, MotionStatus
 from ..services.common import REVIEW, delegate_of, handler_department_ids
 from ..services.motions import member_of_session
@@ -38,9 +38,12 @@ def session_context(request: HttpRequest, session: Any, tab: str) -> dict[str, A
 def index(request: HttpRequest) -> HttpResponse:
     if not access.has_anywhere(request.user, selectors.VIEW):
         raise Http404
-    sessions = list(selectors.session_list(request.user)[:50])
+    sessions = YearUnitFilter(request.GET).narrow(selectors.session_list(request.user))
+    if request.GET.get("held") == "1":  # the 工会统计年报's 召开职代会: a meeting date is set
+        sessions = sessions.filter(meeting_date__isnull=False)
     context = {
-        "sessions": sessions,
+        "sessions": list(sessions[:50]),
+        "filtered": bool(request.GET),
         "may_create": access.has_anywhere(request.user, REVIEW),
         "is_handler": bool(handler_department_ids(request.user)),
         "my_motions": Motion.objects.filter(proposer__member__user=request.user)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -27,12 +28,12 @@ from union_office.workflow import buttons as workflow_buttons
 from union_office.xlsx import Column, write_report, xlsx_response
 
 from .. import selectors, uploads
-from ..forms import DocumentsField, ObjectionForm, ResolveForm, StyledForm
+from ..forms import DocumentsField, ObjectionForm, ResolveForm, StudentFilter, StyledForm
 from ..masking import mask_name
 from ..models import Campaign, StudentApplication, StudentObjection, StudentPayment, StudentState
 from ..models.campaign import GRANTED_STATES, ApplicantType
 from ..services import campaign as services
-from .aid import _render, form_pdf_response
+from .aid import PAGE_SIZE, _render, form_pdf_response
 
 
 def campaigns_for(user: Any):
@@ -191,6 +192,37 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "can_set_up": access.has_anywhere(request.user, "welfare.decide_aid"),
     }
     return _render(request, "welfare/campaign_list.html", context)
+
+
+@require_GET
+@never_cache
+def student_list(request: HttpRequest) -> HttpResponse:
+    """The 金秋 applications the user may read, across campaigns, by year, unit (its subtree) and
+    whether granted: the 工会统计年报's 金秋 figures link here with the records they count."""
+    if not access.has_anywhere(request.user, selectors.APPLY):
+        raise Http404
+    applications = (
+        selectors.student_applications_visible(request.user)
+        .select_related("member", "org_unit", "tier", "campaign")
+        .order_by("-campaign__year", "org_unit__path", "pk")
+    )
+    form = StudentFilter(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["year"]:
+            applications = applications.filter(campaign__year=data["year"])
+        if data["granted"]:
+            applications = applications.filter(state__in=GRANTED_STATES)
+        if data["q"]:
+            applications = applications.filter(
+                Q(student_name__contains=data["q"]) | Q(member__name__contains=data["q"])
+            )
+        if data["unit"]:
+            # Within what the user already sees: another union's number only narrows to nothing.
+            unit = OrgUnit.objects.filter(pk=data["unit"]).first()
+            applications = applications.filter(org_unit__path__startswith=unit.path) if unit else applications.none()
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, "welfare/student_list.html", {"page": page, "filter": form, "tab": "campaign"})
 
 
 @require_GET

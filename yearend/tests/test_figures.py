@@ -1,7 +1,8 @@
 """Property: the summary's figures equal the sums of the records they come from, for any year.
 
 Hypothesis generates a year of records in a school and, as noise, in a hospital and in the year
-before: events with sign-ups and spending, aid paid, 慰问, bookings against a budget, new members.
+before: events with sign-ups and spending, occurrences of recurring activities with attendance,
+aid paid, 慰问, bookings against a budget, new members.
 The figures of the school's summary must equal what the generated records add up to.
 """
 
@@ -16,7 +17,19 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from activities.models import Event, EventExpense, EventStatus, SignUp, SignUpStatus
+from activities.models import (
+    Attendance,
+    AttendanceStatus,
+    Event,
+    EventExpense,
+    EventStatus,
+    Occurrence,
+    OccurrenceStatus,
+    Recurrence,
+    Schedule,
+    SignUp,
+    SignUpStatus,
+)
 from activities.tests.factories import EventFactory
 from finance import services as finance
 from finance.tests.builders import approved_budget
@@ -39,6 +52,12 @@ event = st.tuples(
     st.lists(st.sampled_from(SignUpStatus.values), max_size=4),
     st.lists(st.integers(1, 10**6), max_size=2),  # expenses in cents
 )
+occurrence = st.tuples(
+    st.sampled_from(UNITS),
+    st.sampled_from(OccurrenceStatus.values),
+    st.integers(0, 1),
+    st.lists(st.sampled_from(AttendanceStatus.values), max_size=4),
+)
 aid = st.tuples(st.sampled_from(UNITS), st.sampled_from(AidKind.values), st.integers(1, 10**7), st.integers(0, 1))
 visit = st.tuples(st.sampled_from(UNITS), st.integers(0, 10**6), st.integers(0, 1))
 booking = st.tuples(st.sampled_from(INCOME_CODES + EXPENSE_CODES), st.integers(1, 10**8), st.integers(0, 1))
@@ -56,6 +75,7 @@ def _day(year: int, n: int) -> dt.date:
 @given(
     year=st.sampled_from([2025, 2026]),
     events=st.lists(event, max_size=5),
+    occurrences=st.lists(occurrence, max_size=5),
     aids=st.lists(aid, max_size=5),
     visits=st.lists(visit, max_size=5),
     bookings=st.lists(booking, max_size=6),
@@ -63,7 +83,7 @@ def _day(year: int, n: int) -> dt.date:
     budget_cents=st.integers(0, 10**8),
 )
 def test_summary_figures_equal_the_sums_of_the_records(
-    org, chair, treasurer, settings, year, events, aids, visits, bookings, joins, budget_cents
+    org, chair, treasurer, settings, year, events, occurrences, aids, visits, bookings, joins, budget_cents
 ):
     settings.FINANCE_BUDGET_CHECK = "warn"
     with transaction.atomic():
@@ -98,6 +118,35 @@ def test_summary_figures_equal_the_sums_of_the_records(
                 expected["held_count"] += status == EventStatus.FINISHED
                 expected["signed"] += taken[SignUpStatus.SIGNED_UP] + taken[SignUpStatus.CHECKED_IN]
                 expected["attended"] += taken[SignUpStatus.CHECKED_IN]
+
+        recurring = {"occurrence_count": 0, "occurrence_signed": 0, "occurrence_attended": 0}
+        schedules: dict[str, Schedule] = {}
+        for n, (unit, status, before, attendances) in enumerate(occurrences):
+            day = _day(year - before, n * 31)
+            if unit not in schedules:
+                schedules[unit] = Schedule.objects.create(
+                    title=f"{unit}健身",
+                    org_unit=units[unit],
+                    recurrence=Recurrence.WEEKLY,
+                    weekday=0,
+                    start_time=dt.time(17),
+                    end_time=dt.time(18),
+                    starts_on=dt.date(year - 1, 1, 1),
+                )
+            when = timezone.make_aware(dt.datetime.combine(day, dt.time(17)))
+            o = Occurrence.objects.create(
+                schedule=schedules[unit], date=day, starts_at=when, ends_at=when + dt.timedelta(hours=1), status=status
+            )
+            for person, attendance in zip(people, attendances, strict=False):
+                checked_in = when if attendance == AttendanceStatus.CHECKED_IN else None
+                Attendance.objects.create(
+                    occurrence=o, member=person, status=attendance, queued_at=when, checked_in_at=checked_in
+                )
+            if unit in COUNTED and not before and status != OccurrenceStatus.CANCELLED:
+                taken = Counter(attendances[: len(people)])
+                recurring["occurrence_count"] += 1
+                recurring["occurrence_signed"] += taken[AttendanceStatus.SIGNED_UP] + taken[AttendanceStatus.CHECKED_IN]
+                recurring["occurrence_attended"] += taken[AttendanceStatus.CHECKED_IN]
 
         aid_expected: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
         for n, (unit, kind, cents, before) in enumerate(aids):
@@ -169,6 +218,12 @@ def test_summary_figures_equal_the_sums_of_the_records(
         assert activities["attended"] == expected["attended"]
         assert Decimal(activities["spent"]) == expected["spent"]
         assert activities["attendance"] == figures.percent(expected["attended"], expected["signed"])
+        for key, value in recurring.items():
+            assert activities[key] == value, key
+        assert activities["occurrence_attendance"] == figures.percent(
+            recurring["occurrence_attended"], recurring["occurrence_signed"]
+        )
+        assert sum(row["occurrences"] for row in activities["recurring"]) == recurring["occurrence_count"]
 
         welfare = got["welfare"]
         assert {row["kind"]: [row["count"], Decimal(row["amount"])] for row in welfare["aid"]} == dict(aid_expected)

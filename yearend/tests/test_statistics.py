@@ -151,3 +151,67 @@ def test_the_aid_figures_link_to_the_applications_they_count(login, chair, org, 
     assert page.status_code == 200
     assert school.values["aid_count"] == 1 == len(page.context["page"].object_list)
     assert page.context["page"].object_list[0].reason == "本年"
+
+
+def test_the_finance_figures_link_to_the_entries_they_sum(login, chair, org, treasurer, settings):
+    """经费收入/支出 linked to the whole ledger; now to the year's entries of the unit's subtree, by 收支."""
+    settings.FINANCE_BUDGET_CHECK = "warn"
+    hospital_treasurer = UserFactory()
+    RoleGrantFactory(user=hospital_treasurer, org_unit=org.hospital, role=Role.TREASURER)
+    bookings = (
+        (org.school, dt.date(YEAR, 2, 1), "50201", "300"),
+        (org.school, dt.date(YEAR, 3, 1), "401", "1000"),
+        (org.school, dt.date(YEAR - 1, 12, 31), "50201", "70"),  # last year
+        (org.hospital, dt.date(YEAR, 2, 1), "50201", "50"),  # another union
+    )
+    for unit, day, account, amount in bookings:
+        actor = treasurer if unit == org.school else hospital_treasurer
+        finance.book_entry(actor=actor, org_unit=unit, date=day, account=account, amount=amount, summary="经费")
+    school = stats.year_stats(org.school, YEAR).total
+    links = stats.figure_links(school, YEAR)
+    client = login(chair)
+    for key, total in (("income", "income"), ("expense", "expense")):
+        page = client.get(links[key])
+        assert page.status_code == 200
+        assert page.context["totals"][total] == school.values[key] > 0
+        assert len(page.context["page"].object_list) == 1
+
+
+def test_a_ledger_link_to_another_union_lists_nothing(login, chair, org, treasurer, settings):
+    settings.FINANCE_BUDGET_CHECK = "warn"
+    finance.book_entry(
+        actor=treasurer, org_unit=org.school, date=dt.date(YEAR, 2, 1), account="50201", amount="300", summary="经费"
+    )
+    client = login(chair)
+    for within in (org.hospital.pk, 999999):
+        page = client.get(reverse("finance:index"), {"within": within})
+        assert page.status_code == 200
+        assert not page.context["page"].object_list
+    assert client.get(reverse("finance:index"), {"within": "abc"}).status_code == 200
+
+
+def test_the_jinqiu_figures_link_to_the_students_they_count(login, chair, org):
+    """金秋助学人数 linked to the campaigns page; now to the year's granted students of the unit."""
+    from welfare.models import StudentApplication
+    from welfare.tests import campaign_builders as cb
+
+    campaign = cb.campaign(org, UserFactory())
+    tier = campaign.tiers.get(name="二档")
+    school_member, hospital_member = MemberFactory(org_unit=org.branch_a), MemberFactory(org_unit=org.ward)
+    cases = ((school_member, "approved"), (school_member, "submitted"), (hospital_member, "paid"))
+    for n, (member, state) in enumerate(cases):
+        application = cb.ready_for_approval(campaign, member, chair, n)
+        StudentApplication.objects.filter(pk=application.pk).update(state=state, tier=tier)
+    school = stats.year_stats(org.school, YEAR).total
+    link = stats.figure_links(school, YEAR)["student_count"]
+    assert stats.figure_links(school, YEAR)["student_amount"] == link
+    page = login(chair).get(link)
+    assert page.status_code == 200
+    shown = page.context["page"].object_list
+    assert school.values["student_count"] == 1 == len(shown)
+    assert school.values["student_amount"] == sum(a.tier.amount for a in shown)
+    assert shown[0].member == school_member and shown[0].state == "approved"
+    # Another union's number narrows to nothing; a bad one is ignored, never a 500.
+    page = login(chair).get(reverse("welfare:student_list"), {"unit": org.hospital.pk})
+    assert page.status_code == 200 and not page.context["page"].object_list
+    assert login(chair).get(reverse("welfare:student_list"), {"unit": "x", "year": "二〇二六"}).status_code == 200
