@@ -2,6 +2,7 @@
 check-ins across events and recurring activities over a period, on a page and as .xlsx."""
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
@@ -16,14 +17,19 @@ from union_office.xlsx import xlsx_response
 
 from .. import selectors
 from ..exports import member_attendance_workbook
+from ..forms import DATE, bootstrap
 from .common import manage_units, require_organiser
 
 PAGE_SIZE = 100
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("起始日期"), widget=DATE)
+    end = forms.DateField(label=gettext_lazy("结束日期"), widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap(self)
 
     def clean(self) -> dict:
         data = super().clean() or {}
