@@ -234,6 +234,10 @@ def rrule_of(schedule: Schedule) -> str:
     day when the month is shorter (recurrence.py), which is BYMONTHDAY=28..d with BYSETPOS=-1."""
     if schedule.recurrence == Recurrence.WEEKLY:
         rule = f"FREQ=WEEKLY;BYDAY={_BYDAY[schedule.weekday]}"
+    elif schedule.recurrence == Recurrence.BIWEEKLY:
+        rule = f"FREQ=WEEKLY;INTERVAL=2;BYDAY={_BYDAY[schedule.weekday]}"
+    elif schedule.recurrence == Recurrence.NTH_WEEKDAY:
+        rule = f"FREQ=MONTHLY;BYDAY={schedule.week_of_month}{_BYDAY[schedule.weekday]}"
     else:
         interval = ";INTERVAL=3" if schedule.recurrence == Recurrence.QUARTERLY else ""
         if schedule.day <= 28:

@@ -170,6 +170,7 @@ class ScheduleForm(forms.ModelForm):
             "weekday",
             "day",
             "month_of_quarter",
+            "week_of_month",
             "start_time",
             "end_time",
             "starts_on",

@@ -216,6 +216,16 @@ class Recurrence(models.TextChoices):
     WEEKLY = "weekly", _("每周")
     MONTHLY = "monthly", _("每月")
     QUARTERLY = "quarterly", _("每季度")
+    NTH_WEEKDAY = "nth_weekday", _("每月第几个星期几")
+    BIWEEKLY = "biweekly", _("两周一次")
+
+
+class WeekOfMonth(models.IntegerChoices):
+    FIRST = 1, _("第一个")
+    SECOND = 2, _("第二个")
+    THIRD = 3, _("第三个")
+    FOURTH = 4, _("第四个")
+    LAST = -1, _("最后一个")
 
 
 class Audience(models.TextChoices):
@@ -243,11 +253,13 @@ class Schedule(TimeStampedModel):
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("主办工会"), on_delete=models.PROTECT, related_name="+")
     place = models.CharField(_("地点"), max_length=200, blank=True)
     description = models.TextField(_("说明"), blank=True)
-    recurrence = models.CharField(_("重复"), max_length=10, choices=Recurrence)
+    recurrence = models.CharField(_("重复"), max_length=20, choices=Recurrence)
     weekday = models.PositiveSmallIntegerField(_("星期"), null=True, blank=True, help_text=_("0=星期一 … 6=星期日"))
     # Day of the month; 29–31 fall on the month's last day in shorter months.
     day = models.PositiveSmallIntegerField(_("日"), null=True, blank=True)
     month_of_quarter = models.PositiveSmallIntegerField(_("季度中的第几个月"), null=True, blank=True)
+    # For 每月第一个周三 (with weekday): 1–4, or -1 for the month's last such weekday (每月最后一个周五).
+    week_of_month = models.SmallIntegerField(_("每月第几个"), null=True, blank=True, choices=WeekOfMonth)
     start_time = models.TimeField(_("开始时刻"))
     end_time = models.TimeField(_("结束时刻"))
     starts_on = models.DateField(_("起始日期"))
@@ -288,7 +300,13 @@ class Schedule(TimeStampedModel):
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")), name="schedule_dates_ordered"
             ),
             models.CheckConstraint(
-                condition=Q(recurrence=Recurrence.WEEKLY, weekday__gte=0, weekday__lte=6)
+                condition=Q(recurrence__in=(Recurrence.WEEKLY, Recurrence.BIWEEKLY), weekday__gte=0, weekday__lte=6)
+                | Q(
+                    recurrence=Recurrence.NTH_WEEKDAY,
+                    weekday__gte=0,
+                    weekday__lte=6,
+                    week_of_month__in=WeekOfMonth.values,
+                )
                 | Q(recurrence=Recurrence.MONTHLY, day__gte=1, day__lte=31)
                 | Q(
                     recurrence=Recurrence.QUARTERLY,

@@ -11,11 +11,12 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from dateutil import rrule
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Recurrence, Schedule
+from .models import Recurrence, Schedule, WeekOfMonth
 
 WEEKDAY_NAMES = (
     gettext_lazy("星期一"),
@@ -63,11 +64,26 @@ def _on_day(year: int, month: int, day: int) -> dt.date:
     return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
+def _by_rrule(schedule: Schedule, first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    """两周一次 and 每月第n个星期几 through dateutil: the series starts on the schedule's start date,
+    so an every-other-week rule gives the same dates whichever window is expanded."""
+    weekday = rrule.weekday(schedule.weekday)
+    if schedule.recurrence == Recurrence.BIWEEKLY:
+        rule = rrule.rrule(rrule.WEEKLY, interval=2, byweekday=weekday, dtstart=schedule.starts_on)
+    else:
+        rule = rrule.rrule(rrule.MONTHLY, byweekday=weekday(schedule.week_of_month), dtstart=schedule.starts_on)
+    start, end = dt.datetime.combine(first, dt.time()), dt.datetime.combine(last, dt.time())
+    return (moment.date() for moment in rule.between(start, end, inc=True))
+
+
 def rule_dates(schedule: Schedule, start: dt.date, end: dt.date) -> Iterator[dt.date]:
     """The dates the rule gives between start and end (both included), before exceptions."""
     first = max(start, schedule.starts_on)
     last = min(end, schedule.ends_on) if schedule.ends_on else end
     if first > last:
+        return
+    if schedule.recurrence in (Recurrence.BIWEEKLY, Recurrence.NTH_WEEKDAY):
+        yield from _by_rrule(schedule, first, last)
         return
     if schedule.recurrence == Recurrence.WEEKLY:
         day = first + dt.timedelta(days=(schedule.weekday - first.weekday()) % 7)
@@ -102,6 +118,14 @@ def describe(schedule: Schedule) -> str:
     times = f"{schedule.start_time:%H:%M}–{schedule.end_time:%H:%M}"
     if schedule.recurrence == Recurrence.WEEKLY:
         return _("每%(weekday)s %(times)s") % {"weekday": WEEKDAY_SHORT[schedule.weekday], "times": times}
+    if schedule.recurrence == Recurrence.BIWEEKLY:
+        return _("每两周%(weekday)s %(times)s") % {"weekday": WEEKDAY_SHORT[schedule.weekday], "times": times}
+    if schedule.recurrence == Recurrence.NTH_WEEKDAY:
+        return _("每月%(nth)s%(weekday)s %(times)s") % {
+            "nth": WeekOfMonth(schedule.week_of_month).label,
+            "weekday": WEEKDAY_SHORT[schedule.weekday],
+            "times": times,
+        }
     if schedule.recurrence == Recurrence.MONTHLY:
         return _("每月%(day)s日 %(times)s") % {"day": schedule.day, "times": times}
     return _("每季度%(month)s%(day)s日 %(times)s") % {

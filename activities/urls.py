@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendar, events, groups, occurrences, policies, schedules, signups
+from .views import calendar, events, groups, member_attendance, occurrences, policies, schedules, signups
 
 app_name = "activities"
 urlpatterns = [
@@ -36,6 +36,7 @@ urlpatterns = [
         "occurrences/<int:pk>/check-in/<str:token>/", occurrences.occurrence_check_in_view, name="occurrence_check_in"
     ),
     path("schedules/<int:pk>/attendance.xlsx", occurrences.attendance_export, name="attendance_export"),
+    path("attendance/", member_attendance.member_attendance, name="member_attendance"),
     path("groups/", groups.group_list, name="groups"),
     path("groups/new/", groups.group_create, name="group_create"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),

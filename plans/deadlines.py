@@ -201,7 +201,11 @@ def _weekly_on(year: int, match: re.Match[str]) -> tuple[DeadlineKind, tuple[Per
 
 
 def _nth_weekday(year: int, match: re.Match[str]) -> tuple[DeadlineKind, tuple[Period, ...], str]:
-    nth, weekday = int(match[1]), _weekday(match[2])
+    weekday = _weekday(match[2])
+    if match[1] is None:  # 每月最后一个周五: the week that holds the month's last seven days
+        days = _days_of(year, lambda d: d.weekday() == weekday and d.day + 7 > calendar.monthrange(year, d.month)[1])
+        return DeadlineKind.RECURRING, days, f"每月最后一个周{_WEEKDAYS[weekday]}"
+    nth = int(match[1])
     if not 1 <= nth <= 4:
         raise _Unreadable("“每月第几个星期几”只能是第一至第四个。")
     days = _days_of(year, lambda d: d.weekday() == weekday and (d.day - 1) // 7 == nth - 1)
@@ -232,7 +236,7 @@ type _Rule = Callable[[int, re.Match[str]], tuple[DeadlineKind, tuple[Period, ..
 # August; 寒假 is 1月15日 to the end of February; 年关 is the 两节 season, December to next January.
 _LOOSE: tuple[tuple[re.Pattern[str], _Rule], ...] = (
     (re.compile(r"每个?周(?:星期|礼拜)?([1-7日天])(上午|下午|晚上)?"), _weekly_on),
-    (re.compile(r"每个?月第([1-9])个?(?:周|星期|礼拜)([1-7日天])"), _nth_weekday),
+    (re.compile(r"每个?月(?:第([1-9])|最后1?)个?(?:周|星期|礼拜)([1-7日天])"), _nth_weekday),
     (
         re.compile(r"每个?月(?:月)?[底末]"),
         lambda y, _: (DeadlineKind.RECURRING, _month_ends(y, range(1, 13)), "每月月底"),
@@ -246,8 +250,12 @@ _LOOSE: tuple[tuple[re.Pattern[str], _Rule], ...] = (
         lambda y, _: (DeadlineKind.RECURRING, tuple(_months(y)[m - 1] for m in (1, 4, 7, 10)), "每季度第一个月"),
     ),
     (
-        re.compile(r"(?:每)?2周1次|每2周" + _TIMES + r"|隔周"),
-        lambda y, _: (DeadlineKind.RECURRING, _fortnights(y), "两周一次"),
+        re.compile(r"(?:(?:每)?2周1次|每2周" + _TIMES + r"|隔周)(?:(?:的)?(?:周|星期|礼拜)([1-7日天]))?"),
+        lambda y, m: (
+            DeadlineKind.RECURRING,
+            _fortnights(y),
+            "两周一次" + (f"（周{_WEEKDAYS[_weekday(m[1])]}）" if m[1] else ""),
+        ),
     ),
     (re.compile(r"(?:5、1|劳动节)前后"), lambda y, _: (DeadlineKind.MONTH, _around_labour_day(y), "五一前后")),
     (

@@ -201,11 +201,15 @@ DAY_PARTS = {"上午": (dt.time(9), dt.time(11)), "下午": (dt.time(15), dt.tim
 DEFAULT_PART = "下午"
 _WEEKLY = re.compile(r"每周([一二三四五六日])(上午|下午|晚上)?")
 _MONTHLY_DAY = re.compile(r"每月(\d{1,2})日")
+_NTH_WEEKDAY = re.compile(r"每月(第一|第二|第三|第四|最后一)个周([一二三四五六日])")
+_FORTNIGHTLY = re.compile(r"两周一次(?:（周([一二三四五六日])）)?")
+_NTH = {"第一": 1, "第二": 2, "第三": 3, "第四": 4, "最后一": -1}
 
 
 def schedule_rule(text: str, year: int) -> dict[str, Any] | None:
     """The Schedule rule a recurring 时限 names (每周五下午 → weekly, Friday, 15:00–17:00), or None
-    when it names no day the calendar can hold (每月, 两周一次, 每月第一个周三: see docs/activities.md)."""
+    when it names no day the calendar can hold (每月, 每学期: see docs/activities.md). 两周一次 without
+    a weekday has weekday None: the activity then falls on its start date's weekday."""
     deadline = parse_deadline(text, year)
     if not deadline.recurring:
         return None
@@ -214,6 +218,12 @@ def schedule_rule(text: str, year: int) -> dict[str, Any] | None:
     if match := _WEEKLY.fullmatch(normalized):
         rule = {"recurrence": Recurrence.WEEKLY, "weekday": "一二三四五六日".index(match[1])}
         part = match[2] or DEFAULT_PART
+    elif match := _NTH_WEEKDAY.fullmatch(normalized):
+        weekday, nth = "一二三四五六日".index(match[2]), _NTH[match[1]]
+        rule, part = {"recurrence": Recurrence.NTH_WEEKDAY, "weekday": weekday, "week_of_month": nth}, DEFAULT_PART
+    elif match := _FORTNIGHTLY.fullmatch(normalized):
+        weekday = "一二三四五六日".index(match[1]) if match[1] else None
+        rule, part = {"recurrence": Recurrence.BIWEEKLY, "weekday": weekday}, DEFAULT_PART
     elif match := _MONTHLY_DAY.fullmatch(normalized):
         rule, part = {"recurrence": Recurrence.MONTHLY, "day": int(match[1])}, DEFAULT_PART
     elif normalized == "每月月底":
@@ -271,12 +281,15 @@ def recurring_activity_create(*, actor: Any, plan_id: int, entry_id: int | None 
         ends_on = dt.date(plan.year, 12, 31)
         if ends_on < today:
             raise PlanWorkflowError(_("%(year)s年已经过去，不能再按该计划创建周期活动。") % {"year": plan.year})
+        starts_on = max(today, dt.date(plan.year, 1, 1))
+        if rule.get("weekday", 0) is None:  # 两周一次 with no weekday: every other week from the start
+            rule["weekday"] = starts_on.weekday()
         schedule = activity_services.schedule_create(
             actor=actor,
             org_unit=plan.org_unit,
             title=title,
             kind=_kind(title),
-            starts_on=max(today, dt.date(plan.year, 1, 1)),
+            starts_on=starts_on,
             ends_on=ends_on,
             description=_("根据《%(plan)s》：%(text)s") % {"plan": plan.title, "text": title},
             responsible=responsible,

@@ -17,15 +17,25 @@ from union_office.audit import audit_record
 from union_office.notifications import notify
 
 from .. import workflow
-from ..models import Attendance, AttendanceStatus, Occurrence, OccurrenceStatus, Schedule
+from ..models import Attendance, AttendanceStatus, Occurrence, OccurrenceStatus, Recurrence, Schedule
 from ..occurrences import audience_refusal, materialise, notify_changed, occurrence_url, what_when_where
 from ..recurrence import describe, rule_dates
 from .common import ActivityError, own_member
 from .reminders import PROMOTED
-from .schedules import _check
+from .schedules import WEEKDAY_RULES, _check
 
 # The fields of a schedule whose change moves its future occurrences.
-RULE_FIELDS = ("recurrence", "weekday", "day", "month_of_quarter", "start_time", "end_time", "starts_on", "ends_on")
+RULE_FIELDS = (
+    "recurrence",
+    "weekday",
+    "day",
+    "month_of_quarter",
+    "week_of_month",
+    "start_time",
+    "end_time",
+    "starts_on",
+    "ends_on",
+)
 # 签到 opens this long before the start and closes at the end.
 CHECK_IN_EARLY = dt.timedelta(minutes=30)
 
@@ -55,8 +65,10 @@ def schedule_rule_update(*, actor: Any, schedule_id: int, place: str | None = No
         access.require(actor, workflow.MANAGE, schedule.org_unit)
         before = {name: getattr(schedule, name) for name in RULE_FIELDS} | {"place": schedule.place}
         values = {name: getattr(schedule, name) for name in RULE_FIELDS} | rule | {"title": schedule.title}
-        if values["recurrence"] != "weekly":
+        if values["recurrence"] not in WEEKDAY_RULES:
             values["weekday"] = None
+        if values["recurrence"] != Recurrence.NTH_WEEKDAY:
+            values["week_of_month"] = None
         _check(values)
         for name in RULE_FIELDS:
             setattr(schedule, name, values[name])

@@ -20,10 +20,14 @@ from ..models import (
     Recurrence,
     Schedule,
     ScheduleException,
+    WeekOfMonth,
 )
 from ..occurrences import materialise, occurrence_skip, occurrence_unskip
 from ..recurrence import describe, rule_dates
 from .common import ActivityError
+
+# The rules that name a weekday (the others name a day of the month).
+WEEKDAY_RULES = (Recurrence.WEEKLY, Recurrence.BIWEEKLY, Recurrence.NTH_WEEKDAY)
 
 
 def _check(values: dict[str, Any]) -> None:
@@ -31,8 +35,10 @@ def _check(values: dict[str, Any]) -> None:
     if not (values.get("title") or "").strip():
         errors["title"] = _("请填写活动名称。")
     recurrence = values.get("recurrence")
-    if recurrence == Recurrence.WEEKLY and values.get("weekday") not in range(7):
-        errors["weekday"] = _("每周重复的活动请选择星期几。")
+    if recurrence in WEEKDAY_RULES and values.get("weekday") not in range(7):
+        errors["weekday"] = _("按星期重复的活动请选择星期几。")
+    if recurrence == Recurrence.NTH_WEEKDAY and values.get("week_of_month") not in WeekOfMonth.values:
+        errors["week_of_month"] = _("请选择每月的第几个（第一至第四个或最后一个）。")
     if recurrence in (Recurrence.MONTHLY, Recurrence.QUARTERLY) and values.get("day") not in range(1, 32):
         errors["day"] = _("请填写每月的第几日（1–31）。")
     if recurrence == Recurrence.QUARTERLY and values.get("month_of_quarter") not in (1, 2, 3):
@@ -81,6 +87,7 @@ def schedule_create(
     weekday: int | None = None,
     day: int | None = None,
     month_of_quarter: int | None = None,
+    week_of_month: int | None = None,
     kind: str = EventKind.OTHER,
     place: str = "",
     description: str = "",
@@ -103,9 +110,10 @@ def schedule_create(
         "starts_on": starts_on,
         "ends_on": ends_on,
         # Only the fields of the chosen rule are kept, so the row says exactly one thing.
-        "weekday": weekday if recurrence == Recurrence.WEEKLY else None,
-        "day": day if recurrence != Recurrence.WEEKLY else None,
+        "weekday": weekday if recurrence in WEEKDAY_RULES else None,
+        "day": day if recurrence not in WEEKDAY_RULES else None,
         "month_of_quarter": month_of_quarter if recurrence == Recurrence.QUARTERLY else None,
+        "week_of_month": week_of_month if recurrence == Recurrence.NTH_WEEKDAY else None,
         "kind": kind,
         "place": (place or "").strip(),
         "description": description or "",

@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from dateutil import rrule as dateutil_rrule
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils import timezone
 from activities import services
 from activities.calendar import rrule_of
 from activities.models import Attendance, AttendanceStatus, CalendarFeed, Occurrence, Recurrence, Schedule
+from activities.recurrence import rule_dates
 from activities.services.occurrences import occurrence_move
 
 from .factories import member_of
@@ -160,11 +162,21 @@ def test_the_feed_publishes_a_recurring_activity_as_one_series(client, login, ch
         ({"recurrence": "monthly", "day": 15}, "FREQ=MONTHLY;BYMONTHDAY=15"),
         ({"recurrence": "monthly", "day": 30}, "FREQ=MONTHLY;BYMONTHDAY=28,29,30;BYSETPOS=-1"),
         ({"recurrence": "quarterly", "month_of_quarter": 1, "day": 9}, "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=9"),
+        ({"recurrence": "biweekly", "weekday": 4}, "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"),
+        ({"recurrence": "nth_weekday", "weekday": 2, "week_of_month": 1}, "FREQ=MONTHLY;BYDAY=1WE"),
+        ({"recurrence": "nth_weekday", "weekday": 4, "week_of_month": -1}, "FREQ=MONTHLY;BYDAY=-1FR"),
     ],
 )
 def test_rrule_of_each_rule(values, rrule):
     schedule = Schedule(start_time=dt.time(14), end_time=dt.time(16), starts_on=dt.date(2026, 1, 1), **values)
     assert rrule_of(schedule) == rrule
+    # A calendar client reading the RRULE from the first date gets the dates the app materialises.
+    first = next(iter(rule_dates(schedule, schedule.starts_on, dt.date(2027, 12, 31))))
+    read = dateutil_rrule.rrulestr(rrule, dtstart=dt.datetime.combine(first, dt.time(14)))
+    expanded = [
+        moment.date() for moment in read.between(dt.datetime(2026, 1, 1), dt.datetime(2027, 12, 31, 23, 59), inc=True)
+    ]
+    assert expanded == list(rule_dates(schedule, dt.date(2026, 1, 1), dt.date(2027, 12, 31)))
 
 
 def _weekly_at(chair, unit, title):

@@ -128,6 +128,22 @@ def test_a_rule_change_moves_future_occurrences_only(org, chair):
     assert {(o.date.weekday(), timezone.localtime(o.starts_at).hour) for o in wednesdays} == {(2, 15)}
 
 
+def test_a_weekly_activity_changed_to_the_first_wednesday_keeps_only_those(org, chair):
+    schedule = _weekly(org, chair)
+    schedule_rule_update(
+        actor=chair, schedule_id=schedule.pk, recurrence=Recurrence.NTH_WEEKDAY, weekday=2, week_of_month=1
+    )
+    schedule.refresh_from_db()
+    assert (schedule.recurrence, schedule.weekday, schedule.week_of_month) == (Recurrence.NTH_WEEKDAY, 2, 1)
+    kept = Occurrence.objects.filter(schedule=schedule, status=OccurrenceStatus.SCHEDULED)
+    assert {(o.date.weekday(), o.date.day <= 7) for o in kept} == {(2, True)}
+    assert Occurrence.objects.filter(schedule=schedule, status=OccurrenceStatus.CANCELLED).exists()
+    # Back to weekly: the month's week is dropped, the row says one thing.
+    schedule_rule_update(actor=chair, schedule_id=schedule.pk, recurrence=Recurrence.WEEKLY, weekday=4)
+    schedule.refresh_from_db()
+    assert (schedule.recurrence, schedule.week_of_month) == (Recurrence.WEEKLY, None)
+
+
 def _remind_now(occurrence):
     """Plan and dispatch the occurrence's reminders as if it were the day before."""
     now = occurrence.starts_at - dt.timedelta(hours=30)

@@ -76,6 +76,50 @@ def test_a_range_across_the_year_end():
     assert _dates(rule, D(2025, 11, 1), D(2026, 2, 1)) == [D(2026, 1, 9)]
 
 
+def test_every_other_week_across_the_year_end_keeps_its_fortnight():
+    # From Friday 5 December 2025: 5, 19 Dec, 2, 16, 30 Jan; a window that starts on an "off"
+    # week (20 Dec) must not shift the series onto the other Fridays.
+    fortnight = _schedule(recurrence=Recurrence.BIWEEKLY, weekday=4, starts_on=D(2025, 12, 5))
+    assert _dates(fortnight, D(2025, 12, 20), D(2026, 1, 31)) == [D(2026, 1, 2), D(2026, 1, 16), D(2026, 1, 30)]
+    assert _dates(fortnight, D(2025, 12, 1), D(2025, 12, 31)) == [D(2025, 12, 5), D(2025, 12, 19)]
+    assert describe(fortnight) == "每两周周五 14:00–17:00"
+    # Started on a Wednesday, the first Friday is the same week's.
+    midweek = _schedule(recurrence=Recurrence.BIWEEKLY, weekday=4, starts_on=D(2026, 5, 6))
+    assert _dates(midweek, D(2026, 5, 1), D(2026, 5, 31)) == [D(2026, 5, 8), D(2026, 5, 22)]
+
+
+def test_the_first_wednesday_and_the_last_friday_across_the_year_end():
+    first_wednesday = _schedule(recurrence=Recurrence.NTH_WEEKDAY, weekday=2, week_of_month=1, starts_on=D(2025, 1, 1))
+    assert _dates(first_wednesday, D(2025, 12, 1), D(2026, 2, 28)) == [D(2025, 12, 3), D(2026, 1, 7), D(2026, 2, 4)]
+    assert describe(first_wednesday) == "每月第一个周三 14:00–17:00"
+    last_friday = _schedule(recurrence=Recurrence.NTH_WEEKDAY, weekday=4, week_of_month=-1, starts_on=D(2025, 1, 1))
+    assert _dates(last_friday, D(2025, 12, 1), D(2026, 2, 28)) == [D(2025, 12, 26), D(2026, 1, 30), D(2026, 2, 27)]
+    assert describe(last_friday) == "每月最后一个周五 14:00–17:00"
+    # The rule's own end still applies.
+    ended = _schedule(
+        recurrence=Recurrence.NTH_WEEKDAY, weekday=2, week_of_month=1, starts_on=D(2025, 1, 1), ends_on=D(2026, 1, 6)
+    )
+    assert _dates(ended, D(2025, 12, 1), D(2026, 2, 28)) == [D(2025, 12, 3)]
+
+
+def test_a_fortnightly_activity_is_stored_with_its_weekday_only(chair, org):
+    schedule = services.schedule_create(
+        actor=chair,
+        org_unit=org.school,
+        title="读书会",
+        recurrence=Recurrence.BIWEEKLY,
+        weekday=2,
+        day=15,
+        week_of_month=1,
+        start_time=dt.time(14),
+        end_time=dt.time(17),
+        starts_on=D(2026, 1, 7),
+    )
+    schedule.refresh_from_db()
+    assert (schedule.weekday, schedule.day, schedule.week_of_month) == (2, None, None)
+    assert len(occurrences(schedule, D(2026, 1, 1), D(2026, 12, 31))) == 26
+
+
 def test_exceptions_drop_single_dates():
     friday = _schedule(recurrence=Recurrence.WEEKLY, weekday=4)
     assert _dates(friday, D(2026, 10, 1), D(2026, 10, 16), [D(2026, 10, 2)]) == [D(2026, 10, 9), D(2026, 10, 16)]
@@ -123,6 +167,9 @@ def test_skipping_a_holiday_and_restoring_it(chair, org):
         ({"recurrence": Recurrence.WEEKLY}, "weekday"),
         ({"recurrence": Recurrence.MONTHLY, "day": 0}, "day"),
         ({"recurrence": Recurrence.QUARTERLY, "day": 9}, "month_of_quarter"),
+        ({"recurrence": Recurrence.BIWEEKLY}, "weekday"),
+        ({"recurrence": Recurrence.NTH_WEEKDAY, "weekday": 2}, "week_of_month"),
+        ({"recurrence": Recurrence.NTH_WEEKDAY, "weekday": 2, "week_of_month": 5}, "week_of_month"),
         ({"recurrence": Recurrence.WEEKLY, "weekday": 4, "end_time": dt.time(13)}, "end_time"),
     ],
 )

@@ -191,6 +191,47 @@ def test_schedule_form_and_detail(login, chair, org):
     assert "每周五 14:00–17:00" in client.get(reverse("activities:schedule_detail", args=[schedule.pk])).text
 
 
+def _reading_club(org):
+    """The schedule form's fields but the rule."""
+    return {
+        "title": "读书分享会",
+        "kind": "contest",
+        "org_unit": org.school.pk,
+        "start_time": "14:00",
+        "end_time": "17:00",
+        "starts_on": "2026-01-01",
+        "audience": "subtree",
+        "eligibility": "all",
+        "audience_reminders": "auto",
+    }
+
+
+@pytest.mark.parametrize(
+    ("rule", "described"),
+    [
+        ({"recurrence": "nth_weekday", "weekday": "2", "week_of_month": "1"}, "每月第一个周三 14:00–17:00"),
+        ({"recurrence": "nth_weekday", "weekday": "4", "week_of_month": "-1"}, "每月最后一个周五 14:00–17:00"),
+        ({"recurrence": "biweekly", "weekday": "4"}, "每两周周五 14:00–17:00"),
+    ],
+)
+def test_schedule_form_offers_the_nth_weekday_and_every_other_week(login, chair, org, rule, described):
+    client = login(chair)
+    form = client.get(reverse("activities:schedule_create")).text
+    assert 'name="week_of_month"' in form and "最后一个" in form and "两周一次" in form
+    response = client.post(reverse("activities:schedule_create"), _reading_club(org) | rule)
+    schedule = Schedule.objects.get()
+    assert response.status_code == 302
+    assert described in client.get(reverse("activities:schedule_detail", args=[schedule.pk])).text
+
+
+def test_schedule_form_asks_which_week_of_the_month(login, chair, org):
+    response = login(chair).post(
+        reverse("activities:schedule_create"), _reading_club(org) | {"recurrence": "nth_weekday", "weekday": "2"}
+    )
+    assert response.status_code == 200 and "请选择每月的第几个（第一至第四个或最后一个）。" in response.text
+    assert not Schedule.objects.exists()
+
+
 @pytest.mark.parametrize("rows", [1, 30])
 def test_event_list_query_count_does_not_grow(login, member, org, rows, django_assert_num_queries):
     for i in range(rows):

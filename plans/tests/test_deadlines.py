@@ -91,6 +91,13 @@ FORMS += [
         "每月第一个周三",
     ),
     (
+        "每月最后一个周五",
+        "recurring",
+        tuple(day(m, d) for m, d in zip(range(1, 13), (26, 23, 29, 26, 31, 28, 26, 30, 27, 25, 29, 27), strict=True)),
+        None,
+        "每月最后一个周五",
+    ),
+    (
         "每月月底",
         "recurring",
         tuple(Period(date(YEAR, m, 21), month(m).end) for m in range(1, 13)),
@@ -115,6 +122,8 @@ def test_two_weeks_once_is_every_other_week() -> None:
     assert deadline.periods[0] == Period(date(2024, 1, 1), date(2024, 1, 14))
     assert all((b.start - a.start).days == 14 for a, b in itertools.pairwise(deadline.periods))
     assert parse_deadline("每两周", YEAR).periods == deadline.periods
+    on_friday = parse_deadline("隔周周五", YEAR)
+    assert (on_friday.normalized, on_friday.periods) == ("两周一次（周五）", deadline.periods)
 
 
 @pytest.mark.parametrize(("text", "kind", "periods", "due", "normalized"), FORMS, ids=[f[0] for f in FORMS])

@@ -50,7 +50,28 @@ def _item(plan):
             },
         ),
         ("每月", None),
-        ("两周一次", None),
+        (
+            "每月第一个周三",
+            {
+                "recurrence": "nth_weekday",
+                "weekday": 2,
+                "week_of_month": 1,
+                "start_time": dt.time(15),
+                "end_time": dt.time(17),
+            },
+        ),
+        (
+            "每月最后一个周五",
+            {
+                "recurrence": "nth_weekday",
+                "weekday": 4,
+                "week_of_month": -1,
+                "start_time": dt.time(15),
+                "end_time": dt.time(17),
+            },
+        ),
+        ("两周一次", {"recurrence": "biweekly", "weekday": None, "start_time": dt.time(15), "end_time": dt.time(17)}),
+        ("隔周周五", {"recurrence": "biweekly", "weekday": 4, "start_time": dt.time(15), "end_time": dt.time(17)}),
         ("3月", None),
     ],
 )
@@ -87,6 +108,31 @@ def test_a_schedule_line_with_a_recurring_month_creates_the_activity(org, chair,
     response = login(chair).post(reverse("plans:recurring_activity", args=[plan.pk, "entry", entry.pk]))
     schedule = Schedule.objects.get(source_key=f"plans.scheduleentry:{entry.pk}")
     assert response.url == reverse("activities:schedule_detail", args=[schedule.pk])
+
+
+@pytest.mark.parametrize(
+    ("text", "recurrence", "weekday", "week_of_month"),
+    [("每月第一个周三", Recurrence.NTH_WEEKDAY, 2, 1), ("两周一次", Recurrence.BIWEEKLY, None, None)],
+)
+def test_first_wednesday_and_fortnightly_plan_items_create_the_activity(
+    org, chair, login, text, recurrence, weekday, week_of_month
+):
+    plan = _plan(org)
+    item = _item(plan)
+    item.deadline_text = text
+    item.save()
+    response = login(chair).post(reverse("plans:recurring_activity", args=[plan.pk, "item", item.pk]))
+    schedule = Schedule.objects.get()
+    assert response.url == reverse("activities:schedule_detail", args=[schedule.pk])
+    # 两周一次 names no weekday: every other week on the start date's weekday (1 January of the plan year).
+    expected = dt.date(YEAR, 1, 1).weekday() if weekday is None else weekday
+    assert (schedule.recurrence, schedule.weekday, schedule.week_of_month) == (recurrence, expected, week_of_month)
+    dates = sorted(Occurrence.objects.filter(schedule=schedule).values_list("date", flat=True))
+    assert dates and all(day.weekday() == expected for day in dates)
+    if recurrence == Recurrence.NTH_WEEKDAY:
+        assert all(day.day <= 7 for day in dates)
+    else:
+        assert all((b - a).days == 14 for a, b in zip(dates, dates[1:], strict=False))
 
 
 def test_a_plain_member_may_not_create_and_outsiders_get_404(org, member, outsider, login):

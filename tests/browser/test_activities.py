@@ -139,3 +139,30 @@ def test_organiser_screens_and_the_womens_day_refusal(browser, live_server, demo
     page.screenshot(path=str(ARTIFACTS / "activities-rules.png"), full_page=True)
     context.close()
     assert errors == []
+
+
+def test_organiser_creates_a_first_wednesday_activity_and_reads_the_attendance_report(browser, live_server, demo):
+    from activities.models import Schedule
+
+    call_command("seed_demo_activities", stdout=StringIO())
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "chair")
+    page.goto(f"{live_server.url}/activities/schedules/new/")
+    page.fill("#id_title", "读书分享会")
+    page.select_option("#id_recurrence", "nth_weekday")
+    page.select_option("#id_weekday", "2")
+    page.select_option("#id_week_of_month", "1")
+    page.fill("#id_start_time", "15:00")
+    page.fill("#id_end_time", "17:00")
+    page.fill("#id_starts_on", "2026-12-01")
+    page.click("form.uo-card button.btn-primary")
+    page.wait_for_url("**/schedules/*/")
+    assert "每月第一个周三 15:00–17:00" in page.content()
+    assert Schedule.objects.get(title="读书分享会").week_of_month == 1
+    page.screenshot(path=str(ARTIFACTS / "schedule-first-wednesday.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/activities/schedules/")
+    page.click("[data-testid=member-attendance-link]")
+    assert page.locator("[data-testid=member-attendance] tbody tr").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "member-attendance.png"), full_page=True)

@@ -287,6 +287,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "activities:occurrence_check_in": (EVERYONE, GP),  # the QR page: the audience is checked by the service
     "activities:occurrence_tick": (EVENTS_MANAGE, P),  # or the activity's 负责人
     "activities:attendance_export": (EVENTS_MANAGE, G),
+    "activities:member_attendance": (EVENTS_MANAGE, G),
     "activities:groups": (EVERYONE, G),
     "activities:group_create": (EVENTS_MANAGE, GP),
     "activities:group_detail": (EVERYONE, G),

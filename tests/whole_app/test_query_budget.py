@@ -399,6 +399,15 @@ def _attendances(w, count):
     )
 
 
+def _member_activity_query(w):
+    start = (timezone.now() - dt.timedelta(days=500)).date()
+    return f"unit={w.org.school.pk}&start={start:%Y-%m-%d}&end={timezone.localdate():%Y-%m-%d}"
+
+
+def _member_activity_xlsx_query(w):
+    return _member_activity_query(w) + "&format=xlsx"
+
+
 def _skipped_dates(w, count):
     done = w.schedule.exceptions.count()
     ScheduleException.objects.bulk_create(
@@ -1087,6 +1096,12 @@ PAGES: dict[str, Page] = {
     "activities:schedule_detail": Page("chair", _skipped_dates, _schedule_target),
     "activities:occurrence_detail": Page("chair", _attendances, _occurrence_target),
     "activities:attendance_export": Page("chair", _attendances, _occurrence_schedule_target),
+    "activities:member_attendance": Page(
+        "chair", _attendances, lambda w: _occurrence_target(w) and {}, query=_member_activity_query
+    ),
+    "activities:member_attendance[xlsx]": Page(
+        "chair", _attendances, lambda w: _occurrence_target(w) and {}, query=_member_activity_xlsx_query
+    ),
     "activities:groups": Page("chair", _groups),
     "activities:group_detail": Page("chair", _group_contents, _group_target),
     "activities:policies": Page("chair", _policies),
