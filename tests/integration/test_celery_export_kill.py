@@ -122,5 +122,5 @@ def test_a_killed_export_worker_loses_no_export_and_leaves_one_file(stack_env): 
     assert done["processed_rows"] == done["total_rows"] == ROWS
     assert done["files"] == [done["file"]]  # exactly one file: the finished one
     sheet = load_workbook(BytesIO((media / done["file"]).read_bytes()), read_only=True).active
-    numbers = [row[0] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)]
+    numbers = [row[0] for row in sheet.iter_rows(values_only=True) if row and isinstance(row[0], int)]
     assert numbers == list(range(1, ROWS + 1))
