@@ -132,6 +132,9 @@ def test_organiser_screens_and_the_womens_day_refusal(browser, live_server, demo
     page.goto(f"{live_server.url}/activities/groups/{group.pk}/")
     page.screenshot(path=str(ARTIFACTS / "activities-group.png"), full_page=True)
     page.get_by_role("button", name="批准").click()
+    modal = page.locator("[data-testid=confirm-modal]")  # 批准 commits the group's money (issue 16)
+    modal.wait_for(state="visible")
+    modal.locator("[data-confirm-ok]").click()
     page.wait_for_selector("[data-testid=group-plan] [data-status=approved]")
 
     page.goto(f"{live_server.url}/activities/rules/")
