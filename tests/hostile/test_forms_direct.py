@@ -116,6 +116,10 @@ CASES: dict[str, Case] = {
     ),
     # The reason of a rule's removal goes into the rule's history, cut to REASON_MAX.
     "union_office.history.ReasonForm": Case(lambda c, d, f: _import("union_office.history").ReasonForm(d)),
+    # activities (the views' own forms)
+    "activities.views.member_attendance.PeriodForm": Case(
+        lambda c, d, f: _import("activities.views.member_attendance").PeriodForm(d)
+    ),
     # members
     "members.forms.MemberForm": Case(lambda c, d, f: _import("members.forms").MemberForm(d, user=c.chair)),
     "members.membership.forms.MemberCreateForm": Case(
@@ -253,6 +257,7 @@ CASES: dict[str, Case] = {
         lambda c, d, f: _import("welfare.forms").ResolveForm(d), {"resolution": "welfare.Objection.resolution"}
     ),
     "welfare.forms.AidFilter": Case(lambda c, d, f: _import("welfare.forms").AidFilter(d)),
+    "welfare.forms.StudentFilter": Case(lambda c, d, f: _import("welfare.forms").StudentFilter(d)),
     "welfare.forms.ReviewForm": Case(
         lambda c, d, f: _import("welfare.forms").ReviewForm(d), {"note": "welfare.FileEvent.note"}
     ),
@@ -322,6 +327,7 @@ CASES: dict[str, Case] = {
     ),
     # congress
     "congress.forms.StyledForm": _base("no fields: the base of congress's forms"),
+    "congress.forms.YearUnitFilter": Case(lambda c, d, f: _import("congress.forms").YearUnitFilter(d)),
     "congress.forms.SessionForm": Case(lambda c, d, f: _import("congress.forms").SessionForm(d)),
     "congress.forms.DelegateImportForm": Case(lambda c, d, f: _import("congress.forms").DelegateImportForm(d)),
     "congress.forms.SuggestionForm": Case(
