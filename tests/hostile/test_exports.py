@@ -64,8 +64,13 @@ def assert_neutralised(data: bytes, payloads: list[str]) -> list:
 
 
 def body(response) -> bytes:
+    """The response's bytes; the response is closed, as the WSGI server would: a FileResponse over
+    a temporary file left open is collected later, in another test, as an unraisable warning."""
     assert response.status_code == 200, response.status_code
-    return b"".join(response.streaming_content) if response.streaming else response.content
+    try:
+        return b"".join(response.streaming_content) if response.streaming else response.content
+    finally:
+        response.close()
 
 
 # --- Every spreadsheet goes through union_office.xlsx -------------------------------------------------

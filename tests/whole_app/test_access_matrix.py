@@ -227,6 +227,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     # welfare: private files for the chair and the committee; anyone applies and sees the 公示
     "welfare:index": (EVERYONE, G),
     "welfare:aid_list": (EVERYONE, G),  # one's own applications, or those one reviews
+    "welfare:student_list": (EVERYONE, G),  # 金秋 applications one may read, across campaigns
     "welfare:aid_create": (EVERYONE, GP),
     "welfare:aid_detail": (PRIVATE_WELFARE, G),
     "welfare:aid_act": (PRIVATE_WELFARE, P),
@@ -308,6 +309,7 @@ TABLE: dict[str, tuple[Access, tuple[str, ...]]] = {
     "congress:suggestions": (EVERYONE, GP),  # any member suggests
     "congress:suggestion_detail": (CONGRESS_DELEGATE_READ, GP),  # a delegate may take it up as a motion
     "congress:motion_list": (EVERYONE, G),
+    "congress:motions": (EVERYONE, G),  # across sessions: what the 统计年报's figures count
     "congress:motion_create": (CONGRESS_DELEGATES, GP),
     "congress:ballots": (EVERYONE, GP),  # POST (a new ballot): see POST_CLASS
     "congress:statistics": (EVERYONE, G),

@@ -499,6 +499,12 @@ def _congress(w):
     return {"pk": w.world.session.pk}
 
 
+def _congress_world(w):
+    """The congress world, for a page with no arguments (the motions across sessions)."""
+    w.world = w.request.getfixturevalue("world")
+    return {}
+
+
 def _sessions(w, count):
     for _ in range(count):
         make_session(w.org.school, term=3, meeting=seq() + 1)
@@ -908,6 +914,12 @@ def _campaign_world(w):
     return {"pk": w.campaign.pk}
 
 
+def _campaign_world_no_args(w):
+    """A campaign to apply to, for the applications across campaigns (no URL arguments)."""
+    _campaign_world(w)
+    return {}
+
+
 def _campaigns(w, count):
     for _ in range(count):
         campaign(w.org, w.user, title=f"金秋助学{seq()}")
@@ -1113,6 +1125,7 @@ PAGES: dict[str, Page] = {
     "congress:composition": Page("chair", _delegates, _congress, lists=False),
     "congress:suggestions": Page("chair", _suggestions, _congress),
     "congress:motion_list": Page("chair", _motions_of_every_kind, _congress),
+    "congress:motions": Page("chair", _motions_of_every_kind, _congress_world),
     "congress:ballots": Page("chair", _ballots, _congress),
     "congress:ballot_detail": Page("chair", _ballot_contents, _ballot_target),
     "congress:statistics": Page("chair", _motions_of_every_kind, _congress),
@@ -1152,6 +1165,7 @@ PAGES: dict[str, Page] = {
     "welfare:report[xlsx]": Page("chair", _aid_given, query="format=xlsx"),
     "welfare:campaign_list": Page("chair", _campaigns),
     "welfare:campaign_detail": Page("county_chair", _students, _campaign_world),
+    "welfare:student_list": Page("county_chair", _students, _campaign_world_no_args),
     "welfare:campaign_detail[applicants]": Page("county_chair", _students, _campaign_world, query="format=applicants"),
     "welfare:campaign_detail[payments]": Page("county_chair", _students, _campaign_world, query="format=payments"),
     "welfare:campaign_notice": Page("county_chair", _students, _campaign_world),
