@@ -64,13 +64,16 @@ def assert_neutralised(data: bytes, payloads: list[str]) -> list:
 
 
 def body(response) -> bytes:
-    """The response's bytes; the response is closed, as the WSGI server would: a FileResponse over
-    a temporary file left open is collected later, in another test, as an unraisable warning."""
+    """The response's bytes. A FileResponse's temporary file is closed here: left open, it is
+    collected later, in another test, as an unraisable warning. (Not response.close(): that sends
+    request_finished, which closes the test's database connection.)"""
     assert response.status_code == 200, response.status_code
     try:
         return b"".join(response.streaming_content) if response.streaming else response.content
     finally:
-        response.close()
+        handle = getattr(response, "file_to_stream", None)
+        if handle is not None:
+            handle.close()
 
 
 # --- Every spreadsheet goes through union_office.xlsx -------------------------------------------------
